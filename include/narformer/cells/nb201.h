@@ -1,0 +1,23 @@
+#pragma once
+// NAS-Bench-201 architecture strings (method.md §1.2).
+//
+//   |op~0|+|op~0|op~1|+|op~0|op~1|op~2|
+//
+// gives the ops of edges c0→c1, c0→c2, c1→c2, c0→c3, c1→c3, c2→c3. Each edge becomes a
+// node; an input node is prepended and an output node appended: always 8 nodes with the
+// same adjacency 0→1, 0→2, 0→4, 1→3, 1→5, 2→6, 3→6, 4→7, 5→7, 6→7.
+
+#include <string>
+
+#include "narformer/cells/cell.h"
+
+namespace narformer {
+
+/// Parses an NB201 arch string. Throws DataError (quoting the string) when malformed:
+/// wrong number of nodes or edges, unknown op, wrong `~k` source index.
+Cell parse_nb201_arch(const std::string& arch);
+
+/// The arch string of an NB201 cell (inverse of parse_nb201_arch).
+std::string nb201_arch_string(const Cell& cell);
+
+}  // namespace narformer

@@ -1,0 +1,102 @@
+#pragma once
+// The experiment configuration: one typed struct per YAML section, with the published
+// NAR-Former V2 NB201 settings as defaults. Every key is declared once, in
+// src/config/config.cpp (bind_config), which is also where its range is checked.
+//
+//   data:   which table, which columns, how to split, how to tokenize
+//   model:  the encoder and head
+//   train:  optimiser, schedule, losses
+//   eval:   evaluation batch and model selection
+//   run:    where results go, seed, device, threads
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace narformer {
+
+struct TokenizerConfig {
+  std::string embed = "nerf";   ///< sinusoidal embedder: nerf | trans (method.md §0.2)
+  std::string opcode = "pe";    ///< op code: pe (embedded op id) | onehot
+  int64_t dx = 32;              ///< op-code frequencies (pe) or one-hot length (onehot)
+  int64_t dp = 32;              ///< self-position frequencies; 0 = no position code
+};
+
+struct DataConfig {
+  std::string dataset = "nb201";          ///< nb201 | nb101
+  std::string path = "data/nasbench201/arch_score_acc.csv";
+  std::string arch_column = "cellstr";    ///< NB201: column holding the arch string
+  std::string adjacency_column = "adjacency_rowmajor";  ///< NB101: n² chars '0'/'1', row-major
+  std::string ops_column = "ops";         ///< NB101: op names joined by '|'
+  std::string train_label = "valid_top1"; ///< label the model is trained on
+  std::string eval_label = "test_top1";   ///< label validation and test are scored against
+  double label_scale = 0.01;              ///< multiplies labels (percent -> fraction)
+  std::string protocol = "reference";     ///< reference | holdout (see split.h)
+  int64_t n_train = 781;                  ///< training architectures (absolute count)
+  int64_t n_val = 200;                    ///< validation architectures
+  int64_t n_test = 0;                     ///< holdout: test size (0 = all the rest)
+  TokenizerConfig tokenizer;
+};
+
+struct ModelConfig {
+  int64_t blocks = 6;               ///< encoder blocks
+  int64_t hidden = 512;             ///< attention width = head width
+  int64_t ffn_hidden = 2048;        ///< grouped feed-forward hidden width
+  int64_t ffn_groups = 8;           ///< groups of the grouped linear transforms
+  double dropout = 0.05;
+  bool use_degree = true;           ///< degree gating in the attention layer
+  double layer_scale_init = 1e-4;   ///< initial layer-scale gamma
+  std::string readout = "fusion";   ///< fusion (per-layer mean, fused) | mean | sum
+};
+
+struct TrainConfig {
+  int64_t epochs = 1000;
+  int64_t batch_size = 8;           ///< architectures per step (augmented copies come on top)
+  double lr = 1e-4;
+  double warmup_ratio = 0.1;        ///< linear warm-up over this fraction of all steps
+  double lambda_sr = 0.1;           ///< weight of the pairwise ranking loss
+  double lambda_cons = 0.5;         ///< weight of the consistency loss (needs augmentation)
+};
+
+struct EvalConfig {
+  int64_t batch_size = 1024;        ///< architectures per evaluation forward pass
+  int64_t every = 1;                ///< validate every this many epochs
+  std::string selection = "kendall_tau";  ///< best checkpoint by: kendall_tau (max) | mape (min)
+};
+
+struct RunConfig {
+  std::string name;                 ///< run name; defaults to the config file's stem
+  std::string dir = "runs";         ///< run folders go to <dir>/<name>
+  int64_t seed = 0;                 ///< fixes splits, initialisation, shuffling, dropout
+  std::string device = "auto";      ///< auto | cpu | cuda
+  int64_t threads = 0;              ///< intra-op threads; 0 = all cores
+  std::string log_level = "info";   ///< debug | info | warn
+};
+
+struct Config {
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  EvalConfig eval;
+  RunConfig run;
+  std::string source_file;          ///< the YAML this was loaded from ("" for defaults)
+
+  /// Folder of this run: <run.dir>/<run.name>.
+  std::string run_dir() const;
+};
+
+/// Loads a YAML config file and applies `--set key.path=value` overrides in order.
+/// Throws ConfigError naming the file and key for malformed YAML, unknown keys, wrong types,
+/// out-of-range values and inconsistent combinations.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// Applies one "key.path=value" override to an already loaded config, then re-validates.
+void apply_override(Config& config, const std::string& assignment);
+
+/// The whole resolved config as YAML text (every key, defaults included).
+std::string to_yaml(const Config& config);
+
+/// Checks cross-field consistency. Throws ConfigError.
+void validate(const Config& config);
+
+}  // namespace narformer

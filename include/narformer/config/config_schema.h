@@ -1,0 +1,53 @@
+#pragma once
+// A small declarative binding between dotted YAML key paths and typed struct members.
+// Each key is declared once with its range or choices; loading, `--set` overrides, error
+// messages and the resolved-config dump all come from that one declaration.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace narformer {
+
+class ConfigSchema {
+ public:
+  /// `origin` names where values come from in error messages (usually the YAML path).
+  explicit ConfigSchema(std::string origin) : origin_(std::move(origin)) {}
+
+  void add(const std::string& path, int64_t* target, int64_t min, int64_t max);
+  void add(const std::string& path, double* target, double min, double max);
+  void add(const std::string& path, bool* target);
+  /// Empty `choices` accepts any string.
+  void add(const std::string& path, std::string* target, std::vector<std::string> choices = {});
+
+  /// Applies every scalar of a YAML mapping. Unknown keys and wrong types throw ConfigError.
+  void apply(const YAML::Node& root) const;
+  /// Applies "key.path=value".
+  void apply_assignment(const std::string& assignment) const;
+  /// Emits all keys, nested by path, in declaration order.
+  std::string emit_yaml() const;
+
+  /// Every declared key path.
+  std::vector<std::string> paths() const;
+
+ private:
+  struct Field {
+    std::string path;
+    std::function<void(const std::string& text, bool from_yaml_string)> set;
+    std::function<std::string()> get;
+    bool is_string = false;
+  };
+  const Field* find(const std::string& path) const;
+  [[noreturn]] void unknown_key(const std::string& path) const;
+  void apply_node(const YAML::Node& node, const std::string& prefix) const;
+
+  std::string origin_;
+  std::vector<Field> fields_;
+};
+
+}  // namespace narformer

@@ -1,0 +1,37 @@
+#pragma once
+// NAS-Bench tables: one architecture per row with its labels.
+//   nb201: an arch-string column (data.arch_column)
+//   nb101: adjacency (data.adjacency_column) + ops (data.ops_column) columns
+// The label columns come from the config (data.train_label, data.eval_label) and are
+// multiplied by data.label_scale, so any NB-indexed table with its own columns works.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "narformer/cells/cell.h"
+
+namespace narformer {
+
+struct DataConfig;
+
+struct NasRecord {
+  int64_t index = 0;        ///< row index in the table (= benchmark index for NB201)
+  std::string arch;         ///< arch string (NB201) or "adjacency ops" (NB101), for outputs
+  Cell cell;
+  double train_label = 0;   ///< what the model is trained on
+  double eval_label = 0;    ///< what validation and test are scored against
+};
+
+struct NasTable {
+  std::string source;
+  CellSpace space = CellSpace::kNasBench201;
+  std::vector<NasRecord> records;
+};
+
+/// Reads the table named by config.path. Throws DataError naming the file and line for a
+/// missing file or column, a malformed architecture, and NaN, missing or non-positive labels
+/// (the relative-error loss divides by them).
+NasTable read_nas_table(const DataConfig& config);
+
+}  // namespace narformer

@@ -1,0 +1,26 @@
+#pragma once
+// Train / validation / test splits of a table of `n` items (method.md §4.4, §6 items 2-4).
+//
+//   reference: train = first n_train in file order, validation = the next n_val,
+//              test = ALL items (train and validation included), as published.
+//   holdout:   a seeded random permutation; train = first n_train, validation = next n_val,
+//              test = the rest (or n_test of it). Test is never used for model selection.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace narformer {
+
+struct DataConfig;
+
+struct Split {
+  std::vector<int64_t> train;
+  std::vector<int64_t> val;
+  std::vector<int64_t> test;
+};
+
+/// Throws DataError when a split would be empty or train + validation exceed n.
+Split make_split(int64_t n, const DataConfig& config, uint64_t seed);
+
+}  // namespace narformer

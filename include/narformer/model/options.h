@@ -1,0 +1,35 @@
+#pragma once
+// Sizes and switches of the NAR-Former V2 model (method.md §3.8). Plain struct, no LibTorch,
+// so configs can be validated and reported without including the model.
+
+#include <cstdint>
+#include <string>
+
+namespace narformer {
+
+struct ModelConfig;
+
+enum class Readout {
+  kFusion,  ///< per-layer node means, fused by learned weights (cells, method.md §3.6)
+  kMean,    ///< mean over nodes after the last block
+  kSum,     ///< sum over nodes after the last block (latency, method.md §3.5)
+};
+
+Readout parse_readout(const std::string& name);
+
+struct ModelOptions {
+  int64_t input_dim = 128;        ///< token width
+  int64_t static_dim = 0;         ///< graph-level feature width; 0 = no static branch
+  int64_t hidden = 512;
+  int64_t blocks = 6;
+  int64_t ffn_hidden = 2048;
+  int64_t ffn_groups = 8;
+  double dropout = 0.05;
+  bool use_degree = true;
+  double layer_scale_init = 1e-4;
+  Readout readout = Readout::kFusion;
+
+  static ModelOptions from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim);
+};
+
+}  // namespace narformer

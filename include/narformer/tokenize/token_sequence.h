@@ -1,0 +1,23 @@
+#pragma once
+// What a tokenizer produces and the model consumes: one feature row per node, the
+// undirected edges, and graph-level (static) features. Plain floats; no LibTorch.
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace narformer {
+
+struct TokenSequence {
+  int num_nodes = 0;
+  int feature_dim = 0;
+  std::vector<float> features;                      ///< num_nodes × feature_dim, row-major
+  std::vector<std::pair<int32_t, int32_t>> edges;   ///< undirected, each once, first < second
+  std::vector<float> static_features;               ///< graph-level features; empty for cells
+
+  const float* row(int node) const { return features.data() + static_cast<size_t>(node) * feature_dim; }
+  float at(int node, int column) const { return row(node)[column]; }
+};
+
+}  // namespace narformer

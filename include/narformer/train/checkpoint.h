@@ -1,0 +1,37 @@
+#pragma once
+// Checkpoints: model weights, optimiser state and everything needed to resume a run exactly
+// (epoch, step, best score, the shuffling engine and LibTorch's generator). Written
+// atomically; the model options travel along so a checkpoint cannot be loaded into a model
+// of another shape by mistake.
+
+#include <cstdint>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "narformer/model/narformer_model.h"
+
+namespace narformer {
+
+struct TrainingState {
+  int64_t epochs_done = 0;
+  int64_t step = 0;
+  double best_score = 0;       ///< selection metric of the best epoch so far
+  int64_t best_epoch = 0;      ///< 0 = none yet
+  std::string shuffle_engine;  ///< serialized std::mt19937_64
+  torch::Tensor torch_rng;     ///< LibTorch CPU generator state
+};
+
+/// One line describing the model options, stored in and checked against checkpoints.
+std::string describe(const ModelOptions& options);
+
+/// Saves atomically. `optimizer` may be null (weights-only export).
+void save_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+                     const TrainingState& state);
+
+/// Loads into `model` (and `optimizer` unless null). Throws RunError naming the file when it
+/// is missing, corrupt, or was written for a model with other options.
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+                              const torch::Device& device);
+
+}  // namespace narformer

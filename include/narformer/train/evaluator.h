@@ -1,0 +1,20 @@
+#pragma once
+// Batched inference over token sequences.
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "narformer/model/narformer_model.h"
+#include "narformer/tokenize/token_sequence.h"
+
+namespace narformer {
+
+/// Predictions for `items`, in their order. Runs in eval mode without gradients, in batches
+/// of up to `batch_size`, grouping items of equal node count so padding stays small.
+/// Restores the model's training flag afterwards.
+std::vector<double> predict(NarFormerModel& model, const std::vector<const TokenSequence*>& items,
+                            int64_t batch_size, const torch::Device& device);
+
+}  // namespace narformer

@@ -1,0 +1,17 @@
+#pragma once
+// Training losses (method.md §4.2). Predictions and targets are (R) tensors.
+//
+//   main         mean((ŷ / y − 1)²)                               relative squared error
+//   ranking      mean(|(ŷ_i − ŷ_π(i)) − (y_i − y_π(i))|)          π: a random permutation
+//   consistency  mean(|ŷ_aug − ŷ_orig|)                            isomorphic copies agree
+
+#include <torch/torch.h>
+
+namespace narformer {
+
+torch::Tensor relative_error_loss(const torch::Tensor& predictions, const torch::Tensor& targets);
+torch::Tensor ranking_loss(const torch::Tensor& predictions, const torch::Tensor& targets,
+                           const torch::Tensor& permutation);
+torch::Tensor consistency_loss(const torch::Tensor& original, const torch::Tensor& augmented);
+
+}  // namespace narformer

@@ -1,0 +1,36 @@
+#pragma once
+// Accuracy prediction on NAS-Bench-101/201 tables: cell tokens, fusion readout, ranking and
+// consistency losses, Kendall's tau on held-out architectures.
+
+#include "narformer/cells/cell.h"
+#include "narformer/data/nas_table.h"
+#include "narformer/data/split.h"
+#include "narformer/tokenize/cell_tokenizer.h"
+#include "narformer/train/task.h"
+
+namespace narformer {
+
+class NasTask : public Task {
+ public:
+  explicit NasTask(const Config& config);
+
+  int64_t input_dim() const override { return tokenizer_.feature_dim(); }
+  TrainingSet training_set() const override;
+  EvaluationSet validation_set() const override;
+  MetricSummary evaluate_test(NarFormerModel& model, const torch::Device& device,
+                              const std::string& predictions_path) const override;
+  std::string summary() const override;
+
+  const NasTable& table() const { return table_; }
+  const Split& split() const { return split_; }
+
+ private:
+  TokenSequence tokenize(const Cell& cell) const;
+
+  Config config_;
+  NasTable table_;
+  Split split_;
+  CellTokenizer tokenizer_;
+};
+
+}  // namespace narformer

@@ -1,0 +1,64 @@
+#pragma once
+// The training loop (method.md §4): Adam, per-iteration warm-up/decay, the configured losses,
+// validation every eval.every epochs, `best` and `last` checkpoints, metrics.jsonl, and exact
+// resume from `last`.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "narformer/config/config.h"
+#include "narformer/eval/metrics.h"
+#include "narformer/model/narformer_model.h"
+#include "narformer/tokenize/token_sequence.h"
+
+namespace narformer {
+
+struct TrainingSet {
+  std::vector<TokenSequence> inputs;
+  std::vector<TokenSequence> augmented;  ///< empty, or one consistency partner per input
+  std::vector<double> labels;
+};
+
+struct EvaluationSet {
+  std::vector<TokenSequence> inputs;
+  std::vector<double> labels;
+  std::vector<const TokenSequence*> pointers() const;
+};
+
+struct FitResult {
+  int64_t epochs_done = 0;
+  bool finished = false;          ///< all train.epochs done
+  int64_t best_epoch = 0;
+  double best_score = 0;
+  double seconds = 0;             ///< wall time of this call
+  double samples_per_second = 0;  ///< training inputs (not counting augmented copies) per second
+};
+
+class Trainer {
+ public:
+  /// Files go to `run_dir` (it must exist): last.pt, best.pt, metrics.jsonl.
+  Trainer(const Config& config, const torch::Device& device, std::string run_dir);
+
+  /// Trains `model`. With `resume`, continues exactly from run_dir/last.pt. With
+  /// `stop_after_epochs` > 0, returns after that many epochs of this call (the schedule still
+  /// spans train.epochs), so a long run can be done in pieces with resume.
+  FitResult fit(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val, bool resume,
+                int64_t stop_after_epochs = 0);
+
+  std::string best_checkpoint() const;
+  std::string last_checkpoint() const;
+  std::string metrics_file() const;
+
+ private:
+  bool better(double score, double best) const;
+  double selection_score(const MetricSummary& summary) const;
+
+  Config config_;
+  torch::Device device_;
+  std::string run_dir_;
+};
+
+}  // namespace narformer

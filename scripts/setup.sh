@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what narformer needs from Debian 12 and builds it (Release) into build/.
+# Idempotent: packages already installed are not touched, and the build is incremental, so a
+# second run takes seconds.
+#
+#   scripts/setup.sh                 packages + build
+#   scripts/setup.sh --with-python   also the Python packages of the dataset-building scripts
+#   BUILD_DIR=out scripts/setup.sh   build somewhere else
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config python3
+  libtorch-dev libopenblas0-openmp          # LibTorch 1.13 (CPU); OpenBLAS with OpenMP, ~7x reference BLAS
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libgtest-dev
+)
+if [[ " $* " == *" --with-python "* ]]; then
+  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_dir=${BUILD_DIR:-build}
+generator=()
+[[ -f "$build_dir/CMakeCache.txt" ]] || generator=(-G Ninja)
+cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"
+echo "setup: built $build_dir/narformer"

@@ -1,0 +1,41 @@
+#include "narformer/model/encoder.h"
+
+namespace narformer {
+
+namespace F = torch::nn::functional;
+
+EncoderBlockImpl::EncoderBlockImpl(int64_t in_dim, const ModelOptions& options) : dropout_(options.dropout) {
+  attention_ = register_module("attention", GraphAttention(in_dim, options.hidden, options.use_degree));
+  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.hidden})));
+  ffn_ = register_module("ffn", GroupedFeedForward(options.hidden, options.ffn_hidden, options.ffn_groups,
+                                                   options.dropout));
+  layer_scale_ = register_parameter("layer_scale", torch::full({options.hidden}, options.layer_scale_init));
+}
+
+torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& adjacency,
+                                        const torch::Tensor& degree) {
+  torch::Tensor h = torch::relu(attention_(x, adjacency, degree));
+  h = F::dropout(h, F::DropoutFuncOptions().p(dropout_).training(is_training()));
+  return h + layer_scale_ * ffn_(norm_(h));
+}
+
+EncoderImpl::EncoderImpl(const ModelOptions& options) {
+  for (int64_t l = 0; l < options.blocks; ++l) {
+    const int64_t in_dim = l == 0 ? options.input_dim : options.hidden;
+    blocks_.push_back(register_module("block" + std::to_string(l), EncoderBlock(in_dim, options)));
+  }
+}
+
+std::vector<torch::Tensor> EncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& adjacency) {
+  const torch::Tensor degree = adjacency.sum(-1, /*keepdim=*/true);
+  std::vector<torch::Tensor> outputs;
+  outputs.reserve(blocks_.size());
+  torch::Tensor h = x;
+  for (auto& block : blocks_) {
+    h = block(h, adjacency, degree);
+    outputs.push_back(h);
+  }
+  return outputs;
+}
+
+}  // namespace narformer

@@ -1,0 +1,36 @@
+#include "narformer/model/grouped_ffn.h"
+
+namespace narformer {
+
+namespace F = torch::nn::functional;
+
+GroupedLinearImpl::GroupedLinearImpl(int64_t in_dim, int64_t out_dim, int64_t groups) {
+  weight = register_parameter("weight", torch::empty({groups, in_dim / groups, out_dim / groups}));
+  bias = register_parameter("bias", torch::zeros({groups, 1, out_dim / groups}));
+  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({out_dim / groups})));
+  // Xavier on the 3-D tensor: fan_in = (in/g)(out/g), fan_out = g(out/g) (method.md §3.7).
+  torch::NoGradGuard no_grad;
+  torch::nn::init::xavier_uniform_(weight);
+}
+
+torch::Tensor GroupedLinearImpl::forward(const torch::Tensor& x) {
+  return norm_(torch::baddbmm(bias, x, weight));
+}
+
+GroupedFeedForwardImpl::GroupedFeedForwardImpl(int64_t dim, int64_t hidden, int64_t groups, double dropout)
+    : dim_(dim), groups_(groups), dropout_(dropout) {
+  up_ = register_module("up", GroupedLinear(dim, hidden, groups));
+  down_ = register_module("down", GroupedLinear(hidden, dim, groups));
+}
+
+torch::Tensor GroupedFeedForwardImpl::forward(const torch::Tensor& x) {
+  const auto sizes = x.sizes().vec();
+  const int64_t tokens = x.numel() / dim_;
+  // (tokens, dim) -> (groups, tokens, dim/groups)
+  torch::Tensor h = x.reshape({tokens, groups_, dim_ / groups_}).transpose(0, 1);
+  h = F::dropout(torch::relu(up_(h)), F::DropoutFuncOptions().p(dropout_).training(is_training()));
+  h = F::dropout(down_(h), F::DropoutFuncOptions().p(dropout_).training(is_training()));
+  return h.transpose(0, 1).reshape(sizes);
+}
+
+}  // namespace narformer

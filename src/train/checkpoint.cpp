@@ -1,0 +1,85 @@
+#include "narformer/train/checkpoint.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "narformer/core/atomic_file.h"
+#include "narformer/core/error.h"
+
+namespace narformer {
+
+std::string describe(const ModelOptions& o) {
+  std::ostringstream s;
+  s << "input_dim=" << o.input_dim << " static_dim=" << o.static_dim << " hidden=" << o.hidden
+    << " blocks=" << o.blocks << " ffn_hidden=" << o.ffn_hidden << " ffn_groups=" << o.ffn_groups
+    << " use_degree=" << o.use_degree << " readout=" << static_cast<int>(o.readout);
+  return s.str();
+}
+
+void save_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+                     const TrainingState& state) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive;
+  model->save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  archive.write("model_options", torch::IValue(describe(model->options())));
+  archive.write("epochs_done", torch::IValue(state.epochs_done));
+  archive.write("step", torch::IValue(state.step));
+  archive.write("best_score", torch::IValue(state.best_score));
+  archive.write("best_epoch", torch::IValue(state.best_epoch));
+  archive.write("shuffle_engine", torch::IValue(state.shuffle_engine));
+  if (state.torch_rng.defined()) archive.write("torch_rng", state.torch_rng);
+  write_atomic_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+}
+
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+                              const torch::Device& device) {
+  if (!std::filesystem::exists(path)) throw RunError(with_file(path, "checkpoint not found"));
+  TrainingState state;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    torch::IValue value;
+    archive.read("model_options", value);
+    const std::string stored = value.toStringRef();
+    const std::string expected = describe(model->options());
+    if (stored != expected)
+      throw RunError(with_file(path, "checkpoint was written for a different model (" + stored +
+                                         ") than the config describes (" + expected + ")"));
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    model->load(model_archive);
+    if (optimizer) {
+      torch::serialize::InputArchive optimizer_archive;
+      if (!archive.try_read("optimizer", optimizer_archive))
+        throw RunError(with_file(path, "checkpoint holds no optimiser state, cannot resume from it"));
+      optimizer->load(optimizer_archive);
+    }
+    archive.read("epochs_done", value);
+    state.epochs_done = value.toInt();
+    archive.read("step", value);
+    state.step = value.toInt();
+    archive.read("best_score", value);
+    state.best_score = value.toDouble();
+    archive.read("best_epoch", value);
+    state.best_epoch = value.toInt();
+    archive.read("shuffle_engine", value);
+    state.shuffle_engine = value.toStringRef();
+    torch::Tensor rng;
+    if (archive.try_read("torch_rng", rng)) state.torch_rng = rng;
+  } catch (const RunError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    if (const auto newline = what.find('\n'); newline != std::string::npos) what.resize(newline);
+    throw RunError(with_file(path, "cannot read checkpoint (corrupt or not a narformer checkpoint): " + what));
+  }
+  return state;
+}
+
+}  // namespace narformer

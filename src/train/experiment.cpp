@@ -1,0 +1,166 @@
+#include "narformer/train/experiment.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "narformer/core/atomic_file.h"
+#include "narformer/core/error.h"
+#include "narformer/core/progress.h"
+#include "narformer/train/checkpoint.h"
+#include "narformer/train/runtime.h"
+
+namespace narformer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The first line where two resolved configs differ, for a readable resume error.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool ha = static_cast<bool>(std::getline(sa, la)), hb = static_cast<bool>(std::getline(sb, lb));
+    if (!ha && !hb) return "";
+    if (la != lb || ha != hb) return "'" + la + "' vs '" + lb + "'";
+  }
+}
+
+/// Adds a file sink for the run's log to the default logger while alive.
+class RunLog {
+ public:
+  explicit RunLog(const std::string& path)
+      : sink_(std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, /*truncate=*/false)) {
+    sink_->set_pattern("[%Y-%m-%d %H:%M:%S] [%l] %v");
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~RunLog() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> sink_;
+};
+
+void prepare_run_dir(const Config& config, const TrainOptions& options) {
+  const fs::path dir = config.run_dir();
+  const fs::path last = dir / "last.pt";
+  const std::string resolved = to_yaml(config);
+  if (options.resume) {
+    if (!fs::exists(last))
+      throw RunError(with_file(dir.string(), "nothing to resume: no last.pt in the run folder"));
+    const fs::path stored_path = dir / "config.yaml";
+    if (fs::exists(stored_path)) {
+      const std::string stored = read_file(stored_path.string());
+      if (stored != resolved)
+        throw RunError(with_file(stored_path.string(), "resume needs the same config as the run was started with; "
+                                                       "first difference: " + first_difference(stored, resolved)));
+    }
+    return;
+  }
+  if (fs::exists(dir)) {
+    if (options.overwrite) {
+      fs::remove_all(dir);
+    } else if (fs::exists(last) || fs::exists(dir / "config.yaml")) {
+      throw RunError(with_file(dir.string(), "run folder already holds a run: pass --resume to continue it, "
+                                             "--overwrite to start over, or --set run.name=NEW"));
+    }
+  }
+  fs::create_directories(dir);
+  write_file_atomic((dir / "config.yaml").string(), resolved);
+}
+
+std::string checkpoint_path(const std::string& run_dir, const std::string& checkpoint) {
+  if (checkpoint == "best" || checkpoint == "last") return (fs::path(run_dir) / (checkpoint + ".pt")).string();
+  return checkpoint;
+}
+
+nlohmann::json to_json(const MetricSummary& m) {
+  return {{"n", m.n},         {"kendall_tau", m.kendall_tau}, {"mape", m.mape},  {"rmspe", m.rmspe},
+          {"acc_1", m.acc_1}, {"acc_5", m.acc_5},             {"acc_10", m.acc_10}};
+}
+
+TestReport run_test(const Config& config, const Task& task, NarFormerModel& model, const std::string& checkpoint,
+                    const torch::Device& device, const std::string& output_dir) {
+  load_checkpoint(checkpoint, model, nullptr, device);
+  model->to(device);
+  TestReport report;
+  report.checkpoint = checkpoint;
+  report.predictions_file = (fs::path(output_dir) / "predictions.csv").string();
+  Stopwatch clock;
+  report.metrics = task.evaluate_test(model, device, report.predictions_file);
+  nlohmann::json out = to_json(report.metrics);
+  out["checkpoint"] = checkpoint;
+  out["seconds"] = clock.seconds();
+  out["config"] = config.source_file;
+  write_file_atomic((fs::path(output_dir) / "test_metrics.json").string(), out.dump(2) + "\n");
+  spdlog::info("test ({} items, {}): kendall tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]", report.metrics.n,
+               fs::path(checkpoint).filename().string(), report.metrics.kendall_tau, 100 * report.metrics.mape,
+               report.metrics.acc_10, format_duration(clock.seconds()));
+  return report;
+}
+
+}  // namespace
+
+TrainReport train_experiment(const Config& config, const TrainOptions& options) {
+  prepare_run_dir(config, options);
+  RunLog log((fs::path(config.run_dir()) / "train.log").string());
+  TrainReport report;
+  report.run_dir = config.run_dir();
+  report.threads = configure_threads(config.run.threads);
+  const torch::Device device = resolve_device(config.run.device);
+  report.device = device.str();
+  spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
+               report.device, report.threads, config.run.seed);
+
+  Stopwatch clock;
+  const std::unique_ptr<Task> task = make_task(config);
+  const TrainingSet train = task->training_set();
+  const EvaluationSet val = task->validation_set();
+  spdlog::info("{}", task->summary());
+  spdlog::info("tokenized {} training (+{} augmented) and {} validation items in {}", train.inputs.size(),
+               train.augmented.size(), val.inputs.size(), format_duration(clock.seconds()));
+
+  seed_torch(static_cast<uint64_t>(config.run.seed));
+  NarFormerModel model(ModelOptions::from_config(config.model, task->input_dim(), task->static_dim()));
+  report.parameters = model->parameter_count();
+  spdlog::info("model: {} blocks x {} hidden, {} parameters", config.model.blocks, config.model.hidden,
+               report.parameters);
+
+  Trainer trainer(config, device, report.run_dir);
+  report.fit = trainer.fit(model, train, val, options.resume, options.stop_after_epochs);
+  if (!report.fit.finished) {
+    spdlog::info("paused after epoch {} of {}; continue with --resume", report.fit.epochs_done, config.train.epochs);
+    return report;
+  }
+  spdlog::info("trained {} epochs in {} ({:.1f} samples/s); best validation {} {:.4f} at epoch {}",
+               report.fit.epochs_done, format_duration(report.fit.seconds), report.fit.samples_per_second,
+               config.eval.selection, report.fit.best_score, report.fit.best_epoch);
+  report.test = run_test(config, *task, model, trainer.best_checkpoint(), device, report.run_dir);
+  return report;
+}
+
+TestReport evaluate_checkpoint(const Config& config, const std::string& checkpoint, const std::string& output_dir) {
+  configure_threads(config.run.threads);
+  const torch::Device device = resolve_device(config.run.device);
+  const std::unique_ptr<Task> task = make_task(config);
+  NarFormerModel model(ModelOptions::from_config(config.model, task->input_dim(), task->static_dim()));
+  fs::create_directories(output_dir);
+  return run_test(config, *task, model, checkpoint, device, output_dir);
+}
+
+TestReport evaluate_run(const std::string& run_dir, const std::string& checkpoint,
+                        const std::vector<std::string>& overrides) {
+  const fs::path config_path = fs::path(run_dir) / "config.yaml";
+  if (!fs::exists(config_path)) throw RunError(with_file(run_dir, "not a run folder (no config.yaml)"));
+  const Config config = load_config(config_path.string(), overrides);
+  return evaluate_checkpoint(config, checkpoint_path(run_dir, checkpoint), run_dir);
+}
+
+}  // namespace narformer

@@ -1,0 +1,20 @@
+#include "narformer/train/losses.h"
+
+namespace narformer {
+
+torch::Tensor relative_error_loss(const torch::Tensor& predictions, const torch::Tensor& targets) {
+  return (predictions / targets - 1).pow(2).mean();
+}
+
+torch::Tensor ranking_loss(const torch::Tensor& predictions, const torch::Tensor& targets,
+                           const torch::Tensor& permutation) {
+  const torch::Tensor predicted_gaps = predictions - predictions.index_select(0, permutation);
+  const torch::Tensor true_gaps = targets - targets.index_select(0, permutation);
+  return (predicted_gaps - true_gaps).abs().mean();
+}
+
+torch::Tensor consistency_loss(const torch::Tensor& original, const torch::Tensor& augmented) {
+  return (augmented - original).abs().mean();
+}
+
+}  // namespace narformer

@@ -1,0 +1,91 @@
+#include "narformer/train/nas_task.h"
+
+#include <sstream>
+
+#include "narformer/cells/augment.h"
+#include "narformer/core/atomic_file.h"
+#include "narformer/train/evaluator.h"
+
+namespace narformer {
+
+NasTask::NasTask(const Config& config)
+    : config_(config),
+      table_(read_nas_table(config.data)),
+      split_(make_split(static_cast<int64_t>(table_.records.size()), config.data, static_cast<uint64_t>(config.run.seed))),
+      tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {}
+
+TokenSequence NasTask::tokenize(const Cell& cell) const { return tokenizer_.tokenize(to_graph(cell, table_.source)); }
+
+TrainingSet NasTask::training_set() const {
+  TrainingSet set;
+  const bool augment = config_.train.lambda_cons > 0;
+  for (const int64_t i : split_.train) {
+    const NasRecord& record = table_.records[static_cast<size_t>(i)];
+    set.inputs.push_back(tokenize(record.cell));
+    if (augment) set.augmented.push_back(tokenize(consistency_augment(record.cell)));
+    set.labels.push_back(record.train_label);
+  }
+  return set;
+}
+
+EvaluationSet NasTask::validation_set() const {
+  EvaluationSet set;
+  for (const int64_t i : split_.val) {
+    const NasRecord& record = table_.records[static_cast<size_t>(i)];
+    set.inputs.push_back(tokenize(record.cell));
+    set.labels.push_back(record.eval_label);  // scored against eval labels, as published (method.md §6.2)
+  }
+  return set;
+}
+
+MetricSummary NasTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
+                                     const std::string& predictions_path) const {
+  // Tokenize in chunks: the test split can be the whole benchmark (423k cells for NB101).
+  constexpr size_t kChunk = 8192;
+  std::vector<double> predictions, truths;
+  predictions.reserve(split_.test.size());
+  truths.reserve(split_.test.size());
+  for (size_t begin = 0; begin < split_.test.size(); begin += kChunk) {
+    const size_t end = std::min(split_.test.size(), begin + kChunk);
+    std::vector<TokenSequence> tokens;
+    tokens.reserve(end - begin);
+    for (size_t k = begin; k < end; ++k) {
+      const NasRecord& record = table_.records[static_cast<size_t>(split_.test[k])];
+      tokens.push_back(tokenize(record.cell));
+      truths.push_back(record.eval_label);
+    }
+    std::vector<const TokenSequence*> pointers;
+    for (const auto& t : tokens) pointers.push_back(&t);
+    const std::vector<double> chunk = predict(model, pointers, config_.eval.batch_size, device);
+    predictions.insert(predictions.end(), chunk.begin(), chunk.end());
+  }
+
+  if (!predictions_path.empty()) {
+    std::ostringstream csv;
+    csv.precision(9);
+    csv << "index,arch," << config_.data.eval_label << ",prediction\n";
+    for (size_t k = 0; k < split_.test.size(); ++k) {
+      const NasRecord& record = table_.records[static_cast<size_t>(split_.test[k])];
+      csv << record.index << ',' << record.arch << ',' << truths[k] << ',' << predictions[k] << '\n';
+    }
+    write_file_atomic(predictions_path, csv.str());
+  }
+  return summarize(predictions, truths);
+}
+
+std::string NasTask::summary() const {
+  std::ostringstream s;
+  s << to_string(table_.space) << " table " << table_.source << ": " << table_.records.size()
+    << " architectures; train " << split_.train.size() << ", validation " << split_.val.size() << ", test "
+    << split_.test.size() << " (" << config_.data.protocol << " protocol); tokens " << tokenizer_.feature_dim()
+    << "-d (" << config_.data.tokenizer.embed << ", " << config_.data.tokenizer.opcode << ", dx "
+    << config_.data.tokenizer.dx << ", dp " << config_.data.tokenizer.dp << ")";
+  return s.str();
+}
+
+std::unique_ptr<Task> make_task(const Config& config) {
+  // Latency tasks (nnlqp, help) join here as they land.
+  return std::make_unique<NasTask>(config);
+}
+
+}  // namespace narformer

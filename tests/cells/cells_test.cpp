@@ -1,0 +1,138 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "narformer/cells/augment.h"
+#include "narformer/cells/nb101.h"
+#include "narformer/cells/nb201.h"
+#include "narformer/core/error.h"
+#include "../test_util.h"
+
+namespace narformer {
+namespace {
+
+using testing::error_message;
+
+const char* kExample =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|";
+
+std::vector<std::pair<int, int>> directed_edges(const Cell& cell) {
+  std::vector<std::pair<int, int>> edges;
+  for (int i = 0; i < cell.num_vertices; ++i)
+    for (int j = 0; j < cell.num_vertices; ++j)
+      if (cell.edge(i, j)) edges.emplace_back(i, j);
+  return edges;
+}
+
+TEST(Nb201, ParsesArchStringIntoNodeOps) {
+  const Cell cell = parse_nb201_arch(kExample);
+  EXPECT_EQ(cell.num_vertices, 8);
+  EXPECT_EQ(cell.ops, (std::vector<int>{0, 2, 2, 3, 4, 1, 5, 6}));
+  const std::vector<std::pair<int, int>> expected = {{0, 1}, {0, 2}, {0, 4}, {1, 3}, {1, 5},
+                                                     {2, 6}, {3, 6}, {4, 7}, {5, 7}, {6, 7}};
+  EXPECT_EQ(directed_edges(cell), expected);
+  EXPECT_EQ(nb201_arch_string(cell), kExample);
+}
+
+TEST(Nb201, GraphKeepsNoneAndSkipAsNodes) {
+  const Graph graph = to_graph(parse_nb201_arch(kExample), "example");
+  ASSERT_EQ(graph.num_nodes(), 8);
+  EXPECT_EQ(graph.node(6).op_type, "none");
+  EXPECT_EQ(graph.node(4).op_type, "skip_connect");
+  EXPECT_EQ(graph.edges().size(), 10u);
+  EXPECT_EQ(graph.undirected_degrees(), (std::vector<int>{3, 3, 2, 2, 2, 2, 3, 3}));
+}
+
+TEST(Nb201, MalformedStringsAreClearErrors) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "expected 3"},
+      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|none~2|", "needs 2 input edges"},
+      {"|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|", "unknown operation 'conv_5x5'"},
+      {"|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|", "should come from node 0"},
+      {"|nor_conv_3x3|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|", "has no '~source'"},
+      {"", "expected 3"},
+  };
+  for (const auto& [arch, expected] : cases) {
+    const std::string message = error_message<DataError>([&] { parse_nb201_arch(arch); });
+    EXPECT_NE(message.find(expected), std::string::npos) << arch << " -> " << message;
+    EXPECT_NE(message.find("'" + arch + "'"), std::string::npos) << "message must quote the string: " << message;
+  }
+}
+
+TEST(Augment, Nb201SwapsNodesFiveAndSix) {
+  const Cell augmented = consistency_augment(parse_nb201_arch(kExample));
+  EXPECT_EQ(augmented.ops, (std::vector<int>{0, 2, 2, 3, 4, 5, 1, 6}));
+  const std::vector<std::pair<int, int>> expected = {{0, 1}, {0, 2}, {0, 4}, {1, 3}, {1, 6},
+                                                     {2, 5}, {3, 5}, {4, 7}, {5, 7}, {6, 7}};
+  EXPECT_EQ(directed_edges(augmented), expected);
+}
+
+TEST(Nb101, ParsesCompactForm) {
+  // First row of the shipped NB101 table.
+  const Cell cell = parse_nb101_cell("0100110001000000010010000010000001000000010000000",
+                                     "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output");
+  EXPECT_EQ(cell.num_vertices, 7);
+  EXPECT_EQ(cell.ops, (std::vector<int>{0, 2, 3, 2, 2, 1, 4}));
+  EXPECT_TRUE(cell.edge(0, 1));
+  EXPECT_TRUE(cell.edge(0, 4));
+  EXPECT_TRUE(cell.edge(0, 5));
+  EXPECT_FALSE(cell.edge(0, 2));
+  EXPECT_EQ(directed_edges(cell).size(), 9u);
+}
+
+TEST(Nb101, InvalidCellsAreClearErrors) {
+  const std::vector<std::string> ops3 = {"input", "conv3x3-bn-relu", "output"};
+  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell({{0, 1, 0}, {1, 0, 1}, {0, 0, 0}}, ops3); })
+                .find("not above the diagonal"),
+            std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell({{0, 1, 0}, {0, 0, 0}, {0, 0, 0}}, ops3); })
+                .find("not on a path"),
+            std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] {
+              make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"input", "conv5x5", "output"});
+            }).find("unknown operation 'conv5x5'"),
+            std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] {
+              make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"conv3x3-bn-relu", "input", "output"});
+            }).find("vertex 0"),
+            std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell({{0}}, {"input"}); }).find("expected 2..7"),
+            std::string::npos);
+  std::vector<std::vector<int>> dense(7, std::vector<int>(7, 0));
+  for (int i = 0; i < 7; ++i)
+    for (int j = i + 1; j < 7; ++j) dense[i][j] = 1;  // 21 edges
+  const std::vector<std::string> ops7 = {"input", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu",
+                                         "conv3x3-bn-relu", "conv3x3-bn-relu", "output"};
+  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell(dense, ops7); }).find("at most 9"), std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] { parse_nb101_cell("0101", "input|output"); }).find("above the diagonal"),
+            std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] { parse_nb101_cell("01x0", "input|output"); }).find("not 0 or 1"),
+            std::string::npos);
+}
+
+TEST(Augment, Nb101KeepsDagOpsAndEdges) {
+  const Cell cell = parse_nb101_cell("0100110001000000010010000010000001000000010000000",
+                                     "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output");
+  const Cell augmented = consistency_augment(cell);
+  EXPECT_FALSE(augmented == cell);
+  EXPECT_EQ(directed_edges(augmented).size(), directed_edges(cell).size());
+  for (const auto& [i, j] : directed_edges(augmented)) EXPECT_LT(i, j);
+  std::vector<int> a = cell.ops, b = augmented.ops;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(augmented.ops.front(), 0);
+  EXPECT_EQ(augmented.ops.back(), 4);
+}
+
+TEST(Augment, ChainWithoutValidRelabellingPairsWithItself) {
+  // input -> a -> b -> output: swapping a and b would put an edge below the diagonal.
+  const Cell chain = make_nb101_cell({{0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}, {0, 0, 0, 0}},
+                                     {"input", "conv3x3-bn-relu", "maxpool3x3", "output"});
+  EXPECT_TRUE(consistency_augment(chain) == chain);
+  const Cell tiny = make_nb101_cell({{0, 1}, {0, 0}}, {"input", "output"});
+  EXPECT_TRUE(consistency_augment(tiny) == tiny);
+}
+
+}  // namespace
+}  // namespace narformer

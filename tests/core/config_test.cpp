@@ -1,0 +1,113 @@
+#include "narformer/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include "narformer/core/error.h"
+#include "../test_util.h"
+
+namespace narformer {
+namespace {
+
+using testing::error_message;
+using testing::TempFile;
+
+TEST(Config, EmptyFileKeepsPublishedDefaultsAndNamesRunAfterFile) {
+  TempFile file("", ".yaml");
+  const Config c = load_config(file.path());
+  EXPECT_EQ(c.model.blocks, 6);
+  EXPECT_EQ(c.model.hidden, 512);
+  EXPECT_EQ(c.data.n_train, 781);
+  EXPECT_DOUBLE_EQ(c.train.lr, 1e-4);
+  EXPECT_EQ(c.data.tokenizer.embed, "nerf");
+  EXPECT_EQ(c.run.name, std::filesystem::path(file.path()).stem().string());
+}
+
+TEST(Config, ReadsNestedSectionsAndOverrides) {
+  TempFile file("data:\n  n_train: 100\n  tokenizer: {dx: 16, dp: 0}\ntrain:\n  lr: 3.0e-4\nmodel:\n  use_degree: false\n",
+                ".yaml");
+  const Config c = load_config(file.path(), {"train.epochs=7", "data.tokenizer.embed=trans"});
+  EXPECT_EQ(c.data.n_train, 100);
+  EXPECT_EQ(c.data.tokenizer.dx, 16);
+  EXPECT_EQ(c.data.tokenizer.dp, 0);
+  EXPECT_DOUBLE_EQ(c.train.lr, 3e-4);
+  EXPECT_FALSE(c.model.use_degree);
+  EXPECT_EQ(c.train.epochs, 7);
+  EXPECT_EQ(c.data.tokenizer.embed, "trans");
+}
+
+TEST(Config, UnknownKeyNamesFileKeyAndSuggestion) {
+  TempFile file("train:\n  epocs: 5\n", ".yaml");
+  const std::string message = error_message<ConfigError>([&] { load_config(file.path()); });
+  EXPECT_NE(message.find(file.path()), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown key 'train.epocs'"), std::string::npos) << message;
+  EXPECT_NE(message.find("did you mean 'train.epochs'"), std::string::npos) << message;
+}
+
+TEST(Config, UnknownSectionIsAnError) {
+  TempFile file("optimiser:\n  lr: 1\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path()); }).find("unknown key 'optimiser'"),
+            std::string::npos);
+}
+
+TEST(Config, WrongTypeAndRangeNameTheKey) {
+  TempFile wrong_type("train:\n  epochs: many\n", ".yaml");
+  const std::string type_message = error_message<ConfigError>([&] { load_config(wrong_type.path()); });
+  EXPECT_NE(type_message.find("train.epochs"), std::string::npos) << type_message;
+  EXPECT_NE(type_message.find("expected an integer"), std::string::npos) << type_message;
+
+  TempFile out_of_range("model:\n  dropout: 1.5\n", ".yaml");
+  const std::string range_message = error_message<ConfigError>([&] { load_config(out_of_range.path()); });
+  EXPECT_NE(range_message.find("model.dropout"), std::string::npos) << range_message;
+  EXPECT_NE(range_message.find("out of range"), std::string::npos) << range_message;
+
+  TempFile bad_choice("run:\n  device: tpu\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(bad_choice.path()); }).find("not one of: auto, cpu, cuda"),
+            std::string::npos);
+
+  TempFile list_value("train:\n  lr: [1, 2]\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(list_value.path()); }).find("got a list"), std::string::npos);
+}
+
+TEST(Config, MalformedYamlNamesLine) {
+  TempFile file("train:\n  epochs: 5\n lr: [\n", ".yaml");
+  const std::string message = error_message<ConfigError>([&] { load_config(file.path()); });
+  EXPECT_NE(message.find("malformed YAML at line"), std::string::npos) << message;
+  EXPECT_NE(message.find(file.path()), std::string::npos) << message;
+}
+
+TEST(Config, MissingFile) {
+  EXPECT_NE(error_message<ConfigError>([] { load_config("/nonexistent/x.yaml"); }).find("config file not found"),
+            std::string::npos);
+}
+
+TEST(Config, BadOverrides) {
+  TempFile file("", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path(), {"train.epochs"}); }).find("key.path=value"),
+            std::string::npos);
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path(), {"train.lrr=1"}); }).find("did you mean 'train.lr'"),
+            std::string::npos);
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path(), {"train.epochs=-3"}); }).find("out of range"),
+            std::string::npos);
+}
+
+TEST(Config, CrossFieldValidation) {
+  TempFile file("model:\n  hidden: 100\n  ffn_groups: 8\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path()); }).find("divisible"), std::string::npos);
+  TempFile onehot("data:\n  tokenizer: {opcode: onehot, dx: 5}\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(onehot.path()); }).find("at least 7"), std::string::npos);
+}
+
+TEST(Config, ResolvedYamlRoundTrips) {
+  TempFile file("train:\n  lr: 2.5e-4\n  epochs: 3\nrun:\n  name: roundtrip\n", ".yaml");
+  const Config c = load_config(file.path(), {"data.path=some dir/with: colon.csv"});
+  const std::string yaml = to_yaml(c);
+  TempFile resolved(yaml, ".yaml");
+  const Config again = load_config(resolved.path());
+  EXPECT_EQ(to_yaml(again), yaml);
+  EXPECT_DOUBLE_EQ(again.train.lr, 2.5e-4);
+  EXPECT_EQ(again.data.path, "some dir/with: colon.csv");
+  EXPECT_EQ(again.run.name, "roundtrip");
+}
+
+}  // namespace
+}  // namespace narformer

@@ -1,0 +1,82 @@
+#include "narformer/data/nas_table.h"
+
+#include <gtest/gtest.h>
+
+#include "narformer/cells/nb201.h"
+#include "narformer/config/config.h"
+#include "narformer/core/error.h"
+#include "../test_util.h"
+
+namespace narformer {
+namespace {
+
+using testing::error_message;
+using testing::source_path;
+using testing::TempFile;
+
+DataConfig nb201_config(const std::string& path) {
+  DataConfig c;
+  c.path = path;
+  return c;
+}
+
+TEST(NasTable, ReadsShippedNb201Table) {
+  const NasTable table = read_nas_table(nb201_config(source_path("data/nasbench201/arch_score_acc.csv")));
+  ASSERT_EQ(table.records.size(), 15625u);
+  EXPECT_EQ(table.space, CellSpace::kNasBench201);
+  // Arch 0 (SOURCES.md cross-check): test accuracy 85.8633 %.
+  EXPECT_NEAR(table.records[0].eval_label, 0.858633, 1e-6);
+  EXPECT_NEAR(table.records[0].train_label, 0.81982667, 1e-6);
+  // The published optimum: arch 6111, 94.3733 % test, 91.6067 % valid.
+  const NasRecord& best = table.records[6111];
+  EXPECT_NEAR(best.eval_label, 0.943733, 1e-6);
+  EXPECT_NEAR(best.train_label, 0.916067, 1e-6);
+  EXPECT_EQ(nb201_arch_string(best.cell), best.arch);
+  EXPECT_EQ(best.arch,
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
+}
+
+TEST(NasTable, ReadsShippedNb101StyleTable) {
+  TempFile csv(
+      "module_hash,num_vertices,adjacency_rowmajor,ops,val_acc_108\n"
+      "h1,3,010001000,input|conv3x3-bn-relu|output,0.9\n"
+      "h2,2,0100,input|output,0.1\n",
+      ".csv");
+  DataConfig c;
+  c.dataset = "nb101";
+  c.path = csv.path();
+  c.train_label = c.eval_label = "val_acc_108";
+  c.label_scale = 1.0;
+  const NasTable table = read_nas_table(c);
+  ASSERT_EQ(table.records.size(), 2u);
+  EXPECT_EQ(table.records[0].cell.num_vertices, 3);
+  EXPECT_DOUBLE_EQ(table.records[1].eval_label, 0.1);
+}
+
+TEST(NasTable, BadInputNamesFileLineAndProblem) {
+  const std::string header = "arch,cellstr,valid_top1,test_top1\n";
+  const std::string good = "0,|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|,";
+
+  TempFile broken(header + "0,|nor_conv_3x3~0|+|bad~0|,80,81\n", ".csv");
+  std::string m = error_message<DataError>([&] { read_nas_table(nb201_config(broken.path())); });
+  EXPECT_NE(m.find(broken.path() + ": line 2: malformed NAS-Bench-201 arch string"), std::string::npos) << m;
+
+  TempFile nan_label(header + good + "nan,81\n", ".csv");
+  m = error_message<DataError>([&] { read_nas_table(nb201_config(nan_label.path())); });
+  EXPECT_NE(m.find("line 2, column 'valid_top1': label is NaN"), std::string::npos) << m;
+
+  TempFile zero_label(header + good + "80,0\n", ".csv");
+  m = error_message<DataError>([&] { read_nas_table(nb201_config(zero_label.path())); });
+  EXPECT_NE(m.find("must be positive"), std::string::npos) << m;
+
+  TempFile wrong_columns("arch,arch_str,valid,test\n", ".csv");
+  m = error_message<DataError>([&] { read_nas_table(nb201_config(wrong_columns.path())); });
+  EXPECT_NE(m.find("no column 'valid_top1'"), std::string::npos) << m;
+
+  TempFile empty(header, ".csv");
+  m = error_message<DataError>([&] { read_nas_table(nb201_config(empty.path())); });
+  EXPECT_NE(m.find("no rows"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace narformer
