@@ -50,6 +50,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("train.warmup_ratio", &c.train.warmup_ratio, 0.0, 1.0);
   s.add("train.lambda_sr", &c.train.lambda_sr, 0.0, 1e6);
   s.add("train.lambda_cons", &c.train.lambda_cons, 0.0, 1e6);
+  s.add("train.grad_clip", &c.train.grad_clip, 0.0, 1e6);
   // eval
   s.add("eval.batch_size", &c.eval.batch_size, 1, 10000000);
   s.add("eval.every", &c.eval.every, 1, 10000000);

@@ -65,12 +65,11 @@ void prepare_run_dir(const Config& config, const TrainOptions& options) {
     return;
   }
   if (fs::exists(dir)) {
-    if (options.overwrite) {
-      fs::remove_all(dir);
-    } else if (fs::exists(last) || fs::exists(dir / "config.yaml")) {
+    // A folder without last.pt holds no epoch worth keeping (a start that failed early).
+    if (fs::exists(last) && !options.overwrite)
       throw RunError(with_file(dir.string(), "run folder already holds a run: pass --resume to continue it, "
                                              "--overwrite to start over, or --set run.name=NEW"));
-    }
+    fs::remove_all(dir);
   }
   fs::create_directories(dir);
   write_file_atomic((dir / "config.yaml").string(), resolved);
@@ -109,18 +108,19 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
 }  // namespace
 
 TrainReport train_experiment(const Config& config, const TrainOptions& options) {
-  prepare_run_dir(config, options);
-  RunLog log((fs::path(config.run_dir()) / "train.log").string());
+  // Everything that can reject the input runs before the run folder is touched.
   TrainReport report;
   report.run_dir = config.run_dir();
   report.threads = configure_threads(config.run.threads);
   const torch::Device device = resolve_device(config.run.device);
   report.device = device.str();
-  spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
-               report.device, report.threads, config.run.seed);
-
   Stopwatch clock;
   const std::unique_ptr<Task> task = make_task(config);
+
+  prepare_run_dir(config, options);
+  RunLog log((fs::path(config.run_dir()) / "train.log").string());
+  spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
+               report.device, report.threads, config.run.seed);
   const TrainingSet train = task->training_set();
   const EvaluationSet val = task->validation_set();
   spdlog::info("{}", task->summary());

@@ -188,6 +188,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
         loss = loss + tc.lambda_cons * cons;
       }
       loss.backward();
+      if (tc.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), tc.grad_clip);
       optimizer.step();
       loss_sum += loss.item<double>();
       ++state.step;

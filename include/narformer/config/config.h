@@ -56,6 +56,7 @@ struct TrainConfig {
   double warmup_ratio = 0.1;        ///< linear warm-up over this fraction of all steps
   double lambda_sr = 0.1;           ///< weight of the pairwise ranking loss
   double lambda_cons = 0.5;         ///< weight of the consistency loss (needs augmentation)
+  double grad_clip = 0;             ///< clip the global gradient norm to this (0 = off, as published)
 };
 
 struct EvalConfig {
