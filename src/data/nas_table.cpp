@@ -1,10 +1,15 @@
 #include "narformer/data/nas_table.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
 
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/config/config.h"
+#include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/data/csv.h"
 
@@ -23,7 +28,91 @@ double read_label(const CsvTable& table, size_t row, int column, double scale) {
 
 }  // namespace
 
+namespace {
+
+/// NAR-Former's intermediate JSON (method.md §5.3): {"0": {"module_adjacency": [[...]],
+/// "module_operations": [...], <label fields>...}, "1": ...}, in index order.
+NasTable read_nas_json(const DataConfig& config) {
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(read_file(config.path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw DataError(with_file(config.path, std::string("malformed JSON: ") + e.what()));
+  }
+  if (!root.is_object() || root.empty())
+    throw DataError(with_file(config.path, "expected a non-empty JSON object keyed by architecture index"));
+  NasTable result;
+  result.source = config.path;
+  result.space = config.dataset == "nb101" ? CellSpace::kNasBench101 : CellSpace::kNasBench201;
+
+  std::vector<std::pair<int64_t, const nlohmann::json*>> entries;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    char* end = nullptr;
+    const long long index = std::strtoll(it.key().c_str(), &end, 10);
+    if (it.key().empty() || *end != '\0')
+      throw DataError(with_file(config.path, "key '" + it.key() + "' is not an architecture index"));
+    entries.emplace_back(index, &it.value());
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  for (const auto& [index, entry] : entries) {
+    const std::string where = "entry \"" + std::to_string(index) + "\"";
+    auto field = [&](const std::string& name) -> const nlohmann::json& {
+      if (!entry->contains(name)) throw DataError(with_file(config.path, where + " has no field '" + name + "'"));
+      return (*entry)[name];
+    };
+    auto label = [&](const std::string& name) {
+      const nlohmann::json& value = field(name);
+      if (!value.is_number()) throw DataError(with_file(config.path, where + ": '" + name + "' is not a number"));
+      const double v = value.get<double>() * config.label_scale;
+      if (!(v > 0)) throw DataError(with_file(config.path, where + ": '" + name + "' must be positive (relative-error loss)"));
+      return v;
+    };
+    NasRecord record;
+    record.index = index;
+    try {
+      const auto ops = field("module_operations").get<std::vector<std::string>>();
+      const auto adjacency = field("module_adjacency").get<std::vector<std::vector<int>>>();
+      if (result.space == CellSpace::kNasBench101) {
+        record.cell = make_nb101_cell(adjacency, ops);
+        record.arch = "";
+        for (const auto& row : adjacency)
+          for (int a : row) record.arch += static_cast<char>('0' + a);
+        record.arch += " ";
+        for (size_t k = 0; k < ops.size(); ++k) record.arch += (k ? "|" : "") + ops[k];
+      } else {
+        if (ops.size() != 8 || ops.front() != "input" || ops.back() != "output")
+          throw DataError("module_operations must be 8 ops: input, the 6 edge ops, output");
+        record.arch = "|" + ops[1] + "~0|+|" + ops[2] + "~0|" + ops[3] + "~1|+|" + ops[4] + "~0|" + ops[5] +
+                      "~1|" + ops[6] + "~2|";
+        record.cell = parse_nb201_arch(record.arch);
+        for (int i = 0; i < 8; ++i)
+          for (int j = 0; j < 8; ++j)
+            if (adjacency.size() != 8 || adjacency[i].size() != 8 || (adjacency[i][j] != 0) != record.cell.edge(i, j))
+              throw DataError("module_adjacency is not the fixed NAS-Bench-201 node-op adjacency");
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw DataError(with_file(config.path, where + ": " + e.what()));
+    } catch (const DataError& e) {
+      const std::string what = e.what();
+      if (what.rfind(config.path, 0) == 0) throw;
+      throw DataError(with_file(config.path, where + ": " + what));
+    }
+    record.train_label = label(config.train_label);
+    record.eval_label = label(config.eval_label);
+    result.records.push_back(std::move(record));
+  }
+  return result;
+}
+
+bool has_json_extension(const std::string& path) {
+  return path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+}
+
+}  // namespace
+
 NasTable read_nas_table(const DataConfig& config) {
+  if (has_json_extension(config.path)) return read_nas_json(config);
   const CsvTable table = CsvTable::read(config.path);
   NasTable result;
   result.source = config.path;

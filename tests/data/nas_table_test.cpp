@@ -80,3 +80,71 @@ TEST(NasTable, BadInputNamesFileLineAndProblem) {
 
 }  // namespace
 }  // namespace narformer
+
+namespace narformer {
+namespace {
+
+TEST(NasTable, ReadsNarFormerJsonLayout) {
+  // method.md §5.3: keyed by index (in any key order), labels chosen by name.
+  testing::TempFile json(R"({
+    "1": {"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"],
+          "validation_accuracy": 0.5, "test_accuracy": 0.4},
+    "0": {"module_adjacency": [[0,1,0],[0,0,1],[0,0,0]],
+          "module_operations": ["input","maxpool3x3","output"],
+          "validation_accuracy": 0.9, "test_accuracy": 0.8}})",
+                         ".json");
+  DataConfig c;
+  c.dataset = "nb101";
+  c.path = json.path();
+  c.train_label = "validation_accuracy";
+  c.eval_label = "test_accuracy";
+  c.label_scale = 1.0;
+  const NasTable table = read_nas_table(c);
+  ASSERT_EQ(table.records.size(), 2u);
+  EXPECT_EQ(table.records[0].index, 0);
+  EXPECT_EQ(table.records[0].cell.num_vertices, 3);
+  EXPECT_DOUBLE_EQ(table.records[0].train_label, 0.9);
+  EXPECT_DOUBLE_EQ(table.records[1].eval_label, 0.4);
+  EXPECT_EQ(table.records[0].arch, "010001000 input|maxpool3x3|output");
+
+  testing::TempFile nb201(R"({"0": {"module_adjacency": [[0,1,1,0,1,0,0,0],[0,0,0,1,0,1,0,0],[0,0,0,0,0,0,1,0],
+      [0,0,0,0,0,0,1,0],[0,0,0,0,0,0,0,1],[0,0,0,0,0,0,0,1],[0,0,0,0,0,0,0,1],[0,0,0,0,0,0,0,0]],
+      "module_operations": ["input","nor_conv_3x3","nor_conv_3x3","avg_pool_3x3","skip_connect","nor_conv_1x1","none","output"],
+      "validation_accuracy_avg": 0.9, "test_accuracy_avg": 0.91}})",
+                          ".json");
+  DataConfig c201;
+  c201.path = nb201.path();
+  c201.train_label = "validation_accuracy_avg";
+  c201.eval_label = "test_accuracy_avg";
+  c201.label_scale = 1.0;
+  const NasTable t201 = read_nas_table(c201);
+  ASSERT_EQ(t201.records.size(), 1u);
+  EXPECT_EQ(t201.records[0].cell.ops, (std::vector<int>{0, 2, 2, 3, 4, 1, 5, 6}));
+}
+
+TEST(NasTable, MalformedJsonIsAClearError) {
+  testing::TempFile truncated(R"({"0": {"module_adjacency": [[0,1],)", ".json");
+  DataConfig c;
+  c.dataset = "nb101";
+  c.path = truncated.path();
+  std::string m = testing::error_message<DataError>([&] { read_nas_table(c); });
+  EXPECT_NE(m.find(truncated.path() + ": malformed JSON"), std::string::npos) << m;
+
+  testing::TempFile missing_label(R"({"0": {"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]}})",
+                                  ".json");
+  c.path = missing_label.path();
+  c.train_label = "validation_accuracy";
+  m = testing::error_message<DataError>([&] { read_nas_table(c); });
+  EXPECT_NE(m.find("entry \"0\" has no field 'validation_accuracy'"), std::string::npos) << m;
+
+  testing::TempFile bad_cell(R"({"0": {"module_adjacency": [[0,0],[1,0]], "module_operations": ["input","output"],
+                                 "validation_accuracy": 0.5, "test_accuracy": 0.5}})",
+                             ".json");
+  c.path = bad_cell.path();
+  c.eval_label = "test_accuracy";
+  m = testing::error_message<DataError>([&] { read_nas_table(c); });
+  EXPECT_NE(m.find(bad_cell.path() + ": entry \"0\": invalid NAS-Bench-101 cell"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace narformer

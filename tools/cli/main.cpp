@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("narformer 0.1.0"));
   narformer::cli::add_train_command(app);
   narformer::cli::add_eval_command(app);
+  narformer::cli::add_inspect_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,7 +1,9 @@
 #pragma once
 // NAS-Bench tables: one architecture per row with its labels.
-//   nb201: an arch-string column (data.arch_column)
-//   nb101: adjacency (data.adjacency_column) + ops (data.ops_column) columns
+//   CSV   nb201: an arch-string column (data.arch_column)
+//         nb101: adjacency (data.adjacency_column) + ops (data.ops_column) columns
+//   JSON  (a path ending in .json) NAR-Former's intermediate layout (method.md §5.3): an object
+//         keyed by index, entries with module_adjacency, module_operations and label fields
 // The label columns come from the config (data.train_label, data.eval_label) and are
 // multiplied by data.label_scale, so any NB-indexed table with its own columns works.
 
@@ -29,7 +31,7 @@ struct NasTable {
   std::vector<NasRecord> records;
 };
 
-/// Reads the table named by config.path. Throws DataError naming the file and line for a
+/// Reads the table named by config.path (CSV, or JSON by extension). Throws DataError naming the file and line for a
 /// missing file or column, a malformed architecture, and NaN, missing or non-positive labels
 /// (the relative-error loss divides by them).
 NasTable read_nas_table(const DataConfig& config);

@@ -39,6 +39,10 @@ struct Node {
 struct GraphFacts {
   int64_t batch_size = 1;
   Cost total;
+  // Set by importers of real model files (onnx/onnx_graph.h); empty/zero for cells.
+  int num_operators = 0;                  ///< operators in the source file
+  std::vector<std::string> unknown_ops;   ///< op types the importer does not know (sorted)
+  int missing_shapes = 0;                 ///< nodes whose output shape could not be inferred
 };
 
 class Graph {

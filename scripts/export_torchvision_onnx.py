@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Export torchvision models as small, weight-free ONNX files for narformer's tests.
+
+    /usr/bin/python3 scripts/export_torchvision_onnx.py [--out tests/fixtures/onnx/torchvision] [MODEL ...]
+
+Needs Debian's python3-torch, python3-torchvision and python3-onnx (use /usr/bin/python3: a
+pyenv `python3` does not see them). No network: models are built with random weights.
+
+Each model is exported the way users export today: opset 13, eval mode, a dynamic batch axis
+(so batch-dependent Shape/Gather/Unsqueeze chains stay in the graph). Two choices differ from
+`torch.onnx.export`'s defaults, on purpose:
+
+- training=PRESERVE keeps BatchNormalization as its own operator instead of folding it into
+  the preceding Conv, like the graphs of the NNLQP dataset, and so that the parameter count
+  of the graph equals torchvision's (BN has 2 trainable parameters per channel).
+- Then every floating-point initializer loses its data but keeps name, type and dims: the
+  NNLQP "no-weight" convention. Integer initializers (shapes, axes, indices) keep their data
+  because shape inference needs them.
+
+Next to the files, MANIFEST.json records for each model what PyTorch itself says (trainable
+parameter count, output shape) and what the exported graph holds (operators per type), so
+tests can pin narformer's importer against independent numbers.
+"""
+
+import argparse
+import io
+import json
+import os
+import sys
+import warnings
+from collections import Counter
+
+import onnx
+import torch
+import torchvision
+
+# The 9 torchvision-expressible NNLQP families first (nasbench201 cells are not in
+# torchvision), then more architectures that people export today.
+MODELS = [
+    "resnet18", "vgg16", "alexnet", "squeezenet1_0", "googlenet", "mobilenet_v2",
+    "mobilenet_v3_small", "mnasnet1_0", "efficientnet_b0",
+    "regnet_y_400mf", "shufflenet_v2_x1_0", "densenet121", "convnext_tiny", "vit_b_16",
+]
+
+
+def build(name):
+    kwargs = {"weights": None}
+    if name == "googlenet":
+        # No auxiliary heads (unused in eval) and no scipy truncated-normal init (slow).
+        kwargs.update(aux_logits=False, init_weights=False)
+    return getattr(torchvision.models, name)(**kwargs).eval()
+
+
+def strip_weights(model):
+    """Drops the data of floating-point initializers (keeps name, dtype, dims)."""
+    float_types = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE,
+                   onnx.TensorProto.BFLOAT16}
+    stripped = 0
+    for init in model.graph.initializer:
+        if init.data_type in float_types:
+            init.ClearField("raw_data")
+            init.ClearField("float_data")
+            init.ClearField("double_data")
+            init.ClearField("int32_data")  # float16 / bfloat16 payloads live here
+            stripped += 1
+    return stripped
+
+
+def export(name, out_dir):
+    torch.manual_seed(0)
+    model = build(name)
+    # Fresh models have many bit-identical tensors (BN weights all 1, biases all 0); the
+    # exporter would deduplicate them into Identity nodes that no trained model has.
+    with torch.no_grad():
+        for t in list(model.parameters()) + [b for b in model.buffers() if b.is_floating_point()]:
+            t.add_(torch.rand_like(t) * 1e-3)
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        y = model(x)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, x, buffer, opset_version=13, input_names=["input"], output_names=["output"],
+            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+            training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
+    proto = onnx.load_from_string(buffer.getvalue())
+    strip_weights(proto)
+    proto.producer_name = "narformer scripts/export_torchvision_onnx.py"
+    path = os.path.join(out_dir, name + ".onnx")
+    onnx.save(proto, path)
+    ops = Counter(node.op_type for node in proto.graph.node)
+    return {
+        "file": name + ".onnx",
+        "bytes": os.path.getsize(path),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "opset": 13,
+        "input_shape": [1, 3, 224, 224],
+        "output_shape": list(y.shape),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "operators": len(proto.graph.node),
+        "initializers": len(proto.graph.initializer),
+        "op_histogram": dict(sorted(ops.items())),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("models", nargs="*", default=MODELS, help="torchvision model names")
+    parser.add_argument("--out", default=os.path.join("tests", "fixtures", "onnx", "torchvision"))
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    manifest_path = os.path.join(args.out, "MANIFEST.json")
+    manifest = {}
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    for name in args.models:
+        info = export(name, args.out)
+        manifest[name] = info
+        print(f"{name:22s} {info['operators']:5d} operators  {info['bytes'] / 1024:7.1f} KiB  "
+              f"{info['trainable_parameters']:>11,d} params", flush=True)
+    with open(manifest_path, "w") as f:
+        json.dump(dict(sorted(manifest.items())), f, indent=1)
+        f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

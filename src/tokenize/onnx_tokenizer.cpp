@@ -1,0 +1,219 @@
+#include "narformer/tokenize/onnx_tokenizer.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "narformer/core/error.h"
+
+namespace narformer {
+
+namespace {
+
+constexpr int kTableSize = 4097;  // E(0) ... E(4096): batch sizes, channels, spatial sizes
+constexpr int kValues = 2 * OnnxTokenizer::kFrequencies;
+constexpr int kAttributeSlots = 8;
+
+/// One table per embed type, built once per process with the embedder itself.
+const float* small_integer_table(EmbedType type) {
+  static std::mutex mutex;
+  static std::unordered_map<int, std::unique_ptr<float[]>> tables;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& table = tables[static_cast<int>(type)];
+  if (!table) {
+    const SinusoidalEmbedder embedder(type, OnnxTokenizer::kFrequencies);
+    table = std::make_unique<float[]>(static_cast<size_t>(kTableSize) * kValues);
+    for (int i = 0; i < kTableSize; ++i)
+      embedder.embed(static_cast<float>(i), table.get() + i * kValues);
+  }
+  return table.get();
+}
+
+enum class Encoding { kNone, kConv, kConvTranspose, kPool, kGemm, kTranspose };
+
+struct OpEntry {
+  int code;
+  Encoding encoding;
+};
+
+const std::unordered_map<std::string_view, OpEntry>& op_table() {
+  static const std::unordered_map<std::string_view, OpEntry> table = {
+      {"Conv", {1, Encoding::kConv}},
+      {"Relu", {2, Encoding::kNone}},
+      {"Add", {3, Encoding::kNone}},
+      {"Sigmoid", {4, Encoding::kNone}},
+      {"Reshape", {5, Encoding::kNone}},
+      {"MaxPool", {6, Encoding::kPool}},
+      {"Split", {7, Encoding::kNone}},
+      {"GlobalAveragePool", {8, Encoding::kNone}},
+      {"Gemm", {9, Encoding::kGemm}},
+      {"Transpose", {10, Encoding::kTranspose}},
+      {"Upsample", {11, Encoding::kNone}},
+      {"BatchNormalization", {12, Encoding::kNone}},
+      {"Mul", {13, Encoding::kNone}},
+      {"Concat", {14, Encoding::kNone}},
+      {"Flatten", {15, Encoding::kNone}},
+      {"AveragePool", {16, Encoding::kPool}},
+      {"Cast", {17, Encoding::kNone}},
+      {"MatMul", {18, Encoding::kNone}},  // corrected compat only (the reference's "Matmul")
+      {"ReduceMean", {19, Encoding::kNone}},
+      {"Pow", {20, Encoding::kNone}},
+      {"Slice", {21, Encoding::kNone}},
+      {"Div", {22, Encoding::kNone}},
+      {"Sub", {23, Encoding::kNone}},
+      {"Sqrt", {24, Encoding::kNone}},
+      {"Clip", {25, Encoding::kNone}},
+      {"Softmax", {26, Encoding::kNone}},
+      {"Tanh", {27, Encoding::kNone}},
+      {"ConvTranspose", {28, Encoding::kConvTranspose}},
+  };
+  return table;
+}
+
+/// First element of an int attribute, or `fallback` when absent or empty.
+float first_int(const Node& node, const char* name, float fallback) {
+  const auto it = node.attributes.find(name);
+  if (it == node.attributes.end()) return fallback;
+  if (!it->second.ints.empty()) return static_cast<float>(it->second.ints.front());
+  if (!it->second.floats.empty()) return static_cast<float>(it->second.floats.front());
+  return fallback;
+}
+
+}  // namespace
+
+std::string OnnxTokenizerOptions::key() const {
+  return std::string("onnx-tokens;embed=") + (embed == EmbedType::kNerf ? "nerf" : "trans") +
+         ";frequencies=" + std::to_string(OnnxTokenizer::kFrequencies) +
+         ";dp=" + std::to_string(position_frequencies) + ";compat=" + to_string(compat);
+}
+
+OnnxTokenizer::OnnxTokenizer(const OnnxTokenizerOptions& options)
+    : options_(options),
+      embedder_(options.embed, kFrequencies),
+      position_embedder_(options.embed, std::max(options.position_frequencies, 1)) {
+  if (options.position_frequencies < 0 || options.position_frequencies > 4096)
+    throw ConfigError("the position code needs 0 to 4096 frequencies, got " +
+                      std::to_string(options.position_frequencies));
+  table_ = small_integer_table(options.embed);
+}
+
+int OnnxTokenizer::feature_dim() const {
+  return kOpTypeDims + kAttributeDims + kShapeDims + 2 * options_.position_frequencies;
+}
+
+int OnnxTokenizer::op_code(std::string_view op_type) const {
+  const auto& table = op_table();
+  const auto it = table.find(op_type);
+  if (it == table.end()) return 0;
+  if (it->second.code == 18 && options_.compat == OnnxCompat::kReference) return 0;
+  return it->second.code;
+}
+
+void OnnxTokenizer::embed_scalar(float v, float* out) const {
+  // Hostile files can make costs overflow to infinity; sin(inf) would be NaN.
+  if (!std::isfinite(v))
+    v = std::isnan(v) ? 0.0f : std::copysign(std::numeric_limits<float>::max(), v);
+  if (v >= 0 && v < static_cast<float>(kTableSize) &&
+      v == static_cast<float>(static_cast<int>(v))) {
+    const float* row = table_ + static_cast<int>(v) * kValues;
+    std::copy(row, row + kValues, out);
+  } else {
+    embedder_.embed(v, out);
+  }
+}
+
+TokenSequence OnnxTokenizer::tokenize(const Graph& graph) const {
+  TokenSequence tokens;
+  const int n = graph.num_nodes();
+  const int dim = feature_dim();
+  tokens.num_nodes = n;
+  tokens.feature_dim = dim;
+  tokens.features.assign(static_cast<size_t>(n) * static_cast<size_t>(dim), 0.0f);
+
+  const auto& table = op_table();
+  for (int i = 0; i < n; ++i) {
+    const Node& node = graph.node(i);
+    float* row = tokens.features.data() + static_cast<size_t>(i) * static_cast<size_t>(dim);
+
+    // Op type one-hot and attributes.
+    const auto it = table.find(node.op_type);
+    const bool listed = it != table.end() && op_code(node.op_type) > 0;
+    if (listed) {
+      row[it->second.code - 1] = 1.0f;
+      float* attrs = row + kOpTypeDims;
+      std::array<float, kAttributeSlots> values{};
+      int count = 0;
+      const float bias = node.num_inputs == 3 ? 1.0f : 0.0f;
+      switch (it->second.encoding) {
+        case Encoding::kConv:
+        case Encoding::kConvTranspose:
+          values = {first_int(node, "kernel_shape", -1), first_int(node, "strides", 1),
+                    first_int(node, "pads", 0),          first_int(node, "dilations", 1),
+                    first_int(node, "group", 1),         bias,
+                    first_int(node, "output_padding", 0)};
+          count = it->second.encoding == Encoding::kConv ? 6 : 7;
+          break;
+        case Encoding::kPool:
+          values = {first_int(node, "kernel_shape", 0), first_int(node, "strides", 1),
+                    first_int(node, "pads", 0)};
+          count = 3;
+          break;
+        case Encoding::kGemm:
+          values[0] = bias;
+          count = 1;
+          break;
+        case Encoding::kTranspose: {
+          std::array<float, 8> perm{};
+          const auto p = node.attributes.find("perm");
+          if (p != node.attributes.end())
+            for (size_t k = 0; k < perm.size() && k < p->second.ints.size(); ++k)
+              perm[k] = static_cast<float>(p->second.ints[k]);
+          embedder_.embed_vector(perm.data(), static_cast<int>(perm.size()), attrs);
+          break;
+        }
+        case Encoding::kNone:
+          break;
+      }
+      for (int k = 0; k < count; ++k)
+        embed_scalar(values[static_cast<size_t>(k)], attrs + k * kValues);
+    }
+
+    // Output shape: first four dims, zero-padded.
+    float* shape = row + kOpTypeDims + kAttributeDims;
+    for (int k = 0; k < 4; ++k) {
+      const float v = static_cast<size_t>(k) < node.output_shape.size()
+                          ? static_cast<float>(node.output_shape[static_cast<size_t>(k)])
+                          : 0.0f;
+      embed_scalar(v, shape + k * kValues);
+    }
+
+    if (options_.position_frequencies > 0)
+      position_embedder_.embed(static_cast<float>(i),
+                               row + kOpTypeDims + kAttributeDims + kShapeDims);
+  }
+
+  // Undirected edges, each once.
+  tokens.edges.reserve(graph.edges().size());
+  for (const auto& [from, to] : graph.edges()) {
+    if (from == to) continue;
+    tokens.edges.emplace_back(std::min(from, to), std::max(from, to));
+  }
+  std::sort(tokens.edges.begin(), tokens.edges.end());
+  tokens.edges.erase(std::unique(tokens.edges.begin(), tokens.edges.end()), tokens.edges.end());
+
+  // Static features: batch as an integer, the costs in billions as float32.
+  const GraphFacts& facts = graph.facts();
+  tokens.static_features.assign(kStaticDims, 0.0f);
+  float* s = tokens.static_features.data();
+  embed_scalar(static_cast<float>(facts.batch_size), s);
+  embed_scalar(static_cast<float>(facts.total.flops / 1e9), s + kValues);
+  embed_scalar(static_cast<float>(facts.total.params / 1e9), s + 2 * kValues);
+  embed_scalar(static_cast<float>(facts.total.memory / 1e9), s + 3 * kValues);
+  return tokens;
+}
+
+}  // namespace narformer
