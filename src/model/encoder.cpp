@@ -1,8 +1,8 @@
 #include "narformer/model/encoder.h"
 
-namespace narformer {
+#include "narformer/model/dropout.h"
 
-namespace F = torch::nn::functional;
+namespace narformer {
 
 EncoderBlockImpl::EncoderBlockImpl(int64_t in_dim, const ModelOptions& options) : dropout_(options.dropout) {
   attention_ = register_module("attention", GraphAttention(in_dim, options.hidden, options.use_degree));
@@ -15,7 +15,7 @@ EncoderBlockImpl::EncoderBlockImpl(int64_t in_dim, const ModelOptions& options) 
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& adjacency,
                                         const torch::Tensor& degree) {
   torch::Tensor h = torch::relu(attention_(x, adjacency, degree));
-  h = F::dropout(h, F::DropoutFuncOptions().p(dropout_).training(is_training()));
+  h = fast_dropout(h, dropout_, is_training());
   return h + layer_scale_ * ffn_(norm_(h));
 }
 

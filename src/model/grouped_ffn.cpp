@@ -1,8 +1,8 @@
 #include "narformer/model/grouped_ffn.h"
 
-namespace narformer {
+#include "narformer/model/dropout.h"
 
-namespace F = torch::nn::functional;
+namespace narformer {
 
 GroupedLinearImpl::GroupedLinearImpl(int64_t in_dim, int64_t out_dim, int64_t groups) {
   weight = register_parameter("weight", torch::empty({groups, in_dim / groups, out_dim / groups}));
@@ -28,8 +28,8 @@ torch::Tensor GroupedFeedForwardImpl::forward(const torch::Tensor& x) {
   const int64_t tokens = x.numel() / dim_;
   // (tokens, dim) -> (groups, tokens, dim/groups)
   torch::Tensor h = x.reshape({tokens, groups_, dim_ / groups_}).transpose(0, 1);
-  h = F::dropout(torch::relu(up_(h)), F::DropoutFuncOptions().p(dropout_).training(is_training()));
-  h = F::dropout(down_(h), F::DropoutFuncOptions().p(dropout_).training(is_training()));
+  h = fast_dropout(torch::relu(up_(h)), dropout_, is_training());
+  h = fast_dropout(down_(h), dropout_, is_training());
   return h.transpose(0, 1).reshape(sizes);
 }
 

@@ -1,12 +1,12 @@
 #include "narformer/model/narformer_model.h"
 
+#include "narformer/model/dropout.h"
+
 #include "narformer/config/config.h"
 #include "narformer/core/error.h"
 #include "narformer/model/init.h"
 
 namespace narformer {
-
-namespace F = torch::nn::functional;
 
 Readout parse_readout(const std::string& name) {
   if (name == "fusion") return Readout::kFusion;
@@ -84,18 +84,17 @@ torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
   }
   if (options_.static_dim > 0) {
     const torch::Tensor s = torch::relu(
-        F::dropout(static_branch_(batch.static_features), F::DropoutFuncOptions().p(options_.dropout).training(is_training())));
+        fast_dropout(static_branch_(batch.static_features), options_.dropout, is_training()));
     g = torch::cat({g, s}, 1);
   }
   return g;
 }
 
 torch::Tensor NarFormerModelImpl::forward(const BatchTensors& batch) {
-  const auto dropout = F::DropoutFuncOptions().p(options_.dropout).training(is_training());
-  torch::Tensor z = F::dropout(torch::relu(head1_(embed(batch))), dropout);
-  z = F::dropout(torch::relu(head2_(z)), dropout);
+  torch::Tensor z = fast_dropout(torch::relu(head1_(embed(batch))), options_.dropout, is_training());
+  z = fast_dropout(torch::relu(head2_(z)), options_.dropout, is_training());
   z = head_out_(z).squeeze(-1);
-  return F::softplus(-z);  // = −log σ(z) > 0
+  return torch::nn::functional::softplus(-z);  // = −log σ(z) > 0
 }
 
 int64_t NarFormerModelImpl::parameter_count() const {

@@ -16,7 +16,7 @@ std::string describe(const ModelOptions& o) {
   return s.str();
 }
 
-void save_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
                      const TrainingState& state) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive;
@@ -37,7 +37,7 @@ void save_checkpoint(const std::string& path, NarFormerModel& model, torch::opti
   write_atomic_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
 }
 
-TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
                               const torch::Device& device) {
   if (!std::filesystem::exists(path)) throw RunError(with_file(path, "checkpoint not found"));
   TrainingState state;

@@ -17,6 +17,7 @@
 #include "narformer/model/tensors.h"
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/evaluator.h"
+#include "narformer/train/fused_adam.h"
 #include "narformer/train/losses.h"
 #include "narformer/train/schedule.h"
 
@@ -46,10 +47,6 @@ void set_torch_rng_state(const torch::Tensor& state) {
   at::Generator generator = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(generator.mutex());
   generator.set_state(state);
-}
-
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
 }
 
 /// Keeps only the metrics lines of epochs a checkpoint already covers (a crash between saving
@@ -114,7 +111,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
 
   const int64_t batches_per_epoch = (n + tc.batch_size - 1) / tc.batch_size;
   const WarmupLinearSchedule schedule(tc.epochs * batches_per_epoch, tc.warmup_ratio);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(tc.lr));
+  model->to(device_);
+  FusedAdam optimizer(model->parameters());
   std::mt19937_64 engine(static_cast<uint64_t>(config_.run.seed));
 
   TrainingState state;
@@ -129,7 +127,6 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   } else {
     write_file_atomic(metrics_file(), "");
   }
-  model->to(device_);
   model->train();
 
   std::vector<int64_t> order(static_cast<size_t>(n));
@@ -168,7 +165,6 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       const int64_t R = static_cast<int64_t>(rows.size());
       const torch::Tensor targets = torch::from_blob(row_labels.data(), {R}, torch::kFloat32).to(device_, /*non_blocking=*/false, /*copy=*/true);
 
-      set_learning_rate(optimizer, tc.lr * schedule.multiplier(state.step));
       optimizer.zero_grad();
       const torch::Tensor predictions = model->forward(to_tensors(collate(rows), device_));
       torch::Tensor loss = relative_error_loss(predictions, targets);
@@ -188,8 +184,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
         loss = loss + tc.lambda_cons * cons;
       }
       loss.backward();
-      if (tc.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), tc.grad_clip);
-      optimizer.step();
+      const double clip = tc.grad_clip > 0 ? clip_coefficient(optimizer.gradient_norm(), tc.grad_clip) : 1.0;
+      optimizer.step(tc.lr * schedule.multiplier(state.step), clip);
       loss_sum += loss.item<double>();
       ++state.step;
       samples_seen += count;

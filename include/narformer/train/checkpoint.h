@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "narformer/model/narformer_model.h"
+#include "narformer/train/fused_adam.h"
 
 namespace narformer {
 
@@ -26,12 +27,12 @@ struct TrainingState {
 std::string describe(const ModelOptions& options);
 
 /// Saves atomically. `optimizer` may be null (weights-only export).
-void save_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
                      const TrainingState& state);
 
 /// Loads into `model` (and `optimizer` unless null). Throws RunError naming the file when it
 /// is missing, corrupt, or was written for a model with other options.
-TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, torch::optim::Optimizer* optimizer,
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
                               const torch::Device& device);
 
 }  // namespace narformer
