@@ -18,7 +18,7 @@ constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
 ConfigSchema bind_config(Config& c, const std::string& origin) {
   ConfigSchema s(origin);
   // data
-  s.add("data.dataset", &c.data.dataset, {"nb201", "nb101"});
+  s.add("data.dataset", &c.data.dataset, {"nb201", "nb101", "nnlqp"});
   s.add("data.path", &c.data.path);
   s.add("data.arch_column", &c.data.arch_column);
   s.add("data.adjacency_column", &c.data.adjacency_column);
@@ -26,14 +26,23 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.train_label", &c.data.train_label);
   s.add("data.eval_label", &c.data.eval_label);
   s.add("data.label_scale", &c.data.label_scale, 1e-12, 1e12);
-  s.add("data.protocol", &c.data.protocol, {"reference", "holdout"});
+  s.add("data.protocol", &c.data.protocol, {"reference", "holdout", "stage", "leave_family_out"});
   s.add("data.n_train", &c.data.n_train, 1, kMaxInt);
   s.add("data.n_val", &c.data.n_val, 1, kMaxInt);
   s.add("data.n_test", &c.data.n_test, 0, kMaxInt);
+  s.add("data.onnx_root", &c.data.onnx_root);
+  s.add("data.families", &c.data.families);
+  s.add("data.platforms", &c.data.platforms);
+  s.add("data.test_family", &c.data.test_family);
+  s.add("data.val_fraction", &c.data.val_fraction, 0.0, 0.9);
+  s.add("data.train_limit", &c.data.train_limit, 0, kMaxInt);
+  s.add("data.batch_size_override", &c.data.batch_size_override, 0, 1 << 20);
+  s.add("data.cache_dir", &c.data.cache_dir);
   s.add("data.tokenizer.embed", &c.data.tokenizer.embed, {"nerf", "trans"});
   s.add("data.tokenizer.opcode", &c.data.tokenizer.opcode, {"pe", "onehot"});
   s.add("data.tokenizer.dx", &c.data.tokenizer.dx, 1, 4096);
   s.add("data.tokenizer.dp", &c.data.tokenizer.dp, 0, 4096);
+  s.add("data.tokenizer.compat", &c.data.tokenizer.compat, {"corrected", "reference"});
   // model
   s.add("model.blocks", &c.model.blocks, 1, 64);
   s.add("model.hidden", &c.model.hidden, 1, 65536);
@@ -51,10 +60,12 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("train.lambda_sr", &c.train.lambda_sr, 0.0, 1e6);
   s.add("train.lambda_cons", &c.train.lambda_cons, 0.0, 1e6);
   s.add("train.grad_clip", &c.train.grad_clip, 0.0, 1e6);
+  s.add("train.init_from", &c.train.init_from);
   // eval
   s.add("eval.batch_size", &c.eval.batch_size, 1, 10000000);
   s.add("eval.every", &c.eval.every, 1, 10000000);
   s.add("eval.selection", &c.eval.selection, {"kendall_tau", "mape"});
+  s.add("eval.selection_split", &c.eval.selection_split, {"val", "test"});
   // run
   s.add("run.name", &c.run.name);
   s.add("run.dir", &c.run.dir);
@@ -86,6 +97,13 @@ void validate(const Config& c) {
       fail("data.tokenizer.dx must be at least " + std::to_string(needed) + " for one-hot op codes of " +
            c.data.dataset + " (one slot per operation)");
   }
+  const bool latency = c.data.dataset == "nnlqp";
+  if (latency && c.data.protocol == "reference")
+    fail("data.protocol 'reference' is for NAS-Bench tables; latency data uses stage, leave_family_out or holdout");
+  if (!latency && (c.data.protocol == "stage" || c.data.protocol == "leave_family_out"))
+    fail("data.protocol '" + c.data.protocol + "' needs a latency dataset (data.dataset: nnlqp)");
+  if (c.data.protocol == "leave_family_out" && c.data.test_family.empty())
+    fail("data.protocol leave_family_out needs data.test_family");
   if (c.run.name.empty()) fail("run.name is empty");
   if (c.run.name.find('/') != std::string::npos) fail("run.name must not contain '/': use run.dir for folders");
 }

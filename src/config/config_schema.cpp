@@ -130,6 +130,27 @@ void ConfigSchema::add(const std::string& path, std::string* target, std::vector
   fields_.push_back(std::move(f));
 }
 
+void ConfigSchema::add(const std::string& path, std::vector<std::string>* target) {
+  Field f;
+  f.path = path;
+  f.list = target;
+  f.set = [target](const std::string& text, bool) {
+    target->clear();
+    std::string item;
+    std::stringstream ss(text);
+    while (std::getline(ss, item, ',')) {
+      const auto first = item.find_first_not_of(' '), last = item.find_last_not_of(' ');
+      if (first != std::string::npos) target->push_back(item.substr(first, last - first + 1));
+    }
+  };
+  f.get = [target] {
+    std::string joined;
+    for (const auto& item : *target) joined += (joined.empty() ? "" : ",") + item;
+    return joined;
+  };
+  fields_.push_back(std::move(f));
+}
+
 const ConfigSchema::Field* ConfigSchema::find(const std::string& path) const {
   for (const auto& f : fields_)
     if (f.path == path) return &f;
@@ -178,6 +199,13 @@ void ConfigSchema::apply_node(const YAML::Node& node, const std::string& prefix)
         unknown_key(path);
       }
       field->set(value.Scalar(), true);
+    } else if (value.IsSequence() && find(path) && find(path)->list) {
+      std::vector<std::string>& list = *find(path)->list;
+      list.clear();
+      for (const auto& item : value) {
+        if (!item.IsScalar()) throw ConfigError("key '" + path + "': expected a list of single values");
+        list.push_back(item.Scalar());
+      }
     } else if (value.IsNull()) {
       if (!find(path)) unknown_key(path);
       throw ConfigError("key '" + path + "' has no value");
@@ -221,12 +249,13 @@ struct YamlTree {
   std::string key;
   std::string value;
   bool is_string = false;
+  const std::vector<std::string>* list = nullptr;
   std::vector<YamlTree> children;
 
   YamlTree& child(const std::string& name) {
     for (auto& c : children)
       if (c.key == name) return c;
-    children.push_back(YamlTree{name, "", false, {}});
+    children.push_back(YamlTree{name, "", false, nullptr, {}});
     return children.back();
   }
 
@@ -236,6 +265,10 @@ struct YamlTree {
       out << YAML::Key << c.key << YAML::Value;
       if (!c.children.empty()) {
         c.emit(out);
+      } else if (c.list) {
+        out << YAML::Flow << YAML::BeginSeq;
+        for (const auto& item : *c.list) out << item;
+        out << YAML::EndSeq;
       } else if (c.is_string) {
         out << c.value;  // the emitter quotes it where YAML would misread it
       } else {
@@ -256,6 +289,7 @@ std::string ConfigSchema::emit_yaml() const {
     for (std::string part; std::getline(ss, part, '.');) node = &node->child(part);
     node->value = f.get();
     node->is_string = f.is_string;
+    node->list = f.list;
   }
   YAML::Emitter out;
   root.emit(out);

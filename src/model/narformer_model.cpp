@@ -46,7 +46,7 @@ NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(o
   const int64_t head_in = options.static_dim > 0 ? 2 * h : h;
   head1_ = register_module("head1", torch::nn::Linear(head_in, h));
   head2_ = register_module("head2", torch::nn::Linear(h, h));
-  head_out_ = register_module("head_out", torch::nn::Linear(h, 1));
+  head_out_ = register_module("head_out", torch::nn::Linear(h, options.num_heads));
   init_linear_reference(head1_);
   init_linear_reference(head2_);
   init_linear_reference(head_out_);
@@ -93,7 +93,8 @@ torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
 torch::Tensor NarFormerModelImpl::forward(const BatchTensors& batch) {
   torch::Tensor z = fast_dropout(torch::relu(head1_(embed(batch))), options_.dropout, is_training());
   z = fast_dropout(torch::relu(head2_(z)), options_.dropout, is_training());
-  z = head_out_(z).squeeze(-1);
+  z = head_out_(z);  // (B, heads)
+  z = batch.head_index.defined() ? z.gather(1, batch.head_index.unsqueeze(1)).squeeze(1) : z.select(1, 0);
   return torch::nn::functional::softplus(-z);  // = −log σ(z) > 0
 }
 

@@ -8,29 +8,60 @@
 
 namespace narformer {
 
-std::vector<double> predict(NarFormerModel& model, const std::vector<const TokenSequence*>& items,
-                            int64_t batch_size, const torch::Device& device) {
-  std::vector<double> predictions(items.size());
-  if (items.empty()) return predictions;
+namespace {
+
+/// Runs `step(begin, end, batch)` over items sorted by node count, in chunks of batch_size.
+template <typename Step>
+void for_each_batch(const std::vector<TokenPtr>& items, const std::vector<int64_t>& heads, int64_t batch_size,
+                    const torch::Device& device, Step step) {
   std::vector<size_t> order(items.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return items[a]->num_nodes < items[b]->num_nodes; });
-
-  const bool was_training = model->is_training();
-  model->eval();
-  torch::NoGradGuard no_grad;
   std::vector<const TokenSequence*> chunk;
   for (size_t begin = 0; begin < order.size(); begin += static_cast<size_t>(batch_size)) {
     const size_t end = std::min(order.size(), begin + static_cast<size_t>(batch_size));
     chunk.clear();
-    for (size_t k = begin; k < end; ++k) chunk.push_back(items[order[k]]);
-    const torch::Tensor out = model->forward(to_tensors(collate(chunk), device)).to(torch::kCPU, torch::kFloat64);
-    const double* values = out.data_ptr<double>();
-    for (size_t k = begin; k < end; ++k) predictions[order[k]] = values[k - begin];
+    for (size_t k = begin; k < end; ++k) chunk.push_back(items[order[k]].get());
+    PaddedBatch batch = collate(chunk);
+    if (!heads.empty())
+      for (size_t k = begin; k < end; ++k) batch.head_index.push_back(heads[order[k]]);
+    step(order, begin, end, to_tensors(std::move(batch), device));
   }
+}
+
+}  // namespace
+
+std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& items,
+                            const std::vector<int64_t>& heads, int64_t batch_size, const torch::Device& device) {
+  std::vector<double> predictions(items.size());
+  const bool was_training = model->is_training();
+  model->eval();
+  torch::NoGradGuard no_grad;
+  for_each_batch(items, heads, batch_size, device,
+                 [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
+                   const torch::Tensor out = model->forward(batch).to(torch::kCPU, torch::kFloat64);
+                   const double* values = out.data_ptr<double>();
+                   for (size_t k = begin; k < end; ++k) predictions[order[k]] = values[k - begin];
+                 });
   model->train(was_training);
   return predictions;
+}
+
+torch::Tensor embed(NarFormerModel& model, const std::vector<TokenPtr>& items, int64_t batch_size,
+                    const torch::Device& device) {
+  torch::Tensor out = torch::empty({static_cast<int64_t>(items.size()), model->embedding_dim()});
+  const bool was_training = model->is_training();
+  model->eval();
+  torch::NoGradGuard no_grad;
+  for_each_batch(items, {}, batch_size, device,
+                 [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
+                   const torch::Tensor rows = model->embed(batch).to(torch::kCPU);
+                   for (size_t k = begin; k < end; ++k)
+                     out[static_cast<int64_t>(order[k])].copy_(rows[static_cast<int64_t>(k - begin)]);
+                 });
+  model->train(was_training);
+  return out;
 }
 
 }  // namespace narformer

@@ -93,8 +93,15 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
   report.checkpoint = checkpoint;
   report.predictions_file = (fs::path(output_dir) / "predictions.csv").string();
   Stopwatch clock;
-  report.metrics = task.evaluate_test(model, device, report.predictions_file);
+  const TestResult result = task.evaluate_test(model, device, report.predictions_file);
+  report.metrics = result.overall;
+  report.groups = result.groups;
   nlohmann::json out = to_json(report.metrics);
+  if (!report.groups.empty()) {
+    nlohmann::json groups;
+    for (const auto& [name, summary] : report.groups) groups[name] = to_json(summary);
+    out["per_family"] = groups;
+  }
   out["checkpoint"] = checkpoint;
   out["seconds"] = clock.seconds();
   out["config"] = config.source_file;
@@ -128,7 +135,7 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
                train.augmented.size(), val.inputs.size(), format_duration(clock.seconds()));
 
   seed_torch(static_cast<uint64_t>(config.run.seed));
-  NarFormerModel model(ModelOptions::from_config(config.model, task->input_dim(), task->static_dim()));
+  NarFormerModel model(model_options(config, *task));
   report.parameters = model->parameter_count();
   spdlog::info("model: {} blocks x {} hidden, {} parameters", config.model.blocks, config.model.hidden,
                report.parameters);
@@ -150,7 +157,7 @@ TestReport evaluate_checkpoint(const Config& config, const std::string& checkpoi
   configure_threads(config.run.threads);
   const torch::Device device = resolve_device(config.run.device);
   const std::unique_ptr<Task> task = make_task(config);
-  NarFormerModel model(ModelOptions::from_config(config.model, task->input_dim(), task->static_dim()));
+  NarFormerModel model(model_options(config, *task));
   fs::create_directories(output_dir);
   return run_test(config, *task, model, checkpoint, device, output_dir);
 }

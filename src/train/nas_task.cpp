@@ -14,7 +14,9 @@ NasTask::NasTask(const Config& config)
       split_(make_split(static_cast<int64_t>(table_.records.size()), config.data, static_cast<uint64_t>(config.run.seed))),
       tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {}
 
-TokenSequence NasTask::tokenize(const Cell& cell) const { return tokenizer_.tokenize(to_graph(cell, table_.source)); }
+TokenPtr NasTask::tokenize(const Cell& cell) const {
+  return std::make_shared<const TokenSequence>(tokenizer_.tokenize(to_graph(cell, table_.source)));
+}
 
 TrainingSet NasTask::training_set() const {
   TrainingSet set;
@@ -38,8 +40,8 @@ EvaluationSet NasTask::validation_set() const {
   return set;
 }
 
-MetricSummary NasTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
-                                     const std::string& predictions_path) const {
+TestResult NasTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
+                                  const std::string& predictions_path) const {
   // Tokenize in chunks: the test split can be the whole benchmark (423k cells for NB101).
   constexpr size_t kChunk = 8192;
   std::vector<double> predictions, truths;
@@ -47,16 +49,14 @@ MetricSummary NasTask::evaluate_test(NarFormerModel& model, const torch::Device&
   truths.reserve(split_.test.size());
   for (size_t begin = 0; begin < split_.test.size(); begin += kChunk) {
     const size_t end = std::min(split_.test.size(), begin + kChunk);
-    std::vector<TokenSequence> tokens;
+    std::vector<TokenPtr> tokens;
     tokens.reserve(end - begin);
     for (size_t k = begin; k < end; ++k) {
       const NasRecord& record = table_.records[static_cast<size_t>(split_.test[k])];
       tokens.push_back(tokenize(record.cell));
       truths.push_back(record.eval_label);
     }
-    std::vector<const TokenSequence*> pointers;
-    for (const auto& t : tokens) pointers.push_back(&t);
-    const std::vector<double> chunk = predict(model, pointers, config_.eval.batch_size, device);
+    const std::vector<double> chunk = predict(model, tokens, {}, config_.eval.batch_size, device);
     predictions.insert(predictions.end(), chunk.begin(), chunk.end());
   }
 
@@ -70,7 +70,9 @@ MetricSummary NasTask::evaluate_test(NarFormerModel& model, const torch::Device&
     }
     write_file_atomic(predictions_path, csv.str());
   }
-  return summarize(predictions, truths);
+  TestResult result;
+  result.overall = summarize(predictions, truths);
+  return result;
 }
 
 std::string NasTask::summary() const {
@@ -81,6 +83,12 @@ std::string NasTask::summary() const {
     << "-d (" << config_.data.tokenizer.embed << ", " << config_.data.tokenizer.opcode << ", dx "
     << config_.data.tokenizer.dx << ", dp " << config_.data.tokenizer.dp << ")";
   return s.str();
+}
+
+ModelOptions model_options(const Config& config, const Task& task) {
+  ModelOptions options = ModelOptions::from_config(config.model, task.input_dim(), task.static_dim());
+  options.num_heads = task.num_heads();
+  return options;
 }
 
 std::unique_ptr<Task> make_task(const Config& config) {

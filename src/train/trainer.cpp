@@ -76,13 +76,6 @@ void shuffle(std::vector<int64_t>& order, std::mt19937_64& engine) {
 
 }  // namespace
 
-std::vector<const TokenSequence*> EvaluationSet::pointers() const {
-  std::vector<const TokenSequence*> out;
-  out.reserve(inputs.size());
-  for (const auto& t : inputs) out.push_back(&t);
-  return out;
-}
-
 Trainer::Trainer(const Config& config, const torch::Device& device, std::string run_dir)
     : config_(config), device_(device), run_dir_(std::move(run_dir)) {}
 
@@ -131,7 +124,6 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
 
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
-  const std::vector<const TokenSequence*> val_items = val.pointers();
 
   Stopwatch wall;
   const int64_t last_epoch =
@@ -140,6 +132,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   int64_t samples_seen = 0;
   std::vector<const TokenSequence*> rows;
   std::vector<float> row_labels;
+  std::vector<int64_t> row_heads;
   for (int64_t epoch = state.epochs_done + 1; epoch <= last_epoch; ++epoch) {
     Stopwatch epoch_clock;
     std::iota(order.begin(), order.end(), 0);
@@ -150,23 +143,22 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       const int64_t count = end - begin;
       rows.clear();
       row_labels.clear();
-      for (int64_t k = begin; k < end; ++k) {
-        const auto i = static_cast<size_t>(order[static_cast<size_t>(k)]);
-        rows.push_back(&train.inputs[i]);
-        row_labels.push_back(static_cast<float>(train.labels[i]));
-      }
-      if (augment) {
+      row_heads.clear();
+      for (int copy = 0; copy < (augment ? 2 : 1); ++copy) {  // [originals; augmented copies]
         for (int64_t k = begin; k < end; ++k) {
           const auto i = static_cast<size_t>(order[static_cast<size_t>(k)]);
-          rows.push_back(&train.augmented[i]);
+          rows.push_back(copy == 0 ? train.inputs[i].get() : train.augmented[i].get());
           row_labels.push_back(static_cast<float>(train.labels[i]));
+          if (!train.heads.empty()) row_heads.push_back(train.heads[i]);
         }
       }
       const int64_t R = static_cast<int64_t>(rows.size());
       const torch::Tensor targets = torch::from_blob(row_labels.data(), {R}, torch::kFloat32).to(device_, /*non_blocking=*/false, /*copy=*/true);
 
       optimizer.zero_grad();
-      const torch::Tensor predictions = model->forward(to_tensors(collate(rows), device_));
+      PaddedBatch batch = collate(rows);
+      batch.head_index = row_heads;
+      const torch::Tensor predictions = model->forward(to_tensors(std::move(batch), device_));
       torch::Tensor loss = relative_error_loss(predictions, targets);
       main_sum += loss.item<double>();
       if (tc.lambda_sr > 0) {
@@ -211,7 +203,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     const bool validate = epoch % config_.eval.every == 0 || epoch == tc.epochs;
     std::string val_text;
     if (validate) {
-      const MetricSummary summary = summarize(predict(model, val_items, config_.eval.batch_size, device_), val.labels);
+      const MetricSummary summary =
+          summarize(predict(model, val.inputs, val.heads, config_.eval.batch_size, device_), val.labels);
       const double score = selection_score(summary);
       improved = better(score, state.best_score);
       if (improved) {

@@ -1,4 +1,7 @@
 #include "narformer/config/config.h"
+#include "narformer/config/config_schema.h"
+
+#include <yaml-cpp/yaml.h>
 
 #include <gtest/gtest.h>
 
@@ -107,6 +110,26 @@ TEST(Config, ResolvedYamlRoundTrips) {
   EXPECT_DOUBLE_EQ(again.train.lr, 2.5e-4);
   EXPECT_EQ(again.data.path, "some dir/with: colon.csv");
   EXPECT_EQ(again.run.name, "roundtrip");
+}
+
+}  // namespace
+}  // namespace narformer
+
+namespace narformer {
+namespace {
+
+TEST(ConfigSchema, ListsFromYamlSequencesAndCommaSeparatedOverrides) {
+  std::vector<std::string> families = {"default"};
+  ConfigSchema schema("mem.yaml");
+  schema.add("data.families", &families);
+  schema.apply(YAML::Load("data:\n  families: [resnet18, vgg16]\n"));
+  EXPECT_EQ(families, (std::vector<std::string>{"resnet18", "vgg16"}));
+  EXPECT_NE(schema.emit_yaml().find("families: [resnet18, vgg16]"), std::string::npos) << schema.emit_yaml();
+  schema.apply_assignment("data.families=alexnet, googlenet");
+  EXPECT_EQ(families, (std::vector<std::string>{"alexnet", "googlenet"}));
+  schema.apply_assignment("data.families=");
+  EXPECT_TRUE(families.empty());
+  EXPECT_THROW(schema.apply(YAML::Load("data:\n  families: [[a]]\n")), ConfigError);
 }
 
 }  // namespace

@@ -110,3 +110,34 @@ TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithSumReadout) {
 
 }  // namespace
 }  // namespace narformer
+
+namespace narformer {
+namespace {
+
+// Issue 6: a padded 5-vertex NB101 cell predicts the same alone and among 7-vertex cells.
+TEST(Model, FiveVertexCellAloneEqualsInsideBatchOfSevenVertexCells) {
+  const CellTokenizer tokenizer{CellTokenizerOptions{}};
+  const TokenSequence five = tokenizer.tokenize(to_graph(make_nb101_cell(
+      {{0, 1, 1, 0, 0}, {0, 0, 0, 1, 0}, {0, 0, 0, 1, 1}, {0, 0, 0, 0, 1}, {0, 0, 0, 0, 0}},
+      {"input", "conv1x1-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"})));
+  const TokenSequence seven_a = tokenizer.tokenize(
+      to_graph(parse_nb101_cell("0100110001000000010010000010000001000000010000000", "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output")));
+  const TokenSequence seven_b = tokenizer.tokenize(
+      to_graph(parse_nb101_cell("0110000000100000001000000010000001000000010000000", "input|conv1x1-bn-relu|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv1x1-bn-relu|output")));
+  ASSERT_EQ(five.num_nodes, 5);
+  ASSERT_EQ(seven_a.num_nodes, 7);
+  ASSERT_EQ(seven_b.num_nodes, 7);
+
+  torch::manual_seed(7);
+  NarFormerModel model(ModelOptions{});  // the published 6 x 512 model, fusion readout
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const float alone = model->forward(to_tensors(collate({&five}), torch::kCPU))[0].item<float>();
+  const torch::Tensor batch = model->forward(to_tensors(collate({&seven_a, &five, &seven_b}), torch::kCPU));
+  EXPECT_NEAR(batch[1].item<float>(), alone, 1e-5);
+  // and the neighbours really are different cells
+  EXPECT_GT(std::abs(batch[0].item<float>() - batch[1].item<float>()), 1e-6);
+}
+
+}  // namespace
+}  // namespace narformer

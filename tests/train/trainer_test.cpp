@@ -138,7 +138,7 @@ TEST(EndToEnd, SmokeConfigLearnsToRankHeldOutArchitectures) {
   const NasTask task(config);
   seed_torch(static_cast<uint64_t>(config.run.seed));
   NarFormerModel untrained(ModelOptions::from_config(config.model, task.input_dim(), 0));
-  const MetricSummary before = task.evaluate_test(untrained, torch::kCPU, "");
+  const MetricSummary before = task.evaluate_test(untrained, torch::kCPU, "").overall;
   EXPECT_LT(before.kendall_tau, kBar);
   std::printf("smoke: untrained tau %.4f -> trained tau %.4f (n = %lld)\n", before.kendall_tau,
               report.test.metrics.kendall_tau, static_cast<long long>(report.test.metrics.n));

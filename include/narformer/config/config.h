@@ -20,10 +20,11 @@ struct TokenizerConfig {
   std::string opcode = "pe";    ///< op code: pe (embedded op id) | onehot
   int64_t dx = 32;              ///< op-code frequencies (pe) or one-hot length (onehot)
   int64_t dp = 32;              ///< self-position frequencies; 0 = no position code
+  std::string compat = "corrected";  ///< ONNX features: corrected | reference (NAR-Former V2 exactly)
 };
 
 struct DataConfig {
-  std::string dataset = "nb201";          ///< nb201 | nb101
+  std::string dataset = "nb201";          ///< nb201 | nb101 (cell tables) | nnlqp (latency lines + ONNX)
   std::string path = "data/nasbench201/arch_score_acc.csv";
   std::string arch_column = "cellstr";    ///< NB201: column holding the arch string
   std::string adjacency_column = "adjacency_rowmajor";  ///< NB101: n² chars '0'/'1', row-major
@@ -31,10 +32,20 @@ struct DataConfig {
   std::string train_label = "valid_top1"; ///< label the model is trained on
   std::string eval_label = "test_top1";   ///< label validation and test are scored against
   double label_scale = 0.01;              ///< multiplies labels (percent -> fraction)
-  std::string protocol = "reference";     ///< reference | holdout (see split.h)
-  int64_t n_train = 781;                  ///< training architectures (absolute count)
-  int64_t n_val = 200;                    ///< validation architectures
+  std::string protocol = "reference";     ///< reference | holdout | stage | leave_family_out (split.h)
+  int64_t n_train = 781;                  ///< training items (absolute count; cell tables, holdout)
+  int64_t n_val = 200;                    ///< validation items (cell tables)
   int64_t n_test = 0;                     ///< holdout: test size (0 = all the rest)
+  // latency datasets (dataset: nnlqp)
+  std::string onnx_root;                  ///< folder the ONNX paths are relative to ("" = data.path's)
+  std::vector<std::string> families;      ///< keep only these model types (empty = all)
+  std::vector<std::string> platforms;     ///< keep only these platform ids (empty = all); one head each
+  std::string test_family;                ///< leave_family_out: the held-out family
+  double val_fraction = 0.1;              ///< stage / leave_family_out / holdout: validation carved
+                                          ///< from the training pool (seeded)
+  int64_t train_limit = 0;                ///< use only this many training items (0 = all; few-shot)
+  int64_t batch_size_override = 0;        ///< replace every line's batch size (0 = as in the file)
+  std::string cache_dir = "runs/.token_cache";  ///< on-disk token cache ("" = memory only)
   TokenizerConfig tokenizer;
 };
 
@@ -57,12 +68,14 @@ struct TrainConfig {
   double lambda_sr = 0.1;           ///< weight of the pairwise ranking loss
   double lambda_cons = 0.5;         ///< weight of the consistency loss (needs augmentation)
   double grad_clip = 0;             ///< clip the global gradient norm to this (0 = off, as published)
+  std::string init_from;            ///< a run folder (or .pt) whose weights start this run (transfer)
 };
 
 struct EvalConfig {
   int64_t batch_size = 1024;        ///< architectures per evaluation forward pass
   int64_t every = 1;                ///< validate every this many epochs
   std::string selection = "kendall_tau";  ///< best checkpoint by: kendall_tau (max) | mape (min)
+  std::string selection_split = "val";    ///< val | test (test only to reproduce published tables)
 };
 
 struct RunConfig {

@@ -24,6 +24,8 @@ class ConfigSchema {
   void add(const std::string& path, bool* target);
   /// Empty `choices` accepts any string.
   void add(const std::string& path, std::string* target, std::vector<std::string> choices = {});
+  /// A list of strings: a YAML sequence, or in `--set` a comma-separated value ("" = empty).
+  void add(const std::string& path, std::vector<std::string>* target);
 
   /// Applies every scalar of a YAML mapping. Unknown keys and wrong types throw ConfigError.
   void apply(const YAML::Node& root) const;
@@ -41,6 +43,7 @@ class ConfigSchema {
     std::function<void(const std::string& text, bool from_yaml_string)> set;
     std::function<std::string()> get;
     bool is_string = false;
+    std::vector<std::string>* list = nullptr;  ///< set for list fields
   };
   const Field* find(const std::string& path) const;
   [[noreturn]] void unknown_key(const std::string& path) const;

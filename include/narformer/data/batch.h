@@ -21,6 +21,7 @@ struct PaddedBatch {
   std::vector<float> mask;             ///< batch × max_nodes, 1 for real nodes
   std::vector<int64_t> num_nodes;      ///< batch
   std::vector<float> static_features;  ///< batch × static_dim
+  std::vector<int64_t> head_index;     ///< batch; which output head (platform) per item; empty = 0
 };
 
 /// Throws std::invalid_argument for an empty list or mismatched feature widths.

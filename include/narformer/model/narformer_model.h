@@ -5,6 +5,8 @@
 //            h = Σ w_l m_l  (method.md §3.6)
 //   latency (readout sum):   h = [Σ_i X_i ; ReLU(Dropout(Linear(static)))]  (method.md §3.5)
 //   head: Linear → ReLU → Dropout → Linear → ReLU → Dropout → Linear = z;  ŷ = softplus(−z)
+//   With num_heads > 1 the last Linear has one output per platform and batch.head_index picks
+//   each item's (NNLQP multi-platform); the encoder and the rest of the head are shared.
 
 #include <torch/torch.h>
 
@@ -18,7 +20,7 @@ class NarFormerModelImpl : public torch::nn::Module {
  public:
   explicit NarFormerModelImpl(const ModelOptions& options);
 
-  /// Positive predictions, shape (B).
+  /// Positive predictions, shape (B), from head batch.head_index (head 0 when undefined).
   torch::Tensor forward(const BatchTensors& batch);
   /// The graph representation fed to the head, shape (B, embedding_dim()).
   torch::Tensor embed(const BatchTensors& batch);

@@ -28,6 +28,7 @@ struct ModelOptions {
   bool use_degree = true;
   double layer_scale_init = 1e-4;
   Readout readout = Readout::kFusion;
+  int64_t num_heads = 1;          ///< output heads, one per platform (NNLQP multi-platform)
 
   static ModelOptions from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim);
 };

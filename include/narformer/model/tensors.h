@@ -12,6 +12,7 @@ struct BatchTensors {
   torch::Tensor adjacency;        ///< (B, N, N), symmetric 0/1, zero diagonal
   torch::Tensor mask;             ///< (B, N), 1 for real nodes
   torch::Tensor static_features;  ///< (B, S); undefined when S = 0
+  torch::Tensor head_index;       ///< (B) int64; undefined = head 0 for every item
 };
 
 /// Wraps the buffers without copying on CPU (the tensors own the moved batch) and moves

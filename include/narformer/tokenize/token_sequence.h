@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -19,5 +20,9 @@ struct TokenSequence {
   const float* row(int node) const { return features.data() + static_cast<size_t>(node) * feature_dim; }
   float at(int node, int column) const { return row(node)[column]; }
 };
+
+/// Token sequences are shared, immutable once built: datasets, caches and batches hold the
+/// same one instead of copies (20,000 NNLQP graphs are ~1.7 GB of features).
+using TokenPtr = std::shared_ptr<const TokenSequence>;
 
 }  // namespace narformer

@@ -17,15 +17,15 @@ class NasTask : public Task {
   int64_t input_dim() const override { return tokenizer_.feature_dim(); }
   TrainingSet training_set() const override;
   EvaluationSet validation_set() const override;
-  MetricSummary evaluate_test(NarFormerModel& model, const torch::Device& device,
-                              const std::string& predictions_path) const override;
+  TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
+                           const std::string& predictions_path) const override;
   std::string summary() const override;
 
   const NasTable& table() const { return table_; }
   const Split& split() const { return split_; }
 
  private:
-  TokenSequence tokenize(const Cell& cell) const;
+  TokenPtr tokenize(const Cell& cell) const;
 
   Config config_;
   NasTable table_;

@@ -2,6 +2,7 @@
 // A task ties a dataset to the model: what the tokens look like, which items train, validate
 // and test, and how test predictions are reported. The trainer and the CLI only see this.
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -14,8 +15,15 @@
 
 namespace narformer {
 
+/// Metrics over the whole test split and per group (model family for latency data).
+struct TestResult {
+  MetricSummary overall;
+  std::map<std::string, MetricSummary> groups;
+};
+
 struct TestReport {
   MetricSummary metrics;
+  std::map<std::string, MetricSummary> groups;  ///< per family; empty for cell tables
   std::string checkpoint;        ///< which checkpoint was evaluated
   std::string predictions_file;  ///< where per-item predictions were written ("" = not written)
 };
@@ -33,8 +41,11 @@ class Task {
 
   /// Predicts the test split; when `predictions_path` is not empty, writes one CSV row per
   /// item there (atomically).
-  virtual MetricSummary evaluate_test(NarFormerModel& model, const torch::Device& device,
-                                      const std::string& predictions_path) const = 0;
+  virtual TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
+                                   const std::string& predictions_path) const = 0;
+
+  /// Output heads the model needs (one per platform for multi-platform latency data).
+  virtual int64_t num_heads() const { return 1; }
 
   /// One line for the log: data source and split sizes.
   virtual std::string summary() const = 0;
@@ -42,5 +53,8 @@ class Task {
 
 /// The task a config describes (by data.dataset). Reads and validates the data.
 std::unique_ptr<Task> make_task(const Config& config);
+
+/// The model a config describes, sized for the task's tokens and heads.
+ModelOptions model_options(const Config& config, const Task& task);
 
 }  // namespace narformer

@@ -17,15 +17,16 @@
 namespace narformer {
 
 struct TrainingSet {
-  std::vector<TokenSequence> inputs;
-  std::vector<TokenSequence> augmented;  ///< empty, or one consistency partner per input
+  std::vector<TokenPtr> inputs;
+  std::vector<TokenPtr> augmented;  ///< empty, or one consistency partner per input
   std::vector<double> labels;
+  std::vector<int64_t> heads;       ///< output head (platform) per input; empty = head 0
 };
 
 struct EvaluationSet {
-  std::vector<TokenSequence> inputs;
+  std::vector<TokenPtr> inputs;
   std::vector<double> labels;
-  std::vector<const TokenSequence*> pointers() const;
+  std::vector<int64_t> heads;       ///< empty = head 0
 };
 
 struct FitResult {
