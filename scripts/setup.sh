@@ -14,6 +14,7 @@ packages=(
   libtorch-dev libopenblas0-openmp          # LibTorch 1.13 (CPU); OpenBLAS with OpenMP, ~7x reference BLAS
   libonnx-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libgtest-dev
+  gnuplot-nox                               # plots in run folders (pred_vs_true.png, learning_curves.png)
 )
 if [[ " $* " == *" --with-python "* ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)

@@ -83,4 +83,51 @@ TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, Fu
   return state;
 }
 
+namespace {
+
+/// Reads tensor parts[0].parts[1]...: one nested archive per module level.
+bool read_nested(torch::serialize::InputArchive& archive, const std::vector<std::string>& parts, size_t i,
+                 torch::Tensor& out) {
+  if (i + 1 == parts.size()) return archive.try_read(parts[i], out);
+  torch::serialize::InputArchive child;
+  return archive.try_read(parts[i], child) && read_nested(child, parts, i + 1, out);
+}
+
+}  // namespace
+
+std::vector<std::string> load_matching_weights(const std::string& path, NarFormerModel& model,
+                                               const torch::Device& device) {
+  std::string file = path;
+  if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "best.pt").string();
+  if (!std::filesystem::exists(file)) throw RunError(with_file(file, "checkpoint not found (train.init_from)"));
+  std::vector<std::string> not_copied;
+  int64_t copied = 0;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(file, device);
+    torch::serialize::InputArchive weights;
+    archive.read("model", weights);
+    torch::NoGradGuard no_grad;
+    for (auto& item : model->named_parameters()) {
+      // "encoder.block0.attention.root.weight": descend one nested archive per module.
+      std::vector<std::string> parts;
+      std::stringstream ss(item.key());
+      for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+      torch::Tensor stored;
+      if (read_nested(weights, parts, 0, stored) && stored.sizes().equals(item.value().sizes())) {
+        item.value().copy_(stored);
+        ++copied;
+      } else {
+        not_copied.push_back(item.key());
+      }
+    }
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    if (const auto newline = what.find('\n'); newline != std::string::npos) what.resize(newline);
+    throw RunError(with_file(file, "cannot read checkpoint: " + what));
+  }
+  if (copied == 0) throw RunError(with_file(file, "no parameter matches the model (train.init_from)"));
+  return not_copied;
+}
+
 }  // namespace narformer

@@ -11,6 +11,7 @@
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
+#include "narformer/eval/plots.h"
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/runtime.h"
 
@@ -106,6 +107,16 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
   out["seconds"] = clock.seconds();
   out["config"] = config.source_file;
   write_file_atomic((fs::path(output_dir) / "test_metrics.json").string(), out.dump(2) + "\n");
+  PlotRequest plot;
+  plot.dir = output_dir;
+  plot.truths = result.truths;
+  plot.predictions = result.predictions;
+  plot.groups = result.item_groups;
+  plot.log_scale = result.log_scale;
+  plot.quantity = result.quantity;
+  if (const fs::path metrics = fs::path(output_dir) / "metrics.jsonl"; fs::exists(metrics)) plot.metrics_file = metrics.string();
+  report.plots = write_plots(plot).message;
+  spdlog::info("{}", report.plots);
   spdlog::info("test ({} items, {}): kendall tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]", report.metrics.n,
                fs::path(checkpoint).filename().string(), report.metrics.kendall_tau, 100 * report.metrics.mape,
                report.metrics.acc_10, format_duration(clock.seconds()));
@@ -126,6 +137,8 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
 
   prepare_run_dir(config, options);
   RunLog log((fs::path(config.run_dir()) / "train.log").string());
+  if (const std::string skipped = task->skipped_report(); !skipped.empty())
+    write_file_atomic((fs::path(config.run_dir()) / "skipped.txt").string(), skipped);
   spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
                report.device, report.threads, config.run.seed);
   const TrainingSet train = task->training_set();
@@ -136,7 +149,18 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
 
   seed_torch(static_cast<uint64_t>(config.run.seed));
   NarFormerModel model(model_options(config, *task));
+  // What a Predictor needs besides config.yaml and the weights, so it never reads the data.
+  const nlohmann::json model_info = {{"input_dim", task->input_dim()}, {"static_dim", task->static_dim()},
+                                     {"heads", task->head_names()}, {"model", describe(model->options())}};
+  write_file_atomic((fs::path(config.run_dir()) / "model.json").string(), model_info.dump(2) + "\n");
   report.parameters = model->parameter_count();
+  if (!config.train.init_from.empty() && !options.resume) {
+    const std::vector<std::string> fresh = load_matching_weights(config.train.init_from, model, device);
+    std::string names;
+    for (const auto& n : fresh) names += (names.empty() ? "" : ", ") + n;
+    spdlog::info("initialised from {}; {} parameter tensors kept their initialisation{}{}", config.train.init_from,
+                 fresh.size(), fresh.empty() ? "" : ": ", names);
+  }
   spdlog::info("model: {} blocks x {} hidden, {} parameters", config.model.blocks, config.model.hidden,
                report.parameters);
 

@@ -5,6 +5,7 @@
 #include "narformer/cells/augment.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/train/evaluator.h"
+#include "narformer/train/latency_task.h"
 
 namespace narformer {
 
@@ -72,6 +73,9 @@ TestResult NasTask::evaluate_test(NarFormerModel& model, const torch::Device& de
   }
   TestResult result;
   result.overall = summarize(predictions, truths);
+  result.truths = std::move(truths);
+  result.predictions = std::move(predictions);
+  result.quantity = config_.data.eval_label;
   return result;
 }
 
@@ -92,7 +96,7 @@ ModelOptions model_options(const Config& config, const Task& task) {
 }
 
 std::unique_ptr<Task> make_task(const Config& config) {
-  // Latency tasks (nnlqp, help) join here as they land.
+  if (config.data.dataset == "nnlqp") return std::make_unique<LatencyTask>(config);
   return std::make_unique<NasTask>(config);
 }
 

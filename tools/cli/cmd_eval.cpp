@@ -43,10 +43,22 @@ void run_eval(const EvalArguments& args) {
   std::printf("predictions:  %s\n", report.predictions_file.c_str());
   std::printf("test:         n %lld  kendall tau %.4f  mape %.3f%%  rmspe %.3f%%  acc@1/5/10%% %.4f %.4f %.4f\n",
               static_cast<long long>(m.n), m.kendall_tau, 100 * m.mape, 100 * m.rmspe, m.acc_1, m.acc_5, m.acc_10);
+  for (const auto& [family, g] : report.groups)
+    std::printf("  %-14s n %5lld  mape %7.3f%%  rmspe %7.3f%%  acc@10%% %.4f  tau %.4f\n", family.c_str(),
+                static_cast<long long>(g.n), 100 * g.mape, 100 * g.rmspe, g.acc_10, g.kendall_tau);
   if (args.json) {
-    const nlohmann::json out = {{"kendall_tau", m.kendall_tau}, {"n", m.n},         {"mape", m.mape},
-                                {"rmspe", m.rmspe},             {"acc_1", m.acc_1}, {"acc_5", m.acc_5},
-                                {"acc_10", m.acc_10},           {"checkpoint", report.checkpoint}};
+    auto to_json = [](const MetricSummary& s) {
+      return nlohmann::json{{"kendall_tau", s.kendall_tau}, {"n", s.n},         {"mape", s.mape},
+                            {"rmspe", s.rmspe},             {"acc_1", s.acc_1}, {"acc_5", s.acc_5},
+                            {"acc_10", s.acc_10}};
+    };
+    nlohmann::json out = to_json(m);
+    out["checkpoint"] = report.checkpoint;
+    if (!report.groups.empty()) {
+      nlohmann::json per_family = nlohmann::json::object();
+      for (const auto& [family, g] : report.groups) per_family[family] = to_json(g);
+      out["per_family"] = per_family;
+    }
     std::printf("%s\n", out.dump().c_str());
   }
 }

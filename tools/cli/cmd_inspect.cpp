@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/core/npy.h"
 #include "narformer/core/progress.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/onnx/onnx_model.h"
@@ -36,22 +37,6 @@ struct InspectArguments {
   bool json = false;
   std::string log_level = "info";
 };
-
-/// NumPy .npy (format 1.0), float32 little endian, C order.
-std::string npy(const TokenSequence& t) {
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
-                       std::to_string(t.num_nodes) + ", " + std::to_string(t.feature_dim) + "), }";
-  const size_t unpadded = 10 + header.size() + 1;
-  header.append((64 - unpadded % 64) % 64, ' ');
-  header += '\n';
-  std::string out("\x93NUMPY\x01\x00", 8);
-  const uint16_t length = static_cast<uint16_t>(header.size());
-  out.push_back(static_cast<char>(length & 0xff));
-  out.push_back(static_cast<char>(length >> 8));
-  out += header;
-  out.append(reinterpret_cast<const char*>(t.features.data()), t.features.size() * sizeof(float));
-  return out;
-}
 
 /// One row per node: name, op type, then the features (9 significant digits: float32 exact).
 std::string csv(const TokenSequence& t, const Graph& g) {
@@ -112,7 +97,7 @@ void run_inspect(const InspectArguments& args) {
 
   if (!args.tokens.empty())
     write_file_atomic(args.tokens,
-                      ends_with(args.tokens, ".npy") ? npy(tokens) : csv(tokens, graph));
+                      ends_with(args.tokens, ".npy") ? npy_float32(tokens.features.data(), {tokens.num_nodes, tokens.feature_dim}) : csv(tokens, graph));
 
   const GraphFacts& f = graph.facts();
   if (args.json) {

@@ -8,7 +8,15 @@ namespace narformer::cli {
 
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_embed_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
+
+/// Thrown to end the process with `code` after the command already reported why (e.g.
+/// predict printed one error line per unreadable input).
+struct ExitCode {
+  int code;
+};
 
 /// Sets the log level of the default (stderr) logger: debug | info | warn.
 void set_log_level(const std::string& level);

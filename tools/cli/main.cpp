@@ -41,12 +41,16 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("narformer 0.1.0"));
   narformer::cli::add_train_command(app);
   narformer::cli::add_eval_command(app);
+  narformer::cli::add_predict_command(app);
+  narformer::cli::add_embed_command(app);
   narformer::cli::add_inspect_command(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const narformer::cli::ExitCode& e) {
+    return e.code;
   } catch (const narformer::Error& e) {
     std::fprintf(stderr, "error: %s\n", first_line(e.what()).c_str());
     return 1;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -34,5 +35,13 @@ void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* 
 /// is missing, corrupt, or was written for a model with other options.
 TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
                               const torch::Device& device);
+
+/// Transfer: copies every parameter of `model` whose name and shape match one stored in the
+/// checkpoint at `path` (a .pt file, or a run folder: its best.pt), whatever model options
+/// the checkpoint was written with. Returns the names of the parameters NOT copied (new
+/// heads, resized layers), which keep their initialisation. Throws RunError for a missing or
+/// unreadable checkpoint, or when nothing matches.
+std::vector<std::string> load_matching_weights(const std::string& path, NarFormerModel& model,
+                                               const torch::Device& device);
 
 }  // namespace narformer

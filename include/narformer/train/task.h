@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -19,6 +20,11 @@ namespace narformer {
 struct TestResult {
   MetricSummary overall;
   std::map<std::string, MetricSummary> groups;
+  std::vector<double> truths;            ///< per test item, for plots
+  std::vector<double> predictions;
+  std::vector<std::string> item_groups;  ///< per test item; empty = no groups
+  bool log_scale = false;                ///< latency: plot log-log
+  std::string quantity;                  ///< axis label
 };
 
 struct TestReport {
@@ -26,6 +32,7 @@ struct TestReport {
   std::map<std::string, MetricSummary> groups;  ///< per family; empty for cell tables
   std::string checkpoint;        ///< which checkpoint was evaluated
   std::string predictions_file;  ///< where per-item predictions were written ("" = not written)
+  std::string plots;             ///< what the plots step did
 };
 
 class Task {
@@ -46,9 +53,15 @@ class Task {
 
   /// Output heads the model needs (one per platform for multi-platform latency data).
   virtual int64_t num_heads() const { return 1; }
+  /// What each head predicts (platform ids); empty for single-head tasks.
+  virtual std::vector<std::string> head_names() const { return {}; }
 
   /// One line for the log: data source and split sizes.
   virtual std::string summary() const = 0;
+
+  /// Items of the data that could not be used, one per line, with the reason ("" = none);
+  /// written to the run folder as skipped.txt.
+  virtual std::string skipped_report() const { return ""; }
 };
 
 /// The task a config describes (by data.dataset). Reads and validates the data.

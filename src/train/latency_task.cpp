@@ -1,0 +1,164 @@
+#include "narformer/train/latency_task.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "narformer/core/atomic_file.h"
+#include "narformer/core/error.h"
+#include "narformer/core/progress.h"
+#include "narformer/data/latency_split.h"
+#include "narformer/onnx/cost.h"
+#include "narformer/tokenize/token_cache.h"
+#include "narformer/train/evaluator.h"
+
+namespace narformer {
+
+namespace {
+
+OnnxTokenizerOptions tokenizer_options(const TokenizerConfig& config) {
+  OnnxTokenizerOptions options;
+  options.embed = parse_embed_type(config.embed);
+  options.position_frequencies = static_cast<int>(config.dp);
+  options.compat = parse_onnx_compat(config.compat);
+  return options;
+}
+
+bool wanted(const std::vector<std::string>& filter, const std::string& value) {
+  return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
+}
+
+}  // namespace
+
+LatencyTask::LatencyTask(const Config& config) : config_(config) {
+  const LatencyTable table = read_latency_table(config.data.path, config.data.onnx_root);
+  lines_read_ = static_cast<int64_t>(table.records.size());
+
+  // Platforms: the configured order, else sorted as they appear; one head each.
+  platforms_ = config.data.platforms;
+  if (platforms_.empty()) {
+    for (const auto& r : table.records)
+      if (std::find(platforms_.begin(), platforms_.end(), r.platform) == platforms_.end()) platforms_.push_back(r.platform);
+    std::sort(platforms_.begin(), platforms_.end());
+  }
+
+  TokenCache cache(tokenizer_options(config.data.tokenizer), config.data.cache_dir);
+  input_dim_ = cache.tokenizer().feature_dim();
+  static_dim_ = cache.tokenizer().static_dim();
+  std::map<std::string, int64_t> skipped_per_family;
+  Progress progress(lines_read_);
+  Stopwatch since_log;
+  for (const auto& record : table.records) {
+    progress.advance();
+    if (!wanted(config.data.families, record.family) || !wanted(platforms_, record.platform)) continue;
+    const int64_t batch = config.data.batch_size_override > 0 ? config.data.batch_size_override : record.batch_size;
+    try {
+      tokens_.push_back(cache.get(record.onnx_path, batch));
+    } catch (const DataError& e) {
+      skipped_.push_back("line " + std::to_string(record.line) + " " + record.id + " " + record.onnx_path + ": " + e.what());
+      ++skipped_per_family[record.family];
+      continue;
+    }
+    LatencyRecord kept = record;
+    kept.batch_size = batch;
+    records_.push_back(std::move(kept));
+    heads_.push_back(std::find(platforms_.begin(), platforms_.end(), record.platform) - platforms_.begin());
+    if (since_log.seconds() > 10) {
+      spdlog::info("tokenizing: {}/{} lines, {:.0f} lines/s, ETA {}", progress.done(), progress.total(),
+                   progress.rate(), format_duration(progress.eta_seconds()));
+      since_log.reset();
+    }
+  }
+  const TokenCacheStats stats = cache.stats();
+  spdlog::info("tokenized {} graphs in {} ({} from the disk cache, {} computed)", records_.size(),
+               format_duration(progress.elapsed_seconds()), stats.disk_hits, stats.computed);
+  if (!skipped_.empty()) {
+    std::string per_family;
+    for (const auto& [family, count] : skipped_per_family)
+      per_family += (per_family.empty() ? "" : ", ") + family + " " + std::to_string(count);
+    spdlog::warn("{} lines skipped (missing or unreadable ONNX: {}); listed in skipped.txt; first: {}",
+                 skipped_.size(), per_family, skipped_.front());
+  }
+  if (records_.empty())
+    throw DataError(with_file(config.data.path, "no usable lines (after data.families / data.platforms filters and "
+                                                "ONNX import; " + std::to_string(skipped_.size()) + " skipped)"));
+  split_ = make_latency_split(records_, config.data, static_cast<uint64_t>(config.run.seed));
+}
+
+EvaluationSet LatencyTask::subset(const std::vector<int64_t>& indices) const {
+  EvaluationSet set;
+  for (const int64_t i : indices) {
+    set.inputs.push_back(tokens_[static_cast<size_t>(i)]);
+    set.labels.push_back(records_[static_cast<size_t>(i)].latency_ms);
+    set.heads.push_back(heads_[static_cast<size_t>(i)]);
+  }
+  return set;
+}
+
+TrainingSet LatencyTask::training_set() const {
+  EvaluationSet items = subset(split_.train);
+  TrainingSet set;
+  set.inputs = std::move(items.inputs);
+  set.labels = std::move(items.labels);
+  set.heads = std::move(items.heads);
+  return set;  // no augmentation: ONNX graphs have no cheap isomorphic relabelling here
+}
+
+EvaluationSet LatencyTask::validation_set() const {
+  // selection_split: test reproduces the published NNLQP protocol (best epoch chosen on test).
+  return subset(config_.eval.selection_split == "test" ? split_.test : split_.val);
+}
+
+TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
+                                      const std::string& predictions_path) const {
+  const EvaluationSet test = subset(split_.test);
+  const std::vector<double> predictions = predict(model, test.inputs, test.heads, config_.eval.batch_size, device);
+  TestResult result;
+  result.overall = summarize(predictions, test.labels);
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_family;
+  for (size_t k = 0; k < split_.test.size(); ++k) {
+    auto& [p, t] = by_family[records_[static_cast<size_t>(split_.test[k])].family];
+    p.push_back(predictions[k]);
+    t.push_back(test.labels[k]);
+  }
+  for (const auto& [family, pt] : by_family) result.groups[family] = summarize(pt.first, pt.second);
+  result.truths = test.labels;
+  result.predictions = predictions;
+  for (const int64_t i : split_.test) result.item_groups.push_back(records_[static_cast<size_t>(i)].family);
+  result.log_scale = true;
+  result.quantity = "latency (ms)";
+
+  if (!predictions_path.empty()) {
+    std::ostringstream csv;
+    csv.precision(9);
+    csv << "id,family,platform,batch_size,onnx_path,latency_ms,prediction_ms\n";
+    for (size_t k = 0; k < split_.test.size(); ++k) {
+      const LatencyRecord& r = records_[static_cast<size_t>(split_.test[k])];
+      csv << r.id << ',' << r.family << ',' << r.platform << ',' << r.batch_size << ',' << r.onnx_path << ','
+          << r.latency_ms << ',' << predictions[k] << '\n';
+    }
+    write_file_atomic(predictions_path, csv.str());
+  }
+  return result;
+}
+
+std::string LatencyTask::summary() const {
+  std::ostringstream s;
+  s << "latency lines " << config_.data.path << ": " << lines_read_ << " read, " << records_.size() << " usable ("
+    << skipped_.size() << " skipped); " << platforms_.size() << " platform(s); train " << split_.train.size()
+    << ", validation " << split_.val.size() << ", test " << split_.test.size() << " (" << config_.data.protocol;
+  if (config_.data.protocol == "leave_family_out") s << ": " << config_.data.test_family;
+  s << "); tokens " << input_dim_ << "-d + " << static_dim_ << " static (" << config_.data.tokenizer.compat << ")";
+  if (config_.eval.selection_split == "test") s << "; SELECTING ON TEST (published protocol)";
+  return s.str();
+}
+
+std::string LatencyTask::skipped_report() const {
+  std::string out;
+  for (const auto& line : skipped_) out += line + "\n";
+  return out;
+}
+
+}  // namespace narformer

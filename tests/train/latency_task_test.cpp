@@ -1,0 +1,208 @@
+#include "narformer/train/latency_task.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "narformer/core/error.h"
+#include "narformer/train/checkpoint.h"
+#include "narformer/train/experiment.h"
+#include "../test_util.h"
+
+namespace narformer {
+namespace {
+
+using testing::error_message;
+using testing::source_path;
+using testing::TempDir;
+
+/// An NNLQP-layout folder over the committed torchvision fixtures: three "families" of real
+/// graphs with made-up latencies, two platforms, a stage column, and one missing file.
+std::string write_dataset(const std::string& dir) {
+  const std::string fixtures = source_path("tests/fixtures/onnx/torchvision");
+  std::filesystem::create_directories(dir + "/onnx");
+  const std::vector<std::pair<std::string, std::string>> models = {
+      {"resnet18", "resnet18"}, {"mobilenet", "mobilenet_v2"}, {"mobilenet", "mobilenet_v3_small"},
+      {"squeezenet", "squeezenet1_0"}, {"resnet18", "regnet_y_400mf"}, {"squeezenet", "alexnet"}};
+  std::ofstream gt(dir + "/gt.txt");
+  int id = 0;
+  for (int copy = 0; copy < 4; ++copy) {
+    for (const auto& [family, file] : models) {
+      const std::string relative = "onnx/" + file + ".onnx";
+      std::filesystem::copy_file(fixtures + "/" + file + ".onnx", dir + "/" + relative,
+                                 std::filesystem::copy_options::skip_existing);
+      for (const std::string platform : {"1", "2"}) {
+        const double latency = 1.0 + id % 7 + (platform == "2" ? 10.0 : 0.0);
+        gt << ++id << ' ' << relative << " 1 " << latency << ' ' << family << ' ' << platform << ' '
+           << (copy == 3 ? "test" : "train") << '\n';
+      }
+    }
+  }
+  gt << ++id << " onnx/missing.onnx 1 2.5 resnet18 1 train\n";
+  return dir + "/gt.txt";
+}
+
+Config latency_config(const std::string& gt, const std::string& run_dir) {
+  Config c;
+  c.source_file = "latency-test";
+  c.data.dataset = "nnlqp";
+  c.data.path = gt;
+  c.data.protocol = "stage";
+  c.data.val_fraction = 0.25;
+  c.data.cache_dir = "";
+  c.data.tokenizer.embed = "trans";
+  c.data.tokenizer.dp = 0;
+  c.model.blocks = 1;
+  c.model.hidden = 32;
+  c.model.ffn_hidden = 64;
+  c.model.readout = "sum";
+  c.train.epochs = 2;
+  c.train.batch_size = 8;
+  c.train.lr = 1e-3;
+  c.train.lambda_sr = 0;
+  c.train.lambda_cons = 0;
+  c.eval.selection = "mape";
+  c.run.dir = run_dir;
+  c.run.name = "latency";
+  c.run.device = "cpu";
+  c.run.threads = 1;
+  return c;
+}
+
+TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
+  TempDir dir;
+  const Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");
+  const LatencyTask task(config);
+  EXPECT_EQ(task.records().size(), 48u);  // 49 lines, one missing file
+  EXPECT_NE(task.skipped_report().find("onnx/missing.onnx"), std::string::npos) << task.skipped_report();
+  EXPECT_EQ(task.num_heads(), 2);
+  EXPECT_EQ(task.input_dim(), 152);
+  EXPECT_EQ(task.static_dim(), 40);
+  EXPECT_EQ(task.split().test.size(), 12u);  // copy 3: 6 models x 2 platforms
+  EXPECT_EQ(task.split().val.size() + task.split().train.size(), 36u);
+  EXPECT_EQ(task.split().val.size(), 9u);
+  for (const int64_t i : task.split().test) EXPECT_EQ(task.records()[static_cast<size_t>(i)].stage, "test");
+
+  Config left_out = config;
+  left_out.data.protocol = "leave_family_out";
+  left_out.data.test_family = "squeezenet";
+  const LatencyTask lfo(left_out);
+  EXPECT_EQ(lfo.split().test.size(), 16u);
+  for (const int64_t i : lfo.split().train) EXPECT_NE(lfo.records()[static_cast<size_t>(i)].family, "squeezenet");
+
+  Config filtered = config;
+  filtered.data.families = {"resnet18"};
+  filtered.data.platforms = {"2"};
+  const LatencyTask only(filtered);
+  EXPECT_EQ(only.records().size(), 8u);
+  EXPECT_EQ(only.num_heads(), 1);
+
+  Config limited = config;
+  limited.data.train_limit = 5;
+  EXPECT_EQ(LatencyTask(limited).split().train.size(), 5u);
+
+  Config absent = config;
+  absent.data.protocol = "leave_family_out";
+  absent.data.test_family = "vgg16";
+  EXPECT_NE(error_message<DataError>([&] { LatencyTask{absent}; }).find("'vgg16' does not occur"), std::string::npos);
+}
+
+TEST(LatencyTask, TrainsAndReportsPerFamily) {
+  TempDir dir;
+  const Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");
+  const TrainReport report = train_experiment(config, {});
+  EXPECT_EQ(report.test.metrics.n, 12);
+  ASSERT_EQ(report.test.groups.size(), 3u);
+  EXPECT_EQ(report.test.groups.at("mobilenet").n, 4);
+  EXPECT_TRUE(std::filesystem::exists(report.run_dir + "/skipped.txt"));
+  std::ifstream predictions(report.run_dir + "/predictions.csv");
+  std::string header;
+  std::getline(predictions, header);
+  EXPECT_EQ(header, "id,family,platform,batch_size,onnx_path,latency_ms,prediction_ms");
+}
+
+TEST(Transfer, CopiesMatchingWeightsAndKeepsNewHeads) {
+  TempDir dir;
+  ModelOptions one_head;
+  one_head.input_dim = 16;
+  one_head.hidden = 32;
+  one_head.ffn_hidden = 64;
+  one_head.blocks = 2;
+  torch::manual_seed(1);
+  NarFormerModel source(one_head);
+  save_checkpoint(dir.path() + "/source.pt", source, nullptr, TrainingState{});
+
+  ModelOptions two_heads = one_head;
+  two_heads.num_heads = 2;
+  torch::manual_seed(2);
+  NarFormerModel target(two_heads);
+  const std::vector<std::string> fresh = load_matching_weights(dir.path() + "/source.pt", target, torch::kCPU);
+  EXPECT_EQ(fresh, (std::vector<std::string>{"head_out.weight", "head_out.bias"}));
+  const auto source_params = source->named_parameters();
+  for (const auto& item : target->named_parameters()) {
+    if (item.key().rfind("head_out", 0) == 0) continue;
+    EXPECT_TRUE(torch::equal(item.value(), source_params[item.key()])) << item.key();
+  }
+  EXPECT_NE(error_message<RunError>([&] { load_matching_weights(dir.path() + "/none.pt", target, torch::kCPU); })
+                .find("not found"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace narformer
+
+#include <thread>
+
+#include "narformer/predict/predictor.h"
+
+namespace narformer {
+namespace {
+
+TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
+  TempDir dir;
+  const Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");
+  const TrainReport report = train_experiment(config, {});
+
+  // predictions.csv rows: id,family,platform,batch_size,onnx_path,latency_ms,prediction_ms
+  std::ifstream csv(report.run_dir + "/predictions.csv");
+  std::string line;
+  std::getline(csv, line);
+  std::vector<std::tuple<std::string, std::string, double>> expected;  // path, platform, prediction
+  while (std::getline(csv, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string field; std::getline(ss, field, ',');) f.push_back(field);
+    expected.emplace_back(f[4], f[2], std::stod(f[6]));
+  }
+  ASSERT_EQ(expected.size(), 12u);
+
+  const Predictor predictor(report.run_dir);
+  EXPECT_TRUE(predictor.takes_onnx());
+  EXPECT_EQ(predictor.platforms(), (std::vector<std::string>{"1", "2"}));
+  for (const auto& [path, platform, prediction] : expected)
+    EXPECT_NEAR(predictor.predict_onnx(path, 1, platform), prediction, 1e-5 * prediction) << path;
+  EXPECT_EQ(predictor.embed(predictor.tokenize_onnx(std::get<0>(expected[0]))).size(),
+            static_cast<size_t>(predictor.embedding_dim()));
+  EXPECT_THROW(predictor.predict_onnx(std::get<0>(expected[0]), 1, "7"), ConfigError);
+  EXPECT_THROW(predictor.predict_cell("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"), ConfigError);
+
+  // Concurrent calls give the sequential answers.
+  std::vector<double> concurrent(expected.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < expected.size(); i += 4)
+        concurrent[i] = predictor.predict_onnx(std::get<0>(expected[i]), 1, std::get<1>(expected[i]));
+    });
+  for (auto& thread : threads) thread.join();
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(concurrent[i], std::get<2>(expected[i]), 1e-5 * concurrent[i]);
+
+  EXPECT_THROW(Predictor(dir.path()), RunError);  // not a run folder
+}
+
+}  // namespace
+}  // namespace narformer
