@@ -23,16 +23,17 @@ tests can pin narformer's importer against independent numbers.
 """
 
 import argparse
-import io
 import json
 import os
 import sys
-import warnings
 from collections import Counter
 
 import onnx
 import torch
 import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from latency_dataset.export import OPSET, export_weight_free, jitter_parameters  # noqa: E402
 
 # The 9 torchvision-expressible NNLQP families first (nasbench201 cells are not in
 # torchvision), then more architectures that people export today.
@@ -51,42 +52,16 @@ def build(name):
     return getattr(torchvision.models, name)(**kwargs).eval()
 
 
-def strip_weights(model):
-    """Drops the data of floating-point initializers (keeps name, dtype, dims)."""
-    float_types = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE,
-                   onnx.TensorProto.BFLOAT16}
-    stripped = 0
-    for init in model.graph.initializer:
-        if init.data_type in float_types:
-            init.ClearField("raw_data")
-            init.ClearField("float_data")
-            init.ClearField("double_data")
-            init.ClearField("int32_data")  # float16 / bfloat16 payloads live here
-            stripped += 1
-    return stripped
-
-
 def export(name, out_dir):
     torch.manual_seed(0)
     model = build(name)
-    # Fresh models have many bit-identical tensors (BN weights all 1, biases all 0); the
-    # exporter would deduplicate them into Identity nodes that no trained model has.
-    with torch.no_grad():
-        for t in list(model.parameters()) + [b for b in model.buffers() if b.is_floating_point()]:
-            t.add_(torch.rand_like(t) * 1e-3)
+    # Fresh models have many bit-identical tensors (BN weights all 1, biases all 0); the exporter
+    # would deduplicate them into Identity nodes that no trained model has.
+    jitter_parameters(model)
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
         y = model(x)
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model, x, buffer, opset_version=13, input_names=["input"], output_names=["output"],
-            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-            training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
-    proto = onnx.load_from_string(buffer.getvalue())
-    strip_weights(proto)
-    proto.producer_name = "narformer scripts/export_torchvision_onnx.py"
+    proto = export_weight_free(model, x, "narformer scripts/export_torchvision_onnx.py")
     path = os.path.join(out_dir, name + ".onnx")
     onnx.save(proto, path)
     ops = Counter(node.op_type for node in proto.graph.node)
@@ -95,7 +70,7 @@ def export(name, out_dir):
         "bytes": os.path.getsize(path),
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
-        "opset": 13,
+        "opset": OPSET,
         "input_shape": [1, 3, 224, 224],
         "output_shape": list(y.shape),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),

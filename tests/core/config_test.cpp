@@ -134,3 +134,21 @@ TEST(ConfigSchema, ListsFromYamlSequencesAndCommaSeparatedOverrides) {
 
 }  // namespace
 }  // namespace narformer
+
+namespace narformer {
+namespace {
+
+// Every shipped config loads and validates (a typo in a config is a test failure, not a
+// surprise for the user who runs it).
+TEST(Config, EveryShippedConfigLoads) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::source_path("configs"))) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_config(entry.path().string())) << entry.path();
+    ++count;
+  }
+  EXPECT_GE(count, 20);
+}
+
+}  // namespace
+}  // namespace narformer

@@ -32,9 +32,9 @@ for _module in ("torch", "torchvision", "onnx"):
         __import__(_module)
     except ImportError:
         MISSING.append(_module)
-SKIP_MESSAGE = (f"python modules {', '.join(MISSING)} not installed: install Debian's python3-torch, "
-                f"python3-torchvision and python3-onnx (scripts/setup.sh --with-python) and run with "
-                f"/usr/bin/python3")
+SKIP_MESSAGE = (f"python modules {', '.join(MISSING)} not installed: install Debian's "
+                f"python3-torch, python3-torchvision and python3-onnx (scripts/setup.sh "
+                f"--with-python) and run with /usr/bin/python3")
 
 if MISSING:
     if __name__ == "__main__":
@@ -166,7 +166,6 @@ class FamiliesTest(unittest.TestCase):
 
 class ExportTest(unittest.TestCase):
     def test_every_family_runs_and_exports_weight_free(self):
-        from onnx import numpy_helper  # noqa: F401,PLC0415
         floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE}
         for family in F.FAMILIES:
             with self.subTest(family=family):
@@ -385,6 +384,27 @@ class BuildTest(unittest.TestCase):
         self.assertEqual(len(more.calls), 2)
         with open(os.path.join(out, "gt.txt")) as f:
             self.assertEqual(len(f.read().splitlines()), 4)
+
+    def test_packed_folder_resumes_after_unpacking(self):
+        out = self.copy_exports("packed")
+        args = ["--out", out, "--families", "nasbench201", "--per-family", "3", "--seed", "7",
+                "--noise-fraction", "0", "--pack"]
+        self.assertEqual(run_builder(args, FakeMeasurer())[0], 0)
+        self.assertTrue(os.path.exists(os.path.join(out, B.PACK_NAME)))
+        with open(os.path.join(out, "summary.md")) as f:
+            self.assertIn("| nasbench201 | 3 |", f.read())
+        gt = read_bytes(os.path.join(out, "gt.txt"))
+        shutil.rmtree(os.path.join(out, "onnx"))  # what a checkout of the repository holds
+        again = FakeMeasurer()
+        code, log = run_builder(args, again)
+        self.assertEqual(code, 0, log)
+        self.assertEqual(again.calls, [])
+        self.assertEqual(read_bytes(os.path.join(out, "gt.txt")), gt)
+        self.assertTrue(os.path.exists(os.path.join(out, "onnx", "nasbench201",
+                                                    "nasbench201_0002.onnx")))
+        shutil.rmtree(os.path.join(out, "onnx"))
+        self.assertEqual(run_builder(["--out", out, "--unpack"])[0], 0)
+        self.assertEqual(len(os.listdir(os.path.join(out, "onnx", "nasbench201"))), 3)
 
     def test_pack_is_reproducible_and_unpacks(self):
         out = self.copy_exports("pack")
