@@ -4,7 +4,6 @@
 # second run takes seconds.
 #
 #   scripts/setup.sh                 packages + build
-#   scripts/setup.sh --with-python   also the Python packages of the dataset-building scripts
 #   BUILD_DIR=out scripts/setup.sh   build somewhere else
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +14,8 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   gnuplot-nox                               # plots in run folders (pred_vs_true.png, learning_curves.png)
+  python3-torch python3-torchvision python3-onnx python3-numpy   # dataset builders in scripts/ (same LibTorch)
 )
-if [[ " $* " == *" --with-python "* ]]; then
-  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
-fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,7 +34,7 @@ for _module in ("torch", "torchvision", "onnx"):
         MISSING.append(_module)
 SKIP_MESSAGE = (f"python modules {', '.join(MISSING)} not installed: install Debian's "
                 f"python3-torch, python3-torchvision and python3-onnx (scripts/setup.sh "
-                f"--with-python) and run with /usr/bin/python3")
+                f"installs them) and run with /usr/bin/python3")
 
 if MISSING:
     if __name__ == "__main__":

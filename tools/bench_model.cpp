@@ -1,0 +1,251 @@
+// bench_model: training and inference throughput of the NAR-Former V2 model on this machine,
+// in the shapes of the Python reference's measurements (issue 7), and the fp32 GEMM ceiling.
+//
+//   bench_model MODE [--rounds R] [--threads T] [--seconds S]
+//
+//   gemm           fp32 GEMM rate through LibTorch (GFLOP/s): the machine's ceiling
+//   nb201-train    6 x 512 cell model, batch 8 + 8 augmented, main + SR + consistency losses,
+//                  Adam step: architectures/s (originals), ms/iteration
+//   latency-train  2 x 512 latency model, 152-d tokens + 40 static, batch 16 graphs of mean
+//                  137.5 nodes (synthetic shapes): graphs/s
+//   nb201-infer    inference archs/s at batch 1, 8 and 256
+//   latency-infer  one graph at batch 1 (70 and 289 nodes: resnet18, efficientnet_b0 sizes),
+//                  and graphs/s at batch 16
+//   predict        Predictor::predict_onnx of one ONNX file, in-process (needs --run and --onnx)
+//   outputs        predictions of seeded models on seeded inputs (to compare BLAS kernels)
+//
+// Each figure is measured in R rounds (default 5) of about S seconds (default 2); printed as
+// one JSON object per line with median, min and max, the threads, and the process's peak RSS.
+// Run each mode in its own process (scripts/bench.sh does) so peak RSS belongs to that mode.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "narformer/cells/augment.h"
+#include "narformer/cells/nb201.h"
+#include "narformer/core/progress.h"
+#include "narformer/data/batch.h"
+#include "narformer/model/narformer_model.h"
+#include "narformer/predict/predictor.h"
+#include "narformer/tokenize/cell_tokenizer.h"
+#include "narformer/train/fused_adam.h"
+#include "narformer/train/losses.h"
+#include "narformer/train/runtime.h"
+
+using namespace narformer;
+
+namespace {
+
+struct Options {
+  std::string mode;
+  int rounds = 5;
+  int threads = 0;
+  double seconds = 2.0;
+  std::string run_dir;
+  std::string onnx;
+};
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+/// Runs `work` (one unit = `units` items) repeatedly for ~seconds per round; reports items/s.
+void measure(const Options& o, const std::string& what, const std::string& unit, double units,
+             const std::function<void()>& work, int threads) {
+  work();  // warm-up
+  work();
+  std::vector<double> rates;
+  for (int r = 0; r < o.rounds; ++r) {
+    Stopwatch clock;
+    int64_t count = 0;
+    while (clock.seconds() < o.seconds || count < 2) {
+      work();
+      ++count;
+    }
+    rates.push_back(units * static_cast<double>(count) / clock.seconds());
+  }
+  std::sort(rates.begin(), rates.end());
+  const nlohmann::json out = {{"what", what},           {"unit", unit},        {"median", rates[rates.size() / 2]},
+                              {"min", rates.front()},   {"max", rates.back()}, {"rounds", o.rounds},
+                              {"threads", threads},     {"peak_rss_mib", peak_rss_mib()}};
+  std::printf("%s\n", out.dump().c_str());
+  std::fflush(stdout);
+}
+
+std::vector<TokenPtr> nb201_tokens(int count, bool augmented, std::mt19937_64& engine) {
+  const CellTokenizer tokenizer{CellTokenizerOptions{}};
+  const std::vector<std::string> ops = {"nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3", "skip_connect", "none"};
+  std::vector<TokenPtr> out;
+  for (int i = 0; i < count; ++i) {
+    auto op = [&] { return ops[engine() % ops.size()]; };
+    const std::string arch = "|" + op() + "~0|+|" + op() + "~0|" + op() + "~1|+|" + op() + "~0|" + op() + "~1|" +
+                             op() + "~2|";
+    Cell cell = parse_nb201_arch(arch);
+    if (augmented) cell = consistency_augment(cell);
+    out.push_back(std::make_shared<const TokenSequence>(tokenizer.tokenize(to_graph(cell))));
+  }
+  return out;
+}
+
+/// A graph with latency-model shapes: a chain with some skip edges, random features.
+TokenPtr synthetic_graph(int nodes, std::mt19937_64& engine) {
+  std::uniform_real_distribution<float> value(-1, 1);
+  auto t = std::make_shared<TokenSequence>();
+  t->num_nodes = nodes;
+  t->feature_dim = 152;
+  t->features.resize(static_cast<size_t>(nodes) * 152);
+  for (auto& f : t->features) f = value(engine);
+  for (int i = 0; i + 1 < nodes; ++i) t->edges.emplace_back(i, i + 1);
+  for (int i = 0; i + 3 < nodes; i += 4) t->edges.emplace_back(i, i + 3);
+  t->static_features.resize(40);
+  for (auto& f : t->static_features) f = value(engine);
+  return t;
+}
+
+std::vector<const TokenSequence*> raw(const std::vector<TokenPtr>& items) {
+  std::vector<const TokenSequence*> out;
+  for (const auto& t : items) out.push_back(t.get());
+  return out;
+}
+
+ModelOptions latency_options() {
+  ModelOptions o;
+  o.input_dim = 152;
+  o.static_dim = 40;
+  o.blocks = 2;
+  o.readout = Readout::kSum;
+  return o;
+}
+
+void train_loop(const Options& o, const std::string& what, const std::string& unit, NarFormerModel& model,
+                const std::vector<const TokenSequence*>& rows, int64_t originals, bool cell_losses, int threads) {
+  FusedAdam optimizer(model->parameters());
+  model->train();
+  const int64_t R = static_cast<int64_t>(rows.size());
+  const torch::Tensor targets = torch::rand({R}) + 0.5;
+  std::mt19937_64 engine(1);
+  measure(o, what, unit, static_cast<double>(originals), [&] {
+    optimizer.zero_grad();
+    const torch::Tensor y = model->forward(to_tensors(collate(rows), torch::kCPU));
+    torch::Tensor loss = relative_error_loss(y, targets);
+    if (cell_losses) {
+      std::vector<int64_t> perm(static_cast<size_t>(R));
+      std::iota(perm.begin(), perm.end(), 0);
+      std::shuffle(perm.begin(), perm.end(), engine);
+      loss = loss + 0.1 * ranking_loss(y, targets, torch::tensor(perm)) +
+             0.5 * consistency_loss(y.narrow(0, 0, originals), y.narrow(0, originals, originals));
+    }
+    loss.backward();
+    optimizer.step(1e-5);
+  }, threads);
+}
+
+void infer_loop(const Options& o, const std::string& what, const std::string& unit, NarFormerModel& model,
+                const std::vector<const TokenSequence*>& rows, int threads) {
+  model->eval();
+  torch::NoGradGuard no_grad;
+  measure(o, what, unit, static_cast<double>(rows.size()),
+          [&] { model->forward(to_tensors(collate(rows), torch::kCPU)).sum().item<float>(); }, threads);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--rounds") o.rounds = std::max(1, std::stoi(next()));
+    else if (a == "--threads") o.threads = std::stoi(next());
+    else if (a == "--seconds") o.seconds = std::stod(next());
+    else if (a == "--run") o.run_dir = next();
+    else if (a == "--onnx") o.onnx = next();
+    else if (o.mode.empty()) o.mode = a;
+  }
+  const int threads = configure_threads(o.threads);
+  torch::manual_seed(0);
+  std::mt19937_64 engine(0);
+
+  if (o.mode == "gemm") {
+    for (const int64_t n : {512, 1024}) {
+      const torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
+      measure(o, "fp32 GEMM " + std::to_string(n) + "^3", "GFLOP/s", 2.0 * n * n * n / 1e9,
+              [&] { torch::mm(a, b); }, threads);
+    }
+  } else if (o.mode == "nb201-train") {
+    NarFormerModel model{ModelOptions{}};
+    auto originals = nb201_tokens(8, false, engine);
+    std::mt19937_64 same(0);
+    auto augmented = nb201_tokens(8, true, same);  // the same 8 cells, relabelled
+    std::vector<TokenPtr> all = originals;
+    all.insert(all.end(), augmented.begin(), augmented.end());
+    train_loop(o, "NB201 training, 6x512, batch 8 + 8 augmented, SR + consistency", "archs/s", model, raw(all), 8,
+               true, threads);
+  } else if (o.mode == "latency-train") {
+    NarFormerModel model{latency_options()};
+    std::vector<TokenPtr> graphs;
+    for (int i = 0; i < 16; ++i) graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
+    double mean = 0;
+    for (const auto& g : graphs) mean += g->num_nodes / 16.0;
+    train_loop(o, "latency training, 2x512, batch 16, mean " + std::to_string(static_cast<int>(mean)) + " nodes",
+               "graphs/s", model, raw(graphs), 16, false, threads);
+  } else if (o.mode == "nb201-infer") {
+    NarFormerModel model{ModelOptions{}};
+    for (const int batch : {1, 8, 256}) {
+      const auto cells = nb201_tokens(batch, false, engine);
+      infer_loop(o, "NB201 inference, batch " + std::to_string(batch), "archs/s", model, raw(cells), threads);
+    }
+  } else if (o.mode == "latency-infer") {
+    NarFormerModel model{latency_options()};
+    for (const int nodes : {70, 289}) {
+      const auto g = synthetic_graph(nodes, engine);
+      infer_loop(o, "latency inference, one graph of " + std::to_string(nodes) + " nodes", "graphs/s", model,
+                 {g.get()}, threads);
+    }
+    std::vector<TokenPtr> graphs;
+    for (int i = 0; i < 16; ++i) graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
+    infer_loop(o, "latency inference, batch 16 (mean ~137 nodes)", "graphs/s", model, raw(graphs), threads);
+  } else if (o.mode == "outputs") {
+    // Predictions of seeded models on seeded inputs, for comparing BLAS kernels (--blas-coretype).
+    NarFormerModel cells{ModelOptions{}};
+    NarFormerModel latency{latency_options()};
+    cells->eval();
+    latency->eval();
+    torch::NoGradGuard no_grad;
+    const auto cell_tokens = nb201_tokens(64, false, engine);
+    std::vector<TokenPtr> graphs;
+    for (int i = 0; i < 16; ++i) graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
+    const torch::Tensor a = cells->forward(to_tensors(collate(raw(cell_tokens)), torch::kCPU));
+    const torch::Tensor b = latency->forward(to_tensors(collate(raw(graphs)), torch::kCPU));
+    const torch::Tensor all = torch::cat({a, b}).to(torch::kFloat64).contiguous();
+    const std::vector<double> values(all.data_ptr<double>(), all.data_ptr<double>() + all.numel());
+    std::printf("%s\n", nlohmann::json(values).dump().c_str());
+  } else if (o.mode == "predict") {
+    if (o.run_dir.empty() || o.onnx.empty()) {
+      std::fprintf(stderr, "predict needs --run RUN_DIR --onnx FILE\n");
+      return 2;
+    }
+    const Predictor predictor(o.run_dir);
+    measure(o, "predict in-process: " + o.onnx, "predictions/s", 1.0, [&] { predictor.predict_onnx(o.onnx); },
+            threads);
+  } else {
+    std::fprintf(stderr,
+                 "usage: bench_model gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict "
+                 "[--rounds R] [--threads T] [--seconds S] [--run DIR --onnx FILE]\n");
+    return 2;
+  }
+  return 0;
+}
