@@ -43,6 +43,10 @@ for line in sys.stdin:
 
 echo "bench: model figures (default OpenBLAS kernel, $threads threads, $rounds rounds)" >&2
 run_modes ""
+echo "bench: the Python reference loop on this machine (scripts/bench_reference.py)" >&2
+for mode in nb201-train latency-train nb201-infer latency-infer; do
+  /usr/bin/python3 scripts/bench_reference.py "$mode" --rounds "$rounds" --threads "$threads" >>"$out"
+done
 
 # A latency run folder for predict: a few epochs on the shipped CPU latency set when it exists,
 # else on the test fixtures (timing does not depend on the weights).
@@ -94,10 +98,13 @@ fi
 
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
-print("| what | median | min | max | unit | threads | peak RSS MiB |")
-print("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
-for line in open(sys.argv[1]):
-    d = json.loads(line)
+rows = [json.loads(line) for line in open(sys.argv[1])]
+reference = {r["what"].replace(" (Python reference loop)", ""): r for r in rows if "(Python reference loop)" in r["what"]}
+print("| what | median | min | max | unit | threads | peak RSS MiB | vs reference |")
+print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+for d in rows:
     rss = f'{d["peak_rss_mib"]:.0f}' if "peak_rss_mib" in d else ""
-    print(f'| {d["what"]} | {d["median"]:.4g} | {d["min"]:.4g} | {d["max"]:.4g} | {d["unit"]} | {d["threads"]} | {rss} |')
+    ref = reference.get(d["what"])
+    speedup = f'{d["median"] / ref["median"]:.1f}x' if ref and d is not ref else ""
+    print(f'| {d["what"]} | {d["median"]:.4g} | {d["min"]:.4g} | {d["max"]:.4g} | {d["unit"]} | {d["threads"]} | {rss} | {speedup} |')
 PY
