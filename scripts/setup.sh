@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config python3
+  build-essential cmake ninja-build ccache pkg-config python3 xz-utils
   libtorch-dev libopenblas0-openmp          # LibTorch 1.13 (CPU); OpenBLAS with OpenMP, ~7x reference BLAS
   libonnx-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libgtest-dev
@@ -28,6 +28,21 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Shipped datasets whose ONNX files are packed in the repository: unpack once.
+for pack in data/*/onnx.tar.xz; do
+  [[ -f $pack ]] || continue
+  folder=$(dirname "$pack")
+  if [[ ! -d $folder/onnx || $pack -nt $folder/onnx ]]; then
+    echo "setup: unpacking $pack"
+    tmp=$(mktemp -d "$folder/.unpack.XXXXXX")
+    tar -xJf "$pack" -C "$tmp"
+    rm -rf "$folder/onnx"
+    mv "$tmp/onnx" "$folder/onnx"
+    rmdir "$tmp"
+    touch "$folder/onnx"
+  fi
+done
 
 build_dir=${BUILD_DIR:-build}
 generator=()

@@ -1,6 +1,7 @@
 #include "narformer/train/latency_task.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -81,9 +82,16 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
     spdlog::warn("{} lines skipped (missing or unreadable ONNX: {}); listed in skipped.txt; first: {}",
                  skipped_.size(), per_family, skipped_.front());
   }
-  if (records_.empty())
+  if (records_.empty()) {
+    // The shipped datasets keep their ONNX files packed in the repository; say how to unpack.
+    const std::filesystem::path folder = std::filesystem::path(config.data.path).parent_path();
+    const std::string hint = std::filesystem::exists(folder / "onnx.tar.xz") && !std::filesystem::exists(folder / "onnx")
+                                 ? "; the ONNX files are packed in " + (folder / "onnx.tar.xz").string() +
+                                       ": run scripts/setup.sh (or tar -xJf it -C " + folder.string() + ")"
+                                 : "";
     throw DataError(with_file(config.data.path, "no usable lines (after data.families / data.platforms filters and "
-                                                "ONNX import; " + std::to_string(skipped_.size()) + " skipped)"));
+                                                "ONNX import; " + std::to_string(skipped_.size()) + " skipped)" + hint));
+  }
   split_ = make_latency_split(records_, config.data, static_cast<uint64_t>(config.run.seed));
 }
 

@@ -78,5 +78,23 @@ expect_error "missing" "$work/none.onnx: file not found" "$bin" inspect "$work/n
 expect_error "cycle" "cycle.onnx: the ONNX graph has a cycle" "$bin" inspect tests/fixtures/onnx/synthetic/cycle.onnx
 expect_error "bad tokens name" "--tokens must name a .npy or a .csv file" "$bin" inspect "$model" --tokens "$work/t.txt"
 
+expect_error "tokens of two files" "--tokens writes one file's tokens" "$bin" inspect "$model" "$model" --tokens "$work/t.npy"
+
+# Several files in one process: one JSON line each; a bad file gets its error (stderr and an
+# {"file", "error"} line), the others are still inspected, and the exit code is 1.
+"$bin" inspect "$model" "$work/truncated.onnx" tests/fixtures/onnx/synthetic/unknown_op.onnx --json \
+  >"$work/many" 2>"$work/err"
+rc=$?
+[[ $rc -eq 1 ]] || fail "several files with one bad: exit $rc, expected 1"
+[[ $(grep -c "error: .*truncated.onnx: not an ONNX model" "$work/err") -eq 1 ]] || { fail "several files: stderr"; cat "$work/err"; }
+/usr/bin/python3 - "$work/many" <<'EOF' || fail "several files: JSON lines"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 3, lines
+assert lines[0]["nodes"] == 70 and lines[0]["file"].endswith("resnet18-v1-7-no-weight.onnx"), lines[0]
+assert lines[1]["file"].endswith("truncated.onnx") and "not an ONNX model" in lines[1]["error"], lines[1]
+assert lines[2]["unknown_ops"] == ["FancyNorm"], lines[2]
+EOF
+
 if [[ $failures -gt 0 ]]; then echo "$failures failure(s)"; exit 1; fi
 echo "all inspect checks passed"

@@ -1,8 +1,11 @@
-// narformer inspect MODEL.onnx [--batch N] [--compat corrected|reference] [--json]
+// narformer inspect MODEL.onnx [MORE.onnx ...] [--batch N] [--compat corrected|reference] [--json]
 //                              [--tokens OUT.npy|OUT.csv] [--embed trans|nerf] [--dp N]
 //
 // What narformer reads from an ONNX file: operator and node counts, op histogram, edges,
 // FLOPs / parameters / memory, unknown operators, missing shapes; optionally the token matrix.
+// Several files are inspected in one process (loading LibTorch costs far more than a file):
+// --json then prints one JSON object per file and line; a file that cannot be read gets its
+// error line (and {"file", "error"} with --json), the others are still inspected, exit 1.
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
@@ -28,7 +31,7 @@ namespace narformer::cli {
 namespace {
 
 struct InspectArguments {
-  std::string model;
+  std::vector<std::string> models;
   int64_t batch = 1;
   std::string compat = "corrected";
   std::string embed = "trans";
@@ -61,8 +64,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-void run_inspect(const InspectArguments& args) {
-  set_log_level(args.log_level);
+void inspect_one(const InspectArguments& args, const std::string& path) {
   OnnxImportOptions import;
   import.batch_size = args.batch;
   import.compat = parse_onnx_compat(args.compat);
@@ -70,11 +72,9 @@ void run_inspect(const InspectArguments& args) {
   token_options.embed = parse_embed_type(args.embed);
   token_options.position_frequencies = args.dp;
   token_options.compat = import.compat;
-  if (!args.tokens.empty() && !ends_with(args.tokens, ".npy") && !ends_with(args.tokens, ".csv"))
-    throw ConfigError("--tokens must name a .npy or a .csv file, got '" + args.tokens + "'");
 
   Stopwatch clock;
-  OnnxModel model = OnnxModel::load(args.model);
+  OnnxModel model = OnnxModel::load(path);
   const double load_ms = 1e3 * clock.seconds();
   clock.reset();
   model.prepare(import.batch_size, import.data_propagation);
@@ -102,7 +102,7 @@ void run_inspect(const InspectArguments& args) {
   const GraphFacts& f = graph.facts();
   if (args.json) {
     nlohmann::json out = {
-        {"file", args.model},
+        {"file", path},
         {"ir_version", model.ir_version()},
         {"opset", model.opset()},
         {"batch_size", f.batch_size},
@@ -131,7 +131,7 @@ void run_inspect(const InspectArguments& args) {
     std::printf("%s\n", out.dump().c_str());
     return;
   }
-  std::printf("file:            %s\n", args.model.c_str());
+  std::printf("file:            %s\n", path.c_str());
   std::printf("model:           IR %" PRId64 ", opset %" PRId64 ", %d operators\n",
               model.ir_version(), model.opset(), f.num_operators);
   std::printf("batch size:      %" PRId64 "   compat: %s\n", f.batch_size,
@@ -157,13 +157,35 @@ void run_inspect(const InspectArguments& args) {
       load_ms, infer_ms, graph_ms, token_ms);
 }
 
+void run_inspect(const InspectArguments& args) {
+  set_log_level(args.log_level);
+  if (!args.tokens.empty() && !ends_with(args.tokens, ".npy") && !ends_with(args.tokens, ".csv"))
+    throw ConfigError("--tokens must name a .npy or a .csv file, got '" + args.tokens + "'");
+  if (!args.tokens.empty() && args.models.size() > 1)
+    throw ConfigError("--tokens writes one file's tokens: give one model, got " + std::to_string(args.models.size()));
+  if (args.models.size() == 1) return inspect_one(args, args.models.front());  // errors end the process
+  int failures = 0;
+  for (size_t i = 0; i < args.models.size(); ++i) {
+    if (!args.json && i > 0) std::printf("\n");
+    try {
+      inspect_one(args, args.models[i]);
+    } catch (const Error& e) {
+      ++failures;
+      std::fprintf(stderr, "error: %s\n", e.what());
+      if (args.json) std::printf("%s\n", nlohmann::json{{"file", args.models[i]}, {"error", e.what()}}.dump().c_str());
+    }
+    std::fflush(stdout);
+  }
+  if (failures) throw ExitCode{1};  // each failure already has its error line
+}
+
 }  // namespace
 
 void add_inspect_command(CLI::App& app) {
   auto args = std::make_shared<InspectArguments>();
   CLI::App* cmd = app.add_subcommand(
       "inspect", "show what narformer reads from an ONNX file (graph, costs, tokens)");
-  cmd->add_option("model", args->model, "ONNX file")->required();
+  cmd->add_option("models", args->models, "ONNX files")->required();
   cmd->add_option("--batch", args->batch, "batch size written into the graph inputs")
       ->capture_default_str();
   cmd->add_option("--compat", args->compat, "cost formulas: corrected | reference (method.md §2.5)")
@@ -175,7 +197,7 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_option("--dp", args->dp, "frequencies of the self-position code (0 = off)")
       ->capture_default_str();
   cmd->add_option("--tokens", args->tokens, "write the node token matrix to a .npy or .csv file");
-  cmd->add_flag("--json", args->json, "print one JSON object instead of text");
+  cmd->add_flag("--json", args->json, "print one JSON object per file instead of text");
   cmd->add_option("--log-level", args->log_level, "debug | info | warn")->capture_default_str();
   cmd->callback([args] { run_inspect(*args); });
 }
