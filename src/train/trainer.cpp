@@ -1,5 +1,6 @@
 #include "narformer/train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
 #include "narformer/data/batch.h"
+#include "narformer/data/epoch_order.h"
 #include "narformer/model/tensors.h"
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/evaluator.h"
@@ -66,14 +68,6 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
   write_file_atomic(path, kept);
 }
 
-/// Fisher-Yates with our own engine: identical orders across standard libraries.
-void shuffle(std::vector<int64_t>& order, std::mt19937_64& engine) {
-  for (size_t i = order.size(); i > 1; --i) {
-    const size_t j = static_cast<size_t>(engine() % i);
-    std::swap(order[i - 1], order[j]);
-  }
-}
-
 }  // namespace
 
 Trainer::Trainer(const Config& config, const torch::Device& device, std::string run_dir)
@@ -123,6 +117,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   model->train();
 
   std::vector<int64_t> order(static_cast<size_t>(n));
+  std::vector<int> sizes(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) sizes[static_cast<size_t>(i)] = train.inputs[static_cast<size_t>(i)]->num_nodes;
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
 
   Stopwatch wall;
@@ -136,10 +132,11 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   for (int64_t epoch = state.epochs_done + 1; epoch <= last_epoch; ++epoch) {
     Stopwatch epoch_clock;
     std::iota(order.begin(), order.end(), 0);
-    shuffle(order, engine);
+    shuffle_indices(order, engine);
+    const std::vector<int64_t> starts = batch_starts(order, sizes, tc.batch_size, tc.length_buckets, engine);
     double loss_sum = 0, main_sum = 0, sr_sum = 0, cons_sum = 0;
     for (int64_t b = 0; b < batches_per_epoch; ++b) {
-      const int64_t begin = b * tc.batch_size, end = std::min(n, begin + tc.batch_size);
+      const int64_t begin = starts[static_cast<size_t>(b)], end = std::min(n, begin + tc.batch_size);
       const int64_t count = end - begin;
       rows.clear();
       row_labels.clear();
@@ -164,7 +161,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       if (tc.lambda_sr > 0) {
         std::vector<int64_t> perm(static_cast<size_t>(R));
         std::iota(perm.begin(), perm.end(), 0);
-        shuffle(perm, engine);
+        shuffle_indices(perm, engine);
         const torch::Tensor permutation = torch::tensor(perm, torch::kInt64).to(device_);
         const torch::Tensor sr = ranking_loss(predictions, targets, permutation);
         sr_sum += sr.item<double>();

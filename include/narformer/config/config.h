@@ -68,6 +68,10 @@ struct TrainConfig {
   double lambda_sr = 0.1;           ///< weight of the pairwise ranking loss
   double lambda_cons = 0.5;         ///< weight of the consistency loss (needs augmentation)
   double grad_clip = 0;             ///< clip the global gradient norm to this (0 = off, as published)
+  /// Length-bucketed batches: each epoch's shuffled order is cut into pools of this many
+  /// batches, each pool sorted by graph size, and the batches shuffled again, so a batch pads
+  /// to similar sizes (ONNX graphs have 20-370 nodes). 0 = plain shuffled batches.
+  int64_t length_buckets = 0;
   std::string init_from;            ///< a run folder (or .pt) whose weights start this run (transfer)
 };
 
