@@ -120,15 +120,6 @@ std::vector<const TokenSequence*> raw(const std::vector<TokenPtr>& items) {
   return out;
 }
 
-ModelOptions latency_options() {
-  ModelOptions o;
-  o.input_dim = 152;
-  o.static_dim = 40;
-  o.blocks = 2;
-  o.readout = Readout::kSum;
-  return o;
-}
-
 void train_loop(const Options& o, const std::string& what, const std::string& unit, NarFormerModel& model,
                 const std::vector<const TokenSequence*>& rows, int64_t originals, bool cell_losses, int threads) {
   FusedAdam optimizer(model->parameters());
@@ -195,7 +186,7 @@ int main(int argc, char** argv) {
     train_loop(o, "NB201 training, 6x512, batch 8 + 8 augmented, SR + consistency", "archs/s", model, raw(all), 8,
                true, threads);
   } else if (o.mode == "latency-train") {
-    NarFormerModel model{latency_options()};
+    NarFormerModel model{ModelOptions::nnlqp_latency()};
     std::vector<TokenPtr> graphs;
     for (int i = 0; i < 16; ++i) graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
     double mean = 0;
@@ -209,7 +200,7 @@ int main(int argc, char** argv) {
       infer_loop(o, "NB201 inference, batch " + std::to_string(batch), "archs/s", model, raw(cells), threads);
     }
   } else if (o.mode == "latency-infer") {
-    NarFormerModel model{latency_options()};
+    NarFormerModel model{ModelOptions::nnlqp_latency()};
     for (const int nodes : {70, 289}) {
       const auto g = synthetic_graph(nodes, engine);
       infer_loop(o, "latency inference, one graph of " + std::to_string(nodes) + " nodes", "graphs/s", model,
@@ -221,7 +212,7 @@ int main(int argc, char** argv) {
   } else if (o.mode == "outputs") {
     // Predictions of seeded models on seeded inputs, for comparing BLAS kernels (--blas-coretype).
     NarFormerModel cells{ModelOptions{}};
-    NarFormerModel latency{latency_options()};
+    NarFormerModel latency{ModelOptions::nnlqp_latency()};
     cells->eval();
     latency->eval();
     torch::NoGradGuard no_grad;

@@ -15,6 +15,15 @@ Readout parse_readout(const std::string& name) {
   throw ConfigError("unknown readout '" + name + "' (expected fusion, mean or sum)");
 }
 
+ModelOptions ModelOptions::nnlqp_latency() {
+  ModelOptions o;
+  o.input_dim = 152;
+  o.static_dim = 40;
+  o.blocks = 2;
+  o.readout = Readout::kSum;
+  return o;
+}
+
 ModelOptions ModelOptions::from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim) {
   ModelOptions o;
   o.input_dim = input_dim;

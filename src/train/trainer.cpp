@@ -116,10 +116,9 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   }
   model->train();
 
-  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::vector<int64_t> order(static_cast<size_t>(n));  // refilled and shuffled every epoch
   std::vector<int> sizes(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) sizes[static_cast<size_t>(i)] = train.inputs[static_cast<size_t>(i)]->num_nodes;
-  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
 
   Stopwatch wall;
   const int64_t last_epoch =

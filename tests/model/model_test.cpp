@@ -12,19 +12,10 @@ namespace {
 
 ModelOptions nb201_options() { return ModelOptions{}; }  // published NB201 configuration
 
-ModelOptions nnlqp_options() {
-  ModelOptions o;
-  o.input_dim = 152;
-  o.static_dim = 40;
-  o.blocks = 2;
-  o.readout = Readout::kSum;
-  return o;
-}
-
 TEST(Model, ParameterCountsMatchAppendixB) {
   torch::manual_seed(0);
   EXPECT_EQ(NarFormerModel(nb201_options())->parameter_count(), 8582535);
-  EXPECT_EQ(NarFormerModel(nnlqp_options())->parameter_count(), 2310921);
+  EXPECT_EQ(NarFormerModel(ModelOptions::nnlqp_latency())->parameter_count(), 2310921);
 }
 
 TEST(Model, GroupedLinearXavierBoundsMatchReference) {
@@ -38,7 +29,7 @@ TEST(Model, GroupedLinearXavierBoundsMatchReference) {
 
 TEST(Model, OutputsArePositive) {
   torch::manual_seed(1);
-  NarFormerModel model(nnlqp_options());
+  NarFormerModel model(ModelOptions::nnlqp_latency());
   model->eval();
   TokenSequence t;
   t.num_nodes = 5;

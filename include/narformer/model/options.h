@@ -31,6 +31,9 @@ struct ModelOptions {
   int64_t num_heads = 1;          ///< output heads, one per platform (NNLQP multi-platform)
 
   static ModelOptions from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim);
+  /// NAR-Former V2's NNLQP latency model: 152-d ONNX tokens + 40 static features, 2 blocks,
+  /// sum readout (the defaults above are the published NB201 cell model).
+  static ModelOptions nnlqp_latency();
 };
 
 }  // namespace narformer
