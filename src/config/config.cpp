@@ -51,7 +51,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("model.dropout", &c.model.dropout, 0.0, 0.99);
   s.add("model.use_degree", &c.model.use_degree);
   s.add("model.layer_scale_init", &c.model.layer_scale_init, 0.0, 10.0);
-  s.add("model.readout", &c.model.readout, {"fusion", "mean", "sum"});
+  s.add("model.readout", &c.model.readout, {"fusion", "mean", "sum", "cost"});
   // train
   s.add("train.epochs", &c.train.epochs, 1, 10000000);
   s.add("train.batch_size", &c.train.batch_size, 1, 1000000);

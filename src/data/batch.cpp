@@ -17,14 +17,18 @@ PaddedBatch collate(const std::vector<const TokenSequence*>& items) {
       throw std::invalid_argument("collate: token sequences of different feature widths");
     if (static_cast<int64_t>(item->static_features.size()) != batch.static_dim)
       throw std::invalid_argument("collate: token sequences of different static widths");
+    if (item->node_costs.empty() != items.front()->node_costs.empty())
+      throw std::invalid_argument("collate: token sequences with and without node costs");
     batch.max_nodes = std::max<int64_t>(batch.max_nodes, item->num_nodes);
   }
+  const bool with_costs = !items.front()->node_costs.empty();
   const int64_t B = batch.batch_size, N = batch.max_nodes, D = batch.feature_dim;
   batch.features.assign(static_cast<size_t>(B * N * D), 0.0f);
   batch.adjacency.assign(static_cast<size_t>(B * N * N), 0.0f);
   batch.mask.assign(static_cast<size_t>(B * N), 0.0f);
   batch.num_nodes.resize(static_cast<size_t>(B));
   batch.static_features.resize(static_cast<size_t>(B * batch.static_dim));
+  if (with_costs) batch.node_costs.assign(static_cast<size_t>(B * N * kNodeCostDims), 0.0f);
 
   for (int64_t b = 0; b < B; ++b) {
     const TokenSequence& item = *items[static_cast<size_t>(b)];
@@ -40,6 +44,7 @@ PaddedBatch collate(const std::vector<const TokenSequence*>& items) {
     std::fill_n(batch.mask.data() + b * N, n, 1.0f);
     std::copy(item.static_features.begin(), item.static_features.end(),
               batch.static_features.begin() + b * batch.static_dim);
+    if (with_costs) std::copy(item.node_costs.begin(), item.node_costs.end(), batch.node_costs.begin() + b * N * kNodeCostDims);
   }
   return batch;
 }

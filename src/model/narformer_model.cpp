@@ -12,7 +12,8 @@ Readout parse_readout(const std::string& name) {
   if (name == "fusion") return Readout::kFusion;
   if (name == "mean") return Readout::kMean;
   if (name == "sum") return Readout::kSum;
-  throw ConfigError("unknown readout '" + name + "' (expected fusion, mean or sum)");
+  if (name == "cost") return Readout::kCost;
+  throw ConfigError("unknown readout '" + name + "' (expected fusion, mean, sum or cost)");
 }
 
 ModelOptions ModelOptions::nnlqp_latency() {
@@ -48,6 +49,18 @@ NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(o
     init_linear_reference(fuse_hidden_);
     init_linear_reference(fuse_out_);
   }
+  if (options.readout == Readout::kCost) {
+    // Input: the node's vector and the log of its own costs (so its rate can depend smoothly on
+    // size). The output layer starts at zero: every rate starts at the fitted linear model.
+    node_rate_hidden_ = register_module("node_rate_hidden", torch::nn::Linear(h + 2, h / 4));
+    node_rate_out_ = register_module("node_rate_out", torch::nn::Linear(h / 4, kNodeCostDims * options.num_heads));
+    init_linear_reference(node_rate_hidden_);
+    torch::NoGradGuard no_grad;
+    node_rate_out_->weight.zero_();
+    node_rate_out_->bias.zero_();
+    cost_rates_ = register_buffer("cost_rates", torch::ones({options.num_heads, kNodeCostDims}));
+    return;
+  }
   if (options.static_dim > 0) {
     static_branch_ = register_module("static_branch", torch::nn::Linear(options.static_dim, h));
     init_linear_reference(static_branch_);
@@ -62,7 +75,39 @@ NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(o
 }
 
 int64_t NarFormerModelImpl::embedding_dim() const {
-  return options_.static_dim > 0 ? 2 * options_.hidden : options_.hidden;
+  return options_.static_dim > 0 && options_.readout != Readout::kCost ? 2 * options_.hidden : options_.hidden;
+}
+
+void NarFormerModelImpl::set_cost_rates(const std::vector<CostRates>& rates) {
+  if (options_.readout != Readout::kCost) throw ConfigError("set_cost_rates: the model's readout is not cost");
+  if (static_cast<int64_t>(rates.size()) != options_.num_heads)
+    throw ConfigError("set_cost_rates: " + std::to_string(rates.size()) + " rate sets for " +
+                      std::to_string(options_.num_heads) + " heads");
+  torch::NoGradGuard no_grad;
+  for (int64_t h = 0; h < options_.num_heads; ++h)
+    for (int c = 0; c < kNodeCostDims; ++c)
+      cost_rates_[h][c].fill_(rates[static_cast<size_t>(h)][static_cast<size_t>(c)]);
+}
+
+torch::Tensor NarFormerModelImpl::cost_readout(const torch::Tensor& nodes, const BatchTensors& batch) {
+  if (!batch.node_costs.defined())
+    throw ConfigError("model.readout: cost needs graphs with node costs (ONNX tokens); this batch has none");
+  const int64_t B = nodes.size(0), N = nodes.size(1), H = options_.num_heads;
+  const torch::Tensor costs = batch.node_costs;                              // (B, N, 3)
+  const torch::Tensor log_size = torch::log1p(costs.narrow(2, 0, 2) * 100);  // 10 MFLOP, 10k elements = log 2
+  torch::Tensor z = torch::relu(node_rate_hidden_(torch::cat({nodes, log_size}, 2)));
+  z = node_rate_out_(fast_dropout(z, options_.dropout, is_training())).view({B, N, H, kNodeCostDims});
+  torch::Tensor base;  // (B, 1, 3)
+  if (batch.head_index.defined()) {
+    z = z.gather(2, batch.head_index.view({B, 1, 1, 1}).expand({B, N, 1, kNodeCostDims})).squeeze(2);
+    base = cost_rates_.index_select(0, batch.head_index).unsqueeze(1);
+  } else {
+    z = z.select(2, 0);
+    base = cost_rates_.select(0, 0).view({1, 1, kNodeCostDims});
+  }
+  // softplus(z) / log 2 = 1 at z = 0: the fitted rate; the correction stays positive.
+  const torch::Tensor rates = base * torch::nn::functional::softplus(z) / std::log(2.0);
+  return ((rates * costs).sum(2) * batch.mask).sum(1);
 }
 
 torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
@@ -74,6 +119,7 @@ torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
   torch::Tensor g;
   switch (options_.readout) {
     case Readout::kSum:
+    case Readout::kCost:
       g = node_sum(layers.back());
       break;
     case Readout::kMean:
@@ -91,7 +137,7 @@ torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
       break;
     }
   }
-  if (options_.static_dim > 0) {
+  if (static_branch_) {
     const torch::Tensor s = torch::relu(
         fast_dropout(static_branch_(batch.static_features), options_.dropout, is_training()));
     g = torch::cat({g, s}, 1);
@@ -100,6 +146,10 @@ torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
 }
 
 torch::Tensor NarFormerModelImpl::forward(const BatchTensors& batch) {
+  if (options_.readout == Readout::kCost) {
+    const torch::Tensor nodes = encoder_(batch.features, batch.adjacency).back();
+    return cost_readout(nodes, batch);
+  }
   torch::Tensor z = fast_dropout(torch::relu(head1_(embed(batch))), options_.dropout, is_training());
   z = fast_dropout(torch::relu(head2_(z)), options_.dropout, is_training());
   z = head_out_(z);  // (B, heads)

@@ -205,6 +205,17 @@ TokenSequence OnnxTokenizer::tokenize(const Graph& graph) const {
   std::sort(tokens.edges.begin(), tokens.edges.end());
   tokens.edges.erase(std::unique(tokens.edges.begin(), tokens.edges.end()), tokens.edges.end());
 
+  // Node costs in units that keep typical values near 1 (a 3x3 conv of resnet18: ~0.23 GFLOP,
+  // ~0.2 M elements).
+  tokens.node_costs.resize(static_cast<size_t>(graph.num_nodes()) * kNodeCostDims);
+  for (int i = 0; i < graph.num_nodes(); ++i) {
+    const Cost& cost = graph.node(i).cost;
+    float* c = tokens.node_costs.data() + static_cast<size_t>(i) * kNodeCostDims;
+    c[0] = static_cast<float>(cost.flops / 1e9);
+    c[1] = static_cast<float>(cost.memory / 1e6);
+    c[2] = 1.0f;
+  }
+
   // Static features: batch as an integer, the costs in billions as float32.
   const GraphFacts& facts = graph.facts();
   tokens.static_features.assign(kStaticDims, 0.0f);

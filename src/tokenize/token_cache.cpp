@@ -100,7 +100,7 @@ std::string content_hash(const void* data, size_t size) {
 
 std::string serialize_tokens(const TokenSequence& tokens, const std::string& key) {
   std::string out;
-  const size_t floats = tokens.features.size() + tokens.static_features.size();
+  const size_t floats = tokens.features.size() + tokens.static_features.size() + tokens.node_costs.size();
   out.reserve(64 + key.size() + 4 * floats + 8 * tokens.edges.size());
   out.append(kMagic, sizeof(kMagic));
   put(out, TokenCache::kFormatVersion);
@@ -110,6 +110,7 @@ std::string serialize_tokens(const TokenSequence& tokens, const std::string& key
   put(out, static_cast<int32_t>(tokens.feature_dim));
   put(out, static_cast<int64_t>(tokens.edges.size()));
   put(out, static_cast<int32_t>(tokens.static_features.size()));
+  put(out, static_cast<int32_t>(tokens.node_costs.size()));
   out.append(reinterpret_cast<const char*>(tokens.features.data()),
              tokens.features.size() * sizeof(float));
   for (const auto& [a, b] : tokens.edges) {
@@ -118,6 +119,7 @@ std::string serialize_tokens(const TokenSequence& tokens, const std::string& key
   }
   out.append(reinterpret_cast<const char*>(tokens.static_features.data()),
              tokens.static_features.size() * sizeof(float));
+  out.append(reinterpret_cast<const char*>(tokens.node_costs.data()), tokens.node_costs.size() * sizeof(float));
   put(out, checksum(out, out.size()));
   return out;
 }
@@ -138,13 +140,14 @@ bool deserialize_tokens(const std::string& data, const std::string& key, TokenSe
   if (!in.get(key_size) || key_size != key.size()) return false;
   std::string stored_key(key_size, '\0');
   if (!in.get_bytes(stored_key.data(), key_size) || stored_key != key) return false;
-  int32_t n = 0, dim = 0, static_dim = 0;
+  int32_t n = 0, dim = 0, static_dim = 0, cost_values = 0;
   int64_t edges = 0;
-  if (!in.get(n) || !in.get(dim) || !in.get(edges) || !in.get(static_dim)) return false;
+  if (!in.get(n) || !in.get(dim) || !in.get(edges) || !in.get(static_dim) || !in.get(cost_values)) return false;
   if (n < 0 || dim < 0 || edges < 0 || static_dim < 0) return false;
+  if (cost_values != 0 && cost_values != n * kNodeCostDims) return false;
   const uint64_t expected = 4ull * static_cast<uint64_t>(n) * static_cast<uint64_t>(dim) +
-                            8ull * static_cast<uint64_t>(edges) +
-                            4ull * static_cast<uint64_t>(static_dim) + 8;
+                            8ull * static_cast<uint64_t>(edges) + 4ull * static_cast<uint64_t>(static_dim) +
+                            4ull * static_cast<uint64_t>(cost_values) + 8;
   if (expected != in.remaining()) return false;
 
   out.num_nodes = n;
@@ -159,6 +162,8 @@ bool deserialize_tokens(const std::string& data, const std::string& key, TokenSe
   }
   out.static_features.resize(static_cast<size_t>(static_dim));
   in.get_bytes(out.static_features.data(), out.static_features.size() * sizeof(float));
+  out.node_costs.resize(static_cast<size_t>(cost_values));
+  in.get_bytes(out.node_costs.data(), out.node_costs.size() * sizeof(float));
   return true;
 }
 

@@ -49,5 +49,17 @@ TEST(Collate, RejectsMismatchedWidths) {
   EXPECT_THROW(collate({}), std::invalid_argument);
 }
 
+TEST(Collate, PadsNodeCostsWithZerosAndRejectsAMix) {
+  TokenSequence small = make_sequence(1, 2, 1.0f, {});
+  TokenSequence large = make_sequence(2, 2, 1.0f, {{0, 1}});
+  small.node_costs = {0.5f, 2.0f, 1.0f};
+  large.node_costs = {0.25f, 3.0f, 1.0f, 0.125f, 4.0f, 1.0f};
+  const PaddedBatch b = collate({&small, &large});
+  EXPECT_EQ(b.node_costs, (std::vector<float>{0.5f, 2, 1, 0, 0, 0, 0.25f, 3, 1, 0.125f, 4, 1}));
+  const TokenSequence cell = make_sequence(2, 2, 1.0f, {});
+  EXPECT_TRUE(collate({&cell}).node_costs.empty());
+  EXPECT_THROW(collate({&small, &cell}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace narformer

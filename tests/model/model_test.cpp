@@ -4,6 +4,7 @@
 
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
+#include "narformer/core/error.h"
 #include "narformer/data/batch.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 
@@ -128,6 +129,100 @@ TEST(Model, FiveVertexCellAloneEqualsInsideBatchOfSevenVertexCells) {
   EXPECT_NEAR(batch[1].item<float>(), alone, 1e-5);
   // and the neighbours really are different cells
   EXPECT_GT(std::abs(batch[0].item<float>() - batch[1].item<float>()), 1e-6);
+}
+
+}  // namespace
+}  // namespace narformer
+
+namespace narformer {
+namespace {
+
+/// Chains of n nodes with deterministic features and node costs.
+std::vector<TokenSequence> graphs_with_costs(std::initializer_list<int> sizes) {
+  std::vector<TokenSequence> graphs;
+  for (int n : sizes) {
+    TokenSequence t;
+    t.num_nodes = n;
+    t.feature_dim = 16;
+    for (int i = 0; i < n * 16; ++i) t.features.push_back(std::sin(0.29f * static_cast<float>(i + 3 * n)));
+    for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
+    for (int i = 0; i < n; ++i)
+      t.node_costs.insert(t.node_costs.end(), {0.01f * static_cast<float>(i + n), 0.02f * static_cast<float>(n - i), 1.0f});
+    graphs.push_back(t);
+  }
+  return graphs;
+}
+
+ModelOptions small_cost_options() {
+  ModelOptions o;
+  o.input_dim = 16;
+  o.hidden = 32;
+  o.ffn_hidden = 64;
+  o.blocks = 2;
+  o.readout = Readout::kCost;
+  return o;
+}
+
+TEST(Model, CostReadoutStartsAtTheFittedLinearModel) {
+  torch::manual_seed(5);
+  const std::vector<TokenSequence> graphs = graphs_with_costs({3, 7});
+  NarFormerModel model(small_cost_options());
+  const CostRates rates{9.0, 0.3, 0.02};
+  model->set_cost_rates({rates});
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor y = model->forward(to_tensors(collate({&graphs[0], &graphs[1]}), torch::kCPU));
+  for (int64_t i = 0; i < 2; ++i)
+    EXPECT_NEAR(y[i].item<double>(), linear_cost_prediction(graphs[static_cast<size_t>(i)], rates), 1e-5);
+}
+
+TEST(Model, CostReadoutPicksEachItemsPlatformRates) {
+  torch::manual_seed(5);
+  const std::vector<TokenSequence> graphs = graphs_with_costs({4, 4});
+  ModelOptions o = small_cost_options();
+  o.num_heads = 2;
+  NarFormerModel model(o);
+  const CostRates fast{1.0, 0.1, 0.001}, slow{10.0, 1.0, 0.01};
+  model->set_cost_rates({fast, slow});
+  EXPECT_THROW(model->set_cost_rates({fast}), ConfigError);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  PaddedBatch batch = collate({&graphs[0], &graphs[1]});
+  batch.head_index = {1, 0};
+  const torch::Tensor y = model->forward(to_tensors(std::move(batch), torch::kCPU));
+  EXPECT_NEAR(y[0].item<double>(), linear_cost_prediction(graphs[0], slow), 1e-4);
+  EXPECT_NEAR(y[1].item<double>(), linear_cost_prediction(graphs[1], fast), 1e-5);
+}
+
+TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithCostReadout) {
+  // Trained a little first: at initialisation every correction is exactly 1.
+  torch::manual_seed(6);
+  const std::vector<TokenSequence> graphs = graphs_with_costs({3, 9, 6});
+  NarFormerModel model(small_cost_options());
+  model->set_cost_rates({CostRates{9.0, 0.3, 0.02}});
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
+  const torch::Tensor targets = torch::tensor({0.5f, 3.0f, 1.0f});
+  for (int step = 0; step < 5; ++step) {
+    adam.zero_grad();
+    const torch::Tensor y = model->forward(to_tensors(collate({&graphs[0], &graphs[1], &graphs[2]}), torch::kCPU));
+    ((y / targets - 1).pow(2).mean()).backward();
+    adam.step();
+  }
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor batched = model->forward(to_tensors(collate({&graphs[0], &graphs[1], &graphs[2]}), torch::kCPU));
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    const torch::Tensor alone = model->forward(to_tensors(collate({&graphs[i]}), torch::kCPU));
+    EXPECT_NEAR(batched[static_cast<int64_t>(i)].item<float>(), alone[0].item<float>(), 1e-5) << "graph " << i;
+    EXPECT_GT(std::abs(alone[0].item<double>() - linear_cost_prediction(graphs[i], {9.0, 0.3, 0.02})), 1e-4);
+  }
+}
+
+TEST(Model, CostReadoutNeedsNodeCosts) {
+  NarFormerModel model(small_cost_options());
+  TokenSequence t = graphs_with_costs({3})[0];
+  t.node_costs.clear();
+  EXPECT_THROW(model->forward(to_tensors(collate({&t}), torch::kCPU)), ConfigError);
 }
 
 }  // namespace

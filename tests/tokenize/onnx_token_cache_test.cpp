@@ -27,6 +27,8 @@ void expect_same(const TokenSequence& a, const TokenSequence& b) {
   EXPECT_EQ(a.features, b.features);
   EXPECT_EQ(a.edges, b.edges);
   EXPECT_EQ(a.static_features, b.static_features);
+  EXPECT_EQ(a.node_costs, b.node_costs);
+  EXPECT_FALSE(a.node_costs.empty());
 }
 
 TEST(TokenCache, KeyDependsOnContentBatchAndEverySetting) {

@@ -203,6 +203,26 @@ TEST(OnnxTokenizer, AppendixCCostsAndStaticVector) {
   }
 }
 
+// The cost readout's per-node work: each node's own FLOPs and memory, summing to the totals.
+TEST(OnnxTokenizer, NodeCostsAreEachNodesCostAndSumToTheGraphTotals) {
+  const Tokenized r = tokenize_file(kResnet18, 1, OnnxCompat::kReference);
+  ASSERT_EQ(r.tokens.node_costs.size(), static_cast<size_t>(r.tokens.num_nodes) * kNodeCostDims);
+  double flops = 0, memory = 0, nodes = 0;
+  for (int i = 0; i < r.tokens.num_nodes; ++i) {
+    const float* c = r.tokens.node_costs.data() + i * kNodeCostDims;
+    flops += c[0] * 1e9;
+    memory += c[1] * 1e6;
+    nodes += c[2];
+  }
+  EXPECT_NEAR(flops, 3636354048.0, 3636354048.0 * 1e-6);
+  EXPECT_NEAR(memory, 19930000.0, 19930000.0 * 1e-6);
+  EXPECT_EQ(nodes, 70);
+  const float* conv0 = r.tokens.node_costs.data() + row_of(r.graph, "resnetv15_conv0_fwd") * kNodeCostDims;
+  EXPECT_FLOAT_EQ(conv0[0], 0.235225088f);
+  EXPECT_FLOAT_EQ(conv0[1], 0.812224f);
+  EXPECT_EQ(conv0[2], 1.0f);
+}
+
 TEST(OnnxTokenizer, AppendixCBatchFour) {
   const Tokenized one = tokenize_file(kResnet18, 1, OnnxCompat::kReference);
   const Tokenized four = tokenize_file(kResnet18, 4, OnnxCompat::kReference);

@@ -57,7 +57,7 @@ struct ModelConfig {
   double dropout = 0.05;
   bool use_degree = true;           ///< degree gating in the attention layer
   double layer_scale_init = 1e-4;   ///< initial layer-scale gamma
-  std::string readout = "fusion";   ///< fusion (per-layer mean, fused) | mean | sum
+  std::string readout = "fusion";   ///< fusion (per-layer mean, fused) | mean | sum | cost (latency: fitted linear cost model × learned per-node correction)
 };
 
 struct TrainConfig {

@@ -13,6 +13,7 @@
 //
 // with E = the `embed` embedder with 5 frequencies (trans in the published NNLQP config).
 // Static (graph-level) features, 40 values: [E(b), E(FLOPs/1e9), E(params/1e9), E(mem/1e9)].
+// Node costs (for the cost readout), raw, per node: [FLOPs/1e9, memory/1e6, 1].
 // Edges: the undirected version of the graph's edges, each once (i < j), sorted.
 //
 // Op codes: 1 Conv, 2 Relu, 3 Add, 4 Sigmoid, 5 Reshape, 6 MaxPool, 7 Split,

@@ -33,7 +33,7 @@ struct TokenCacheStats {
 class TokenCache {
  public:
   /// Bumped whenever the token layout or the importer changes what it produces.
-  static constexpr uint32_t kFormatVersion = 1;
+  static constexpr uint32_t kFormatVersion = 2;  // 2: node costs
 
   /// `directory` empty: memory only. Otherwise cache files `<directory>/<key>.ntok`; the
   /// folder is created on first write.

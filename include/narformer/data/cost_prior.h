@@ -1,0 +1,29 @@
+#pragma once
+// The linear cost model the cost readout starts from (model/options.h, Readout::kCost):
+//
+//   latency(g) ≈ Σ_c a_c · C_c(g),   C(g) = Σ_nodes node_costs  (GFLOP, M elements, nodes)
+//
+// fitted on the training graphs by non-negative least squares on the relative error
+// Σ_g (a·C(g) / y_g − 1)². The network then learns a per-node multiplicative correction of
+// these rates, so a family bigger than any in training still scales with its FLOPs and
+// memory instead of saturating where the training latencies end. No LibTorch.
+
+#include <array>
+#include <vector>
+
+#include "narformer/tokenize/token_sequence.h"
+
+namespace narformer {
+
+using CostRates = std::array<double, kNodeCostDims>;
+
+/// Non-negative rates (ms per unit of each node-cost column). A column the fit drops to 0
+/// gets 1 % of the rate it would have alone, so the network can still grow it. Throws
+/// DataError when the graphs carry no node costs (cell tokens) or the lists are empty or of
+/// different lengths, or a latency is not positive.
+CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const std::vector<double>& latencies);
+
+/// Σ_c rates_c · C_c(g): the linear model's prediction for one graph.
+double linear_cost_prediction(const TokenSequence& graph, const CostRates& rates);
+
+}  // namespace narformer
