@@ -37,7 +37,9 @@ std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& 
   std::vector<double> predictions(items.size());
   const bool was_training = model->is_training();
   model->eval();
-  torch::NoGradGuard no_grad;
+  // Inference mode, not just no-grad: no version counters or view tracking. Safe because
+  // nothing made here is kept for training.
+  c10::InferenceMode inference;
   for_each_batch(items, heads, batch_size, device,
                  [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
                    const torch::Tensor out = model->forward(batch).to(torch::kCPU, torch::kFloat64);
@@ -53,7 +55,7 @@ torch::Tensor embed(NarFormerModel& model, const std::vector<TokenPtr>& items, i
   torch::Tensor out = torch::empty({static_cast<int64_t>(items.size()), model->embedding_dim()});
   const bool was_training = model->is_training();
   model->eval();
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;
   for_each_batch(items, {}, batch_size, device,
                  [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
                    const torch::Tensor rows = model->embed(batch).to(torch::kCPU);
