@@ -14,6 +14,9 @@
 //   predict        Predictor::predict_onnx of one ONNX file, in-process (needs --run and --onnx)
 //   outputs        predictions of seeded models on seeded inputs (to compare BLAS kernels)
 //
+// --trace FILE additionally records 3 iterations of the first figure with LibTorch's profiler
+// (a chrome://tracing file; scripts/trace_summary.py totals it per operator) and exits.
+//
 // Each figure is measured in R rounds (default 5) of about S seconds (default 2); printed as
 // one JSON object per line with median, min and max, the threads, and the process's peak RSS.
 // Run each mode in its own process (scripts/bench.sh does) so peak RSS belongs to that mode.
@@ -27,6 +30,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -53,6 +58,7 @@ struct Options {
   double seconds = 2.0;
   std::string run_dir;
   std::string onnx;
+  std::string trace;  ///< profile 3 iterations into this file, then exit
 };
 
 double peak_rss_mib() {
@@ -66,6 +72,14 @@ void measure(const Options& o, const std::string& what, const std::string& unit,
              const std::function<void()>& work, int threads) {
   work();  // warm-up
   work();
+  if (!o.trace.empty()) {
+    {
+      torch::autograd::profiler::RecordProfile profile(o.trace);
+      for (int i = 0; i < 3; ++i) work();
+    }
+    std::printf("%s: 3 iterations profiled into %s\n", what.c_str(), o.trace.c_str());
+    std::exit(0);
+  }
   std::vector<double> rates;
   for (int r = 0; r < o.rounds; ++r) {
     Stopwatch clock;
@@ -164,6 +178,7 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") o.seconds = std::stod(next());
     else if (a == "--run") o.run_dir = next();
     else if (a == "--onnx") o.onnx = next();
+    else if (a == "--trace") o.trace = next();
     else if (o.mode.empty()) o.mode = a;
   }
   const int threads = configure_threads(o.threads);
