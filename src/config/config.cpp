@@ -103,6 +103,8 @@ void validate(const Config& c) {
     fail("data.protocol 'reference' is for NAS-Bench tables; latency data uses stage, leave_family_out or holdout");
   if (!latency && (c.data.protocol == "stage" || c.data.protocol == "leave_family_out"))
     fail("data.protocol '" + c.data.protocol + "' needs a latency dataset (data.dataset: nnlqp)");
+  if (!latency && c.model.readout == "cost")
+    fail("model.readout 'cost' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no FLOPs or memory");
   if (c.data.protocol == "leave_family_out" && c.data.test_family.empty())
     fail("data.protocol leave_family_out needs data.test_family");
   if (c.run.name.empty()) fail("run.name is empty");

@@ -98,6 +98,10 @@ TEST(Config, CrossFieldValidation) {
   EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path()); }).find("divisible"), std::string::npos);
   TempFile onehot("data:\n  tokenizer: {opcode: onehot, dx: 5}\n", ".yaml");
   EXPECT_NE(error_message<ConfigError>([&] { load_config(onehot.path()); }).find("at least 7"), std::string::npos);
+  TempFile cost_cells("model:\n  readout: cost\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(cost_cells.path()); }).find("needs ONNX graphs"), std::string::npos);
+  TempFile cost_onnx("data:\n  dataset: nnlqp\n  protocol: stage\nmodel:\n  readout: cost\n", ".yaml");
+  EXPECT_EQ(load_config(cost_onnx.path()).model.readout, "cost");
 }
 
 TEST(Config, ResolvedYamlRoundTrips) {

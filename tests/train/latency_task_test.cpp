@@ -6,9 +6,11 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "narformer/core/error.h"
+#include "narformer/predict/predictor.h"
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/experiment.h"
 #include "../test_util.h"
@@ -125,6 +127,32 @@ TEST(LatencyTask, TrainsAndReportsPerFamily) {
   EXPECT_EQ(header, "id,family,platform,batch_size,onnx_path,latency_ms,prediction_ms");
 }
 
+// The cost readout's fitted rates are part of the saved model: a Predictor built from the run
+// folder alone reproduces the test predictions, per platform.
+TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
+  TempDir dir;
+  Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");
+  config.model.readout = "cost";
+  const TrainReport report = train_experiment(config, {});
+  std::ifstream csv(report.run_dir + "/predictions.csv");
+  std::string line;
+  std::getline(csv, line);
+  const Predictor predictor(report.run_dir);
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string field; std::getline(ss, field, ',');) f.push_back(field);
+    const double prediction = std::stod(f[6]);
+    EXPECT_NEAR(predictor.predict_onnx(f[4], 1, f[2]), prediction, 1e-5 * prediction) << f[4];
+    ++rows;
+  }
+  EXPECT_EQ(rows, 12);
+  // Platform 2's latencies are 10 ms higher: its fitted linear model (its own rates) says so.
+  const std::string resnet = dir.path() + "/onnx/resnet18.onnx";
+  EXPECT_GT(predictor.predict_onnx(resnet, 1, "2"), 2 * predictor.predict_onnx(resnet, 1, "1"));
+}
+
 TEST(Transfer, CopiesMatchingWeightsAndKeepsNewHeads) {
   TempDir dir;
   ModelOptions one_head;
@@ -152,15 +180,6 @@ TEST(Transfer, CopiesMatchingWeightsAndKeepsNewHeads) {
             std::string::npos);
 }
 
-}  // namespace
-}  // namespace narformer
-
-#include <thread>
-
-#include "narformer/predict/predictor.h"
-
-namespace narformer {
-namespace {
 
 TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   TempDir dir;
