@@ -16,6 +16,7 @@
 #include "narformer/config/config.h"
 #include "narformer/core/error.h"
 #include "narformer/data/batch.h"
+#include "narformer/data/cost_prior.h"
 #include "narformer/data/latency_table.h"
 #include "narformer/data/nas_table.h"
 #include "narformer/data/split.h"
