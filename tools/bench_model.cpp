@@ -38,6 +38,7 @@
 
 #include "narformer/cells/augment.h"
 #include "narformer/cells/nb201.h"
+#include "narformer/core/allocator.h"
 #include "narformer/core/progress.h"
 #include "narformer/data/batch.h"
 #include "narformer/model/narformer_model.h"
@@ -181,6 +182,7 @@ int main(int argc, char** argv) {
     else if (a == "--trace") o.trace = next();
     else if (o.mode.empty()) o.mode = a;
   }
+  keep_freed_memory();  // as the narformer command does
   const int threads = configure_threads(o.threads);
   torch::manual_seed(0);
   std::mt19937_64 engine(0);

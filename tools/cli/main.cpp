@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.h"
+#include "narformer/core/allocator.h"
 #include "narformer/core/error.h"
 
 namespace narformer::cli {
@@ -31,6 +32,7 @@ std::string first_line(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  narformer::keep_freed_memory();  // tensors reuse freed memory instead of fresh zeroed pages
   // Logs and progress go to stderr, so stdout carries only results (and --json output).
   auto logger = spdlog::stderr_color_mt("narformer");
   logger->set_pattern("[%H:%M:%S] %^%l%$ %v");
