@@ -9,6 +9,8 @@
 //
 // Thread-safe: const member functions may be called concurrently. This header does not
 // include LibTorch (the model lives behind a pointer), so it is cheap to include.
+// For the fastest one-graph predictions call narformer::keep_freed_memory() (core/allocator.h)
+// once at the start of your process, as the narformer command does.
 
 #include <cstdint>
 #include <memory>
