@@ -89,6 +89,18 @@ void NarFormerModelImpl::set_cost_rates(const std::vector<CostRates>& rates) {
       cost_rates_[h][c].fill_(rates[static_cast<size_t>(h)][static_cast<size_t>(c)]);
 }
 
+std::vector<CostRates> NarFormerModelImpl::cost_rates() const {
+  std::vector<CostRates> rates;
+  if (options_.readout != Readout::kCost) return rates;
+  const torch::Tensor values = cost_rates_.to(torch::kCPU, torch::kFloat64).contiguous();
+  for (int64_t h = 0; h < options_.num_heads; ++h) {
+    CostRates r{};
+    for (int c = 0; c < kNodeCostDims; ++c) r[static_cast<size_t>(c)] = values[h][c].item<double>();
+    rates.push_back(r);
+  }
+  return rates;
+}
+
 torch::Tensor NarFormerModelImpl::cost_readout(const torch::Tensor& nodes, const BatchTensors& batch) {
   if (!batch.node_costs.defined())
     throw ConfigError("model.readout: cost needs graphs with node costs (ONNX tokens); this batch has none");

@@ -105,6 +105,12 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
     for (const auto& [name, summary] : report.groups) groups[name] = to_json(summary);
     out["per_family"] = groups;
   }
+  report.baseline = result.baseline;
+  if (report.baseline) {
+    out["linear_cost_model"] = to_json(*report.baseline);
+    spdlog::info("linear cost model alone on test: mape {:.3f}%  acc@10% {:.3f}  tau {:.4f}", 100 * report.baseline->mape,
+                 report.baseline->acc_10, report.baseline->kendall_tau);
+  }
   out["checkpoint"] = checkpoint;
   out["seconds"] = clock.seconds();
   out["config"] = config.source_file;

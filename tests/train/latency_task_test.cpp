@@ -9,6 +9,7 @@
 #include <thread>
 #include <tuple>
 
+#include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/predict/predictor.h"
 #include "narformer/train/checkpoint.h"
@@ -121,6 +122,7 @@ TEST(LatencyTask, TrainsAndReportsPerFamily) {
   ASSERT_EQ(report.test.groups.size(), 3u);
   EXPECT_EQ(report.test.groups.at("mobilenet").n, 4);
   EXPECT_TRUE(std::filesystem::exists(report.run_dir + "/skipped.txt"));
+  EXPECT_FALSE(report.test.baseline.has_value());  // sum readout: no linear model
   std::ifstream predictions(report.run_dir + "/predictions.csv");
   std::string header;
   std::getline(predictions, header);
@@ -148,6 +150,11 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
     ++rows;
   }
   EXPECT_EQ(rows, 12);
+  // The linear model alone is reported beside it, on the same 12 test items.
+  ASSERT_TRUE(report.test.baseline.has_value());
+  EXPECT_EQ(report.test.baseline->n, 12);
+  EXPECT_GT(report.test.baseline->mape, 0.0);
+  EXPECT_NE(read_file(report.run_dir + "/test_metrics.json").find("\"linear_cost_model\""), std::string::npos);
   // Platform 2's latencies are 10 ms higher: its fitted linear model (its own rates) says so.
   const std::string resnet = dir.path() + "/onnx/resnet18.onnx";
   EXPECT_GT(predictor.predict_onnx(resnet, 1, "2"), 2 * predictor.predict_onnx(resnet, 1, "1"));

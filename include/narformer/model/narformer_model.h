@@ -32,6 +32,8 @@ class NarFormerModelImpl : public torch::nn::Module {
   /// Cost readout: the fitted linear rates per head (data/cost_prior.h). Saved with the
   /// weights (a buffer), so a loaded model needs no data.
   void set_cost_rates(const std::vector<CostRates>& rates);
+  /// The rates per head (cost readout only; empty otherwise).
+  std::vector<CostRates> cost_rates() const;
 
   const ModelOptions& options() const { return options_; }
   /// Number of trainable scalars.

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct TestResult {
   std::vector<std::string> item_groups;  ///< per test item; empty = no groups
   bool log_scale = false;                ///< latency: plot log-log
   std::string quantity;                  ///< axis label
+  std::optional<MetricSummary> baseline;  ///< cost readout: its fitted linear model alone, same items
 };
 
 struct TestReport {
@@ -33,6 +35,7 @@ struct TestReport {
   std::string checkpoint;        ///< which checkpoint was evaluated
   std::string predictions_file;  ///< where per-item predictions were written ("" = not written)
   std::string plots;             ///< what the plots step did
+  std::optional<MetricSummary> baseline;  ///< cost readout: its linear cost model alone (test_metrics.json "linear_cost_model")
 };
 
 class Task {
