@@ -49,7 +49,35 @@ std::optional<CostRates> solve_subset(const std::array<std::array<double, kC>, k
   return x;
 }
 
+size_t head_of(const std::vector<int64_t>& heads, size_t i) {
+  return heads.empty() ? 0 : static_cast<size_t>(heads[i]);
+}
+
 }  // namespace
+
+std::vector<CostRates> fit_cost_rates_per_head(const std::vector<TokenPtr>& graphs, const std::vector<double>& latencies,
+                                               const std::vector<int64_t>& heads, int64_t num_heads) {
+  std::vector<std::vector<const TokenSequence*>> head_graphs(static_cast<size_t>(num_heads));
+  std::vector<std::vector<double>> head_latencies(static_cast<size_t>(num_heads));
+  for (size_t i = 0; i < graphs.size() && i < latencies.size(); ++i) {
+    head_graphs.at(head_of(heads, i)).push_back(graphs[i].get());
+    head_latencies.at(head_of(heads, i)).push_back(latencies[i]);
+  }
+  std::vector<CostRates> rates;
+  for (size_t h = 0; h < head_graphs.size(); ++h) {
+    if (head_graphs[h].empty()) throw DataError("cost rates: no training graphs for output head " + std::to_string(h));
+    rates.push_back(fit_cost_rates(head_graphs[h], head_latencies[h]));
+  }
+  return rates;
+}
+
+std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs, const std::vector<int64_t>& heads,
+                                            const std::vector<CostRates>& rates) {
+  std::vector<double> predictions;
+  predictions.reserve(graphs.size());
+  for (size_t i = 0; i < graphs.size(); ++i) predictions.push_back(linear_cost_prediction(*graphs[i], rates.at(head_of(heads, i))));
+  return predictions;
+}
 
 double linear_cost_prediction(const TokenSequence& graph, const CostRates& rates) {
   const CostRates total = graph_totals(graph);

@@ -131,35 +131,22 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
   return report;
 }
 
-}  // namespace
-
 /// Cost readout: the linear cost model per head, fitted on the training graphs; logs how well
 /// it alone does on validation (the baseline the network has to beat).
 void fit_cost_readout(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val) {
-  const size_t heads = static_cast<size_t>(model->options().num_heads);
-  std::vector<std::vector<const TokenSequence*>> graphs(heads);
-  std::vector<std::vector<double>> latencies(heads);
-  for (size_t i = 0; i < train.inputs.size(); ++i) {
-    const size_t h = train.heads.empty() ? 0 : static_cast<size_t>(train.heads[i]);
-    graphs[h].push_back(train.inputs[i].get());
-    latencies[h].push_back(train.labels[i]);
-  }
-  std::vector<CostRates> rates;
-  for (size_t h = 0; h < heads; ++h) {
-    if (graphs[h].empty()) throw DataError("cost readout: no training graphs for output head " + std::to_string(h));
-    rates.push_back(fit_cost_rates(graphs[h], latencies[h]));
+  const std::vector<CostRates> rates =
+      fit_cost_rates_per_head(train.inputs, train.labels, train.heads, model->options().num_heads);
+  for (size_t h = 0; h < rates.size(); ++h)
     spdlog::info("linear cost model (head {}): {:.4g} ms/GFLOP + {:.4g} ms/M elements + {:.4g} ms/node", h,
                  rates[h][0], rates[h][1], rates[h][2]);
-  }
   model->set_cost_rates(rates);
   if (val.inputs.empty()) return;
-  std::vector<double> predictions;
-  for (size_t i = 0; i < val.inputs.size(); ++i)
-    predictions.push_back(linear_cost_prediction(*val.inputs[i], rates[val.heads.empty() ? 0 : static_cast<size_t>(val.heads[i])]));
-  const MetricSummary linear = summarize(predictions, val.labels);
+  const MetricSummary linear = summarize(linear_cost_predictions(val.inputs, val.heads, rates), val.labels);
   spdlog::info("linear cost model alone on validation: mape {:.2f}%  acc@10% {:.3f}  tau {:.4f}", 100 * linear.mape,
                linear.acc_10, linear.kendall_tau);
 }
+
+}  // namespace
 
 TrainReport train_experiment(const Config& config, const TrainOptions& options) {
   // Everything that can reject the input runs before the run folder is touched.

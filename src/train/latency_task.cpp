@@ -138,12 +138,8 @@ TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device
   for (const int64_t i : split_.test) result.item_groups.push_back(records_[static_cast<size_t>(i)].family);
   result.log_scale = true;
   result.quantity = "latency (ms)";
-  if (const std::vector<CostRates> rates = model->cost_rates(); !rates.empty()) {
-    std::vector<double> linear;
-    for (size_t k = 0; k < test.inputs.size(); ++k)
-      linear.push_back(linear_cost_prediction(*test.inputs[k], rates[static_cast<size_t>(test.heads[k])]));
-    result.baseline = summarize(linear, test.labels);
-  }
+  if (const std::vector<CostRates> rates = model->cost_rates(); !rates.empty())
+    result.baseline = summarize(linear_cost_predictions(test.inputs, test.heads, rates), test.labels);
 
   if (!predictions_path.empty()) {
     std::ostringstream csv;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include "narformer/core/error.h"
 
@@ -63,6 +64,32 @@ TEST(CostRates, StayNonNegativeAndKeepADroppedColumnAlive) {
     sum_sq += memory * memory / (latencies[g] * latencies[g]);
   }
   EXPECT_NEAR(fitted[1], 0.01 * sum / sum_sq, 1e-9);
+}
+
+TEST(CostRates, OneFitPerHeadAndPredictionsWithEachItemsHead) {
+  const CostRates fast{1.0, 0.1, 0.001}, slow{10.0, 1.0, 0.05};
+  std::vector<TokenPtr> graphs;
+  std::vector<double> latencies;
+  std::vector<int64_t> heads;
+  for (const TokenSequence& g : varied_graphs())
+    for (int64_t head : {0, 1}) {
+      graphs.push_back(std::make_shared<const TokenSequence>(g));
+      latencies.push_back(linear_cost_prediction(g, head == 0 ? fast : slow));
+      heads.push_back(head);
+    }
+  const std::vector<CostRates> fitted = fit_cost_rates_per_head(graphs, latencies, heads, 2);
+  ASSERT_EQ(fitted.size(), 2u);
+  for (int c = 0; c < kNodeCostDims; ++c) {
+    EXPECT_NEAR(fitted[0][c], fast[c], 1e-6 * fast[c]) << "column " << c;
+    EXPECT_NEAR(fitted[1][c], slow[c], 1e-6 * slow[c]) << "column " << c;
+  }
+  const std::vector<double> predictions = linear_cost_predictions(graphs, heads, fitted);
+  ASSERT_EQ(predictions.size(), graphs.size());
+  for (size_t i = 0; i < graphs.size(); ++i) EXPECT_NEAR(predictions[i], latencies[i], 1e-6 * latencies[i]) << i;
+  // No heads given: everything is head 0.
+  EXPECT_NEAR(linear_cost_predictions(graphs, {}, fitted)[1], linear_cost_prediction(*graphs[1], fast), 1e-12);
+  // A head without training graphs cannot be fitted.
+  EXPECT_THROW(fit_cost_rates_per_head(graphs, latencies, heads, 3), DataError);
 }
 
 TEST(CostRates, RejectCellTokensAndBadLatencies) {

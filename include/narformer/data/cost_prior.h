@@ -9,6 +9,7 @@
 // memory instead of saturating where the training latencies end. No LibTorch.
 
 #include <array>
+#include <cstdint>
 #include <vector>
 
 #include "narformer/tokenize/token_sequence.h"
@@ -23,7 +24,17 @@ using CostRates = std::array<double, kNodeCostDims>;
 /// different lengths, or a latency is not positive.
 CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const std::vector<double>& latencies);
 
+/// One fit per output head (platform) on that head's graphs; `heads` empty = every graph is
+/// head 0. Throws DataError as fit_cost_rates, and for a head without graphs.
+std::vector<CostRates> fit_cost_rates_per_head(const std::vector<TokenPtr>& graphs, const std::vector<double>& latencies,
+                                               const std::vector<int64_t>& heads, int64_t num_heads);
+
 /// Σ_c rates_c · C_c(g): the linear model's prediction for one graph.
 double linear_cost_prediction(const TokenSequence& graph, const CostRates& rates);
+
+/// The linear model's prediction for every graph, each with its head's rates (`heads` empty =
+/// head 0).
+std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs, const std::vector<int64_t>& heads,
+                                            const std::vector<CostRates>& rates);
 
 }  // namespace narformer
