@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <sstream>
 
 #include "narformer/core/error.h"
 
@@ -79,6 +80,17 @@ std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs,
   return predictions;
 }
 
+std::string describe_cost_rates(const CostRates& rates) {
+  static_assert(kC == 9, "name every NodeCost column here");
+  static const char* const kUnits[kC] = {"ms/GFLOP spatial conv", "ms/GFLOP pointwise conv", "ms/GFLOP grouped conv",
+                                          "ms/GFLOP matmul",       "ms/G pooling windows",    "ms/M elements written",
+                                          "ms/M weights read",     "ms/library call",         "ms/other operator"};
+  std::ostringstream out;
+  out.precision(4);
+  for (int c = 0; c < kC; ++c) out << (c ? " + " : "") << rates[c] << ' ' << kUnits[c];
+  return out.str();
+}
+
 double linear_cost_prediction(const TokenSequence& graph, const CostRates& rates) {
   const CostRates total = graph_totals(graph);
   double y = 0;
@@ -92,8 +104,7 @@ CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const 
   // Rows a_g = C(g) / y_g, target 1: the relative error of a·C(g).
   std::array<std::array<double, kC>, kC> gram{};
   CostRates rhs{};
-  std::vector<CostRates> rows;
-  rows.reserve(graphs.size());
+  size_t rows = 0;
   for (size_t g = 0; g < graphs.size(); ++g) {
     const TokenSequence& graph = *graphs[g];
     if (graph.node_costs.size() != static_cast<size_t>(graph.num_nodes) * kC)
@@ -105,15 +116,15 @@ CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const 
       rhs[r] += a[r];
       for (int s = 0; s < kC; ++s) gram[r][s] += a[r] * a[s];
     }
-    rows.push_back(a);
+    ++rows;
   }
-  // Non-negative least squares by trying every column subset: exact, and cheap for 3 columns.
+  // Non-negative least squares by trying every column subset: exact, and cheap for a few
+  // columns (2^9 subsets of a 9x9 system). Loss Σ (a·x − 1)² = xᵀGx − 2xᵀb + n.
   auto loss = [&](const CostRates& x) {
-    double sum = 0;
-    for (const CostRates& a : rows) {
-      double p = 0;
-      for (int c = 0; c < kC; ++c) p += a[c] * x[c];
-      sum += (p - 1) * (p - 1);
+    double sum = static_cast<double>(rows);
+    for (int r = 0; r < kC; ++r) {
+      sum -= 2 * x[r] * rhs[r];
+      for (int s = 0; s < kC; ++s) sum += x[r] * gram[r][s] * x[s];
     }
     return sum;
   };

@@ -50,9 +50,10 @@ NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(o
     init_linear_reference(fuse_out_);
   }
   if (options.readout == Readout::kCost) {
-    // Input: the node's vector and the log of its own costs (so its rate can depend smoothly on
-    // size). The output layer starts at zero: every rate starts at the fitted linear model.
-    node_rate_hidden_ = register_module("node_rate_hidden", torch::nn::Linear(h + 2, h / 4));
+    // Input: the node's vector and the log of its own amounts of work (so its rate can depend
+    // smoothly on size). The output layer starts at zero: every rate starts at the fitted
+    // linear model.
+    node_rate_hidden_ = register_module("node_rate_hidden", torch::nn::Linear(h + kLibraryCall, h / 4));
     node_rate_out_ = register_module("node_rate_out", torch::nn::Linear(h / 4, kNodeCostDims * options.num_heads));
     init_linear_reference(node_rate_hidden_);
     torch::NoGradGuard no_grad;
@@ -105,11 +106,12 @@ torch::Tensor NarFormerModelImpl::cost_readout(const torch::Tensor& nodes, const
   if (!batch.node_costs.defined())
     throw ConfigError("model.readout: cost needs graphs with node costs (ONNX tokens); this batch has none");
   const int64_t B = nodes.size(0), N = nodes.size(1), H = options_.num_heads;
-  const torch::Tensor costs = batch.node_costs;                              // (B, N, 3)
-  const torch::Tensor log_size = torch::log1p(costs.narrow(2, 0, 2) * 100);  // 10 MFLOP, 10k elements = log 2
+  const torch::Tensor costs = batch.node_costs;  // (B, N, kNodeCostDims)
+  // The amounts (not the two node counts); 10 MFLOP, 10k elements = log 2.
+  const torch::Tensor log_size = torch::log1p(costs.narrow(2, 0, kLibraryCall) * 100);
   torch::Tensor z = torch::relu(node_rate_hidden_(torch::cat({nodes, log_size}, 2)));
   z = node_rate_out_(fast_dropout(z, options_.dropout, is_training())).view({B, N, H, kNodeCostDims});
-  torch::Tensor base;  // (B, 1, 3)
+  torch::Tensor base;  // (B, 1, kNodeCostDims)
   if (batch.head_index.defined()) {
     z = z.gather(2, batch.head_index.view({B, 1, 1, 1}).expand({B, N, 1, kNodeCostDims})).squeeze(2);
     base = cost_rates_.index_select(0, batch.head_index).unsqueeze(1);

@@ -217,7 +217,8 @@ Cost reference_cost(const OperatorShapes& op) {
     case RefKind::kZero:
       break;
   }
-  c.memory = sum_outputs(op) + c.params;
+  c.constant_memory = c.params;
+  c.memory = sum_outputs(op) + c.constant_memory;
   return c;
 }
 
@@ -453,7 +454,8 @@ Cost corrected_cost(const OperatorShapes& op) {
     if (kind == Kind::kBatchNorm && slot >= 3) continue;
     c.params += prod_or_zero(op.inputs[slot]);
   }
-  c.memory = sum_outputs(op) + constant_inputs(op);
+  c.constant_memory = constant_inputs(op);
+  c.memory = sum_outputs(op) + c.constant_memory;
   return c;
 }
 

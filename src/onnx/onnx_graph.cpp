@@ -447,6 +447,7 @@ class GraphBuilder {
       total.flops += c.flops;
       total.params += c.params;
       total.memory += c.memory;
+      total.constant_memory += c.constant_memory;
     }
 
     // Operators with several output nodes copy their attributes; the last one moves them.

@@ -83,6 +83,33 @@ float first_int(const Node& node, const char* name, float fallback) {
   return fallback;
 }
 
+/// The node's cost split by kind of work (NodeCost columns).
+void write_node_costs(const Node& node, float* c) {
+  const Cost& cost = node.cost;
+  const std::string& op = node.op_type;
+  int flop_column = -1;
+  if (op == "Conv" || op == "ConvTranspose") {
+    if (first_int(node, "group", 1) > 1) {
+      flop_column = kGroupedConvGflop;
+    } else {
+      const auto it = node.attributes.find("kernel_shape");
+      bool pointwise = it != node.attributes.end() && !it->second.ints.empty();
+      if (pointwise)
+        for (int64_t k : it->second.ints) pointwise = pointwise && k == 1;
+      flop_column = pointwise ? kPointwiseConvGflop : kSpatialConvGflop;
+    }
+  } else if (op == "Gemm" || op == "MatMul") {
+    flop_column = kMatMulGflop;
+  } else if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
+    flop_column = kPoolWindowGiga;
+  }
+  if (flop_column >= 0) c[flop_column] = static_cast<float>(cost.flops / 1e9);
+  c[kOutputMelem] = static_cast<float>((cost.memory - cost.constant_memory) / 1e6);
+  c[kConstantMelem] = static_cast<float>(cost.constant_memory / 1e6);
+  const bool library_call = flop_column >= 0 && flop_column != kPoolWindowGiga;
+  c[library_call ? kLibraryCall : kOtherOperator] = 1.0f;
+}
+
 }  // namespace
 
 std::string OnnxTokenizerOptions::key() const {
@@ -205,16 +232,11 @@ TokenSequence OnnxTokenizer::tokenize(const Graph& graph) const {
   std::sort(tokens.edges.begin(), tokens.edges.end());
   tokens.edges.erase(std::unique(tokens.edges.begin(), tokens.edges.end()), tokens.edges.end());
 
-  // Node costs in units that keep typical values near 1 (a 3x3 conv of resnet18: ~0.23 GFLOP,
-  // ~0.2 M elements).
-  tokens.node_costs.resize(static_cast<size_t>(graph.num_nodes()) * kNodeCostDims);
-  for (int i = 0; i < graph.num_nodes(); ++i) {
-    const Cost& cost = graph.node(i).cost;
-    float* c = tokens.node_costs.data() + static_cast<size_t>(i) * kNodeCostDims;
-    c[0] = static_cast<float>(cost.flops / 1e9);
-    c[1] = static_cast<float>(cost.memory / 1e6);
-    c[2] = 1.0f;
-  }
+  // Node costs by kind of work (token_sequence.h), in units that keep typical values near 1
+  // (a 3x3 conv of resnet18: ~0.23 GFLOP, ~0.2 M elements).
+  tokens.node_costs.assign(static_cast<size_t>(graph.num_nodes()) * kNodeCostDims, 0.0f);
+  for (int i = 0; i < graph.num_nodes(); ++i)
+    write_node_costs(graph.node(i), tokens.node_costs.data() + static_cast<size_t>(i) * kNodeCostDims);
 
   // Static features: batch as an integer, the costs in billions as float32.
   const GraphFacts& facts = graph.facts();

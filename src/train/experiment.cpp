@@ -137,8 +137,7 @@ void fit_cost_readout(NarFormerModel& model, const TrainingSet& train, const Eva
   const std::vector<CostRates> rates =
       fit_cost_rates_per_head(train.inputs, train.labels, train.heads, model->options().num_heads);
   for (size_t h = 0; h < rates.size(); ++h)
-    spdlog::info("linear cost model (head {}): {:.4g} ms/GFLOP + {:.4g} ms/M elements + {:.4g} ms/node", h,
-                 rates[h][0], rates[h][1], rates[h][2]);
+    spdlog::info("linear cost model (head {}): {}", h, describe_cost_rates(rates[h]));
   model->set_cost_rates(rates);
   if (val.inputs.empty()) return;
   const MetricSummary linear = summarize(linear_cost_predictions(val.inputs, val.heads, rates), val.labels);

@@ -52,10 +52,21 @@ TEST(Collate, RejectsMismatchedWidths) {
 TEST(Collate, PadsNodeCostsWithZerosAndRejectsAMix) {
   TokenSequence small = make_sequence(1, 2, 1.0f, {});
   TokenSequence large = make_sequence(2, 2, 1.0f, {{0, 1}});
-  small.node_costs = {0.5f, 2.0f, 1.0f};
-  large.node_costs = {0.25f, 3.0f, 1.0f, 0.125f, 4.0f, 1.0f};
+  // Node rows 1, 2, 3 (each value its row number plus the column / 16); padding 0.
+  auto row = [](int r) {
+    std::vector<float> v;
+    for (int c = 0; c < kNodeCostDims; ++c) v.push_back(static_cast<float>(r) + static_cast<float>(c) / 16);
+    return v;
+  };
+  auto concat = [](std::initializer_list<std::vector<float>> parts) {
+    std::vector<float> v;
+    for (const auto& p : parts) v.insert(v.end(), p.begin(), p.end());
+    return v;
+  };
+  small.node_costs = row(1);
+  large.node_costs = concat({row(2), row(3)});
   const PaddedBatch b = collate({&small, &large});
-  EXPECT_EQ(b.node_costs, (std::vector<float>{0.5f, 2, 1, 0, 0, 0, 0.25f, 3, 1, 0.125f, 4, 1}));
+  EXPECT_EQ(b.node_costs, concat({row(1), std::vector<float>(kNodeCostDims, 0.0f), row(2), row(3)}));
   const TokenSequence cell = make_sequence(2, 2, 1.0f, {});
   EXPECT_TRUE(collate({&cell}).node_costs.empty());
   EXPECT_THROW(collate({&small, &cell}), std::invalid_argument);

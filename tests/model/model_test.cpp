@@ -146,11 +146,30 @@ std::vector<TokenSequence> graphs_with_costs(std::initializer_list<int> sizes) {
     t.feature_dim = 16;
     for (int i = 0; i < n * 16; ++i) t.features.push_back(std::sin(0.29f * static_cast<float>(i + 3 * n)));
     for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
-    for (int i = 0; i < n; ++i)
-      t.node_costs.insert(t.node_costs.end(), {0.01f * static_cast<float>(i + n), 0.02f * static_cast<float>(n - i), 1.0f});
+    for (int i = 0; i < n; ++i) {
+      float row[kNodeCostDims] = {};
+      row[i % 2 == 0 ? kSpatialConvGflop : kGroupedConvGflop] = 0.01f * static_cast<float>(i + n);
+      row[kOutputMelem] = 0.02f * static_cast<float>(n - i);
+      row[kConstantMelem] = 0.005f * static_cast<float>(i);
+      row[i % 3 == 0 ? kOtherOperator : kLibraryCall] = 1.0f;
+      t.node_costs.insert(t.node_costs.end(), row, row + kNodeCostDims);
+    }
     graphs.push_back(t);
   }
   return graphs;
+}
+
+/// Rates for every node-cost column: `compute` ms per GFLOP, `memory` per M elements, `call`
+/// per node.
+CostRates rates_of(double compute, double memory, double call) {
+  CostRates r{};
+  for (int c : {kSpatialConvGflop, kPointwiseConvGflop, kGroupedConvGflop, kMatMulGflop, kPoolWindowGiga}) r[c] = compute;
+  r[kOutputMelem] = r[kConstantMelem] = memory;
+  r[kLibraryCall] = r[kOtherOperator] = call;
+  r[kGroupedConvGflop] *= 3;  // a different rate for each column the graphs use
+  r[kConstantMelem] *= 0.5;
+  r[kOtherOperator] *= 0.25;
+  return r;
 }
 
 ModelOptions small_cost_options() {
@@ -167,7 +186,7 @@ TEST(Model, CostReadoutStartsAtTheFittedLinearModel) {
   torch::manual_seed(5);
   const std::vector<TokenSequence> graphs = graphs_with_costs({3, 7});
   NarFormerModel model(small_cost_options());
-  const CostRates rates{9.0, 0.3, 0.02};
+  const CostRates rates = rates_of(9.0, 0.3, 0.02);
   model->set_cost_rates({rates});
   model->eval();
   torch::NoGradGuard no_grad;
@@ -182,7 +201,7 @@ TEST(Model, CostReadoutPicksEachItemsPlatformRates) {
   ModelOptions o = small_cost_options();
   o.num_heads = 2;
   NarFormerModel model(o);
-  const CostRates fast{1.0, 0.1, 0.001}, slow{10.0, 1.0, 0.01};
+  const CostRates fast = rates_of(1.0, 0.1, 0.001), slow = rates_of(10.0, 1.0, 0.01);
   model->set_cost_rates({fast, slow});
   EXPECT_THROW(model->set_cost_rates({fast}), ConfigError);
   model->eval();
@@ -199,7 +218,7 @@ TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithCostReadout) {
   torch::manual_seed(6);
   const std::vector<TokenSequence> graphs = graphs_with_costs({3, 9, 6});
   NarFormerModel model(small_cost_options());
-  model->set_cost_rates({CostRates{9.0, 0.3, 0.02}});
+  model->set_cost_rates({rates_of(9.0, 0.3, 0.02)});
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   const torch::Tensor targets = torch::tensor({0.5f, 3.0f, 1.0f});
   for (int step = 0; step < 5; ++step) {
@@ -214,7 +233,7 @@ TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithCostReadout) {
   for (size_t i = 0; i < graphs.size(); ++i) {
     const torch::Tensor alone = model->forward(to_tensors(collate({&graphs[i]}), torch::kCPU));
     EXPECT_NEAR(batched[static_cast<int64_t>(i)].item<float>(), alone[0].item<float>(), 1e-5) << "graph " << i;
-    EXPECT_GT(std::abs(alone[0].item<double>() - linear_cost_prediction(graphs[i], {9.0, 0.3, 0.02})), 1e-4);
+    EXPECT_GT(std::abs(alone[0].item<double>() - linear_cost_prediction(graphs[i], rates_of(9.0, 0.3, 0.02))), 1e-4);
   }
 }
 

@@ -203,24 +203,51 @@ TEST(OnnxTokenizer, AppendixCCostsAndStaticVector) {
   }
 }
 
-// The cost readout's per-node work: each node's own FLOPs and memory, summing to the totals.
-TEST(OnnxTokenizer, NodeCostsAreEachNodesCostAndSumToTheGraphTotals) {
-  const Tokenized r = tokenize_file(kResnet18, 1, OnnxCompat::kReference);
-  ASSERT_EQ(r.tokens.node_costs.size(), static_cast<size_t>(r.tokens.num_nodes) * kNodeCostDims);
-  double flops = 0, memory = 0, nodes = 0;
-  for (int i = 0; i < r.tokens.num_nodes; ++i) {
-    const float* c = r.tokens.node_costs.data() + i * kNodeCostDims;
-    flops += c[0] * 1e9;
-    memory += c[1] * 1e6;
-    nodes += c[2];
+// The cost readout's per-node work: each node's FLOPs in its operator's column, its memory
+// split into outputs and weights, one call; the memory columns sum to the graph total.
+TEST(OnnxTokenizer, NodeCostsSplitEachNodesCostByKindOfWork) {
+  for (OnnxCompat compat : {OnnxCompat::kReference, OnnxCompat::kCorrected}) {
+    const Tokenized r = tokenize_file(kResnet18, 1, compat);
+    ASSERT_EQ(r.tokens.node_costs.size(), static_cast<size_t>(r.tokens.num_nodes) * kNodeCostDims);
+    double memory = 0, calls = 0, others = 0;
+    int pointwise = 0, spatial = 0, gemm = 0;
+    for (int i = 0; i < r.tokens.num_nodes; ++i) {
+      const float* c = r.tokens.node_costs.data() + i * kNodeCostDims;
+      const Node& node = r.graph.node(i);
+      memory += static_cast<double>(c[kOutputMelem]) * 1e6 + static_cast<double>(c[kConstantMelem]) * 1e6;
+      EXPECT_NEAR(c[kConstantMelem] * 1e6, node.cost.constant_memory, 1e-3 * (1 + node.cost.constant_memory)) << node.name;
+      calls += c[kLibraryCall];
+      others += c[kOtherOperator];
+      int flop_columns = 0;
+      for (int k = kSpatialConvGflop; k <= kPoolWindowGiga; ++k) flop_columns += c[k] != 0 ? 1 : 0;
+      if (node.op_type == "Conv") {
+        const bool one_by_one = node.attributes.at("kernel_shape").ints.front() == 1;
+        (one_by_one ? pointwise : spatial) += 1;
+        EXPECT_FLOAT_EQ(c[one_by_one ? kPointwiseConvGflop : kSpatialConvGflop], static_cast<float>(node.cost.flops / 1e9)) << node.name;
+        EXPECT_EQ(flop_columns, 1) << node.name;
+      } else if (node.op_type == "Gemm") {
+        ++gemm;
+        EXPECT_FLOAT_EQ(c[kMatMulGflop], static_cast<float>(node.cost.flops / 1e9));
+      } else if (node.op_type != "MaxPool" && node.op_type != "AveragePool") {
+        EXPECT_EQ(flop_columns, 0) << node.name << " " << node.op_type;  // priced by its memory
+      }
+    }
+    EXPECT_NEAR(memory, r.graph.facts().total.memory, r.graph.facts().total.memory * 1e-6);
+    EXPECT_EQ(spatial, 17);   // the 7x7 stem and sixteen 3x3 convs
+    EXPECT_EQ(pointwise, 3);  // the 1x1 downsampling shortcuts
+    EXPECT_EQ(gemm, 1);
+    EXPECT_EQ(calls, 21);
+    EXPECT_EQ(calls + others, 70);
   }
-  EXPECT_NEAR(flops, 3636354048.0, 3636354048.0 * 1e-6);
-  EXPECT_NEAR(memory, 19930000.0, 19930000.0 * 1e-6);
-  EXPECT_EQ(nodes, 70);
+  // The stem: 64 7x7x3 filters on 112x112 outputs.
+  const Tokenized r = tokenize_file(kResnet18, 1, OnnxCompat::kReference);
+  EXPECT_NEAR(r.graph.facts().total.memory, 19930000.0, 1.0);
   const float* conv0 = r.tokens.node_costs.data() + row_of(r.graph, "resnetv15_conv0_fwd") * kNodeCostDims;
-  EXPECT_FLOAT_EQ(conv0[0], 0.235225088f);
-  EXPECT_FLOAT_EQ(conv0[1], 0.812224f);
-  EXPECT_EQ(conv0[2], 1.0f);
+  EXPECT_FLOAT_EQ(conv0[kSpatialConvGflop], 0.235225088f);
+  EXPECT_FLOAT_EQ(conv0[kOutputMelem], 0.802816f);
+  EXPECT_FLOAT_EQ(conv0[kConstantMelem], 0.009408f);
+  EXPECT_EQ(conv0[kLibraryCall], 1.0f);
+  EXPECT_EQ(conv0[kOtherOperator], 0.0f);
 }
 
 TEST(OnnxTokenizer, AppendixCBatchFour) {

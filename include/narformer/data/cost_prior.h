@@ -1,7 +1,7 @@
 #pragma once
 // The linear cost model the cost readout starts from (model/options.h, Readout::kCost):
 //
-//   latency(g) ≈ Σ_c a_c · C_c(g),   C(g) = Σ_nodes node_costs  (GFLOP, M elements, nodes)
+//   latency(g) ≈ Σ_c a_c · C_c(g),   C(g) = Σ_nodes node_costs  (the NodeCost columns)
 //
 // fitted on the training graphs by non-negative least squares on the relative error
 // Σ_g (a·C(g) / y_g − 1)². The network then learns a per-node multiplicative correction of
@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "narformer/tokenize/token_sequence.h"
@@ -36,5 +37,8 @@ double linear_cost_prediction(const TokenSequence& graph, const CostRates& rates
 /// head 0).
 std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs, const std::vector<int64_t>& heads,
                                             const std::vector<CostRates>& rates);
+
+/// "5.39 ms/GFLOP spatial conv + 11.4 ms/GFLOP pointwise conv + ...", for logs.
+std::string describe_cost_rates(const CostRates& rates);
 
 }  // namespace narformer

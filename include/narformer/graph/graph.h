@@ -23,6 +23,9 @@ struct Cost {
   double flops = 0;    ///< floating-point operations
   double params = 0;   ///< trainable parameters
   double memory = 0;   ///< elements read and written
+  /// The part of `memory` that is constant inputs (weights) read, the rest being outputs
+  /// written; the cost readout prices the two separately (tokenize/token_sequence.h).
+  double constant_memory = 0;
 };
 
 struct Node {

@@ -10,9 +10,25 @@
 
 namespace narformer {
 
-/// Per-node work for the cost readout (model/options.h, Readout::kCost): GFLOP, million
-/// elements of memory traffic, and 1 (the node itself, for per-operator overhead).
-inline constexpr int kNodeCostDims = 3;
+/// Per-node work for the cost readout (model/options.h, Readout::kCost), one column per kind
+/// of work a runtime prices differently. A node's FLOPs go to the column of its operator
+/// (other operators' FLOPs are priced through the memory they move), and a node counts once
+/// as a library call or as another operator. Why the split: on a CPU a depthwise FLOP costs
+/// several dense FLOPs, a batch-1 Gemm is bound by reading its weights, and a pooling window
+/// element costs ~200 convolution FLOPs; one GFLOP column let whichever family dominated the
+/// training data set the price of all of them (leave-one-family-out, README).
+enum NodeCost : int {
+  kSpatialConvGflop = 0,   ///< Conv/ConvTranspose, group 1, kernel larger than 1x1
+  kPointwiseConvGflop,     ///< Conv/ConvTranspose, group 1, 1x1 kernel
+  kGroupedConvGflop,       ///< Conv/ConvTranspose with group > 1 (depthwise included)
+  kMatMulGflop,            ///< Gemm, MatMul
+  kPoolWindowGiga,         ///< MaxPool/AveragePool/LpPool: output elements x kernel area, 1e9
+  kOutputMelem,            ///< elements written (all outputs), millions
+  kConstantMelem,          ///< constant inputs (weights) read, millions
+  kLibraryCall,            ///< 1 for a convolution or matrix multiply (a BLAS/oneDNN call)
+  kOtherOperator,          ///< 1 for every other node
+  kNodeCostDims
+};
 
 struct TokenSequence {
   int num_nodes = 0;
