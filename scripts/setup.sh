@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config python3 xz-utils
   libtorch-dev libopenblas0-openmp          # LibTorch 1.13 (CPU); OpenBLAS with OpenMP, ~7x reference BLAS
+  libblas-dev                               # cblas.h for the LibTorch-free forward pass (runs on OpenBLAS)
   libonnx-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   gnuplot-nox                               # plots in run folders (pred_vs_true.png, learning_curves.png)

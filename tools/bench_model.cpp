@@ -11,7 +11,8 @@
 //   nb201-infer    inference archs/s at batch 1, 8 and 256
 //   latency-infer  one graph at batch 1 (70 and 289 nodes: resnet18, efficientnet_b0 sizes),
 //                  and graphs/s at batch 16
-//   predict        Predictor::predict_onnx of one ONNX file, in-process (needs --run and --onnx)
+//   predict        Predictor::predict_onnx (LibTorch) and LitePredictor::predict_onnx (no LibTorch) of
+//                  one ONNX file, in-process (needs --run and --onnx)
 //   outputs        predictions of seeded models on seeded inputs (to compare BLAS kernels)
 //
 // --trace FILE additionally records 3 iterations of the first figure with LibTorch's profiler
@@ -42,6 +43,7 @@
 #include "narformer/core/progress.h"
 #include "narformer/data/batch.h"
 #include "narformer/model/narformer_model.h"
+#include "narformer/lite/lite_predictor.h"
 #include "narformer/predict/predictor.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/train/fused_adam.h"
@@ -249,6 +251,10 @@ int main(int argc, char** argv) {
     const Predictor predictor(o.run_dir);
     measure(o, "predict in-process: " + o.onnx, "predictions/s", 1.0, [&] { predictor.predict_onnx(o.onnx); },
             threads);
+    LitePredictor::set_threads(o.threads);
+    const LitePredictor lite(o.run_dir);
+    measure(o, "predict in-process without LibTorch (LitePredictor): " + o.onnx, "predictions/s", 1.0,
+            [&] { lite.predict_onnx(o.onnx); }, threads);
   } else {
     std::fprintf(stderr,
                  "usage: bench_model gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict "

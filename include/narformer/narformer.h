@@ -23,6 +23,7 @@
 #include "narformer/eval/kendall_tau.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/graph/graph.h"
+#include "narformer/lite/lite_predictor.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/tokenize/onnx_tokenizer.h"

@@ -2,43 +2,10 @@
 
 #include "narformer/model/dropout.h"
 
-#include "narformer/config/config.h"
 #include "narformer/core/error.h"
 #include "narformer/model/init.h"
 
 namespace narformer {
-
-Readout parse_readout(const std::string& name) {
-  if (name == "fusion") return Readout::kFusion;
-  if (name == "mean") return Readout::kMean;
-  if (name == "sum") return Readout::kSum;
-  if (name == "cost") return Readout::kCost;
-  throw ConfigError("unknown readout '" + name + "' (expected fusion, mean, sum or cost)");
-}
-
-ModelOptions ModelOptions::nnlqp_latency() {
-  ModelOptions o;
-  o.input_dim = 152;
-  o.static_dim = 40;
-  o.blocks = 2;
-  o.readout = Readout::kSum;
-  return o;
-}
-
-ModelOptions ModelOptions::from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim) {
-  ModelOptions o;
-  o.input_dim = input_dim;
-  o.static_dim = static_dim;
-  o.hidden = config.hidden;
-  o.blocks = config.blocks;
-  o.ffn_hidden = config.ffn_hidden;
-  o.ffn_groups = config.ffn_groups;
-  o.dropout = config.dropout;
-  o.use_degree = config.use_degree;
-  o.layer_scale_init = config.layer_scale_init;
-  o.readout = parse_readout(config.readout);
-  return o;
-}
 
 NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(options) {
   encoder_ = register_module("encoder", Encoder(options));

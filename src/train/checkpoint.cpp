@@ -36,6 +36,29 @@ void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* 
   archive.write("shuffle_engine", torch::IValue(state.shuffle_engine));
   if (state.torch_rng.defined()) archive.write("torch_rng", state.torch_rng);
   write_atomic_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+  write_weight_file(weights_path_for(path), model_weights(model));
+}
+
+WeightFile model_weights(const NarFormerModel& model) {
+  WeightFile weights;
+  weights.meta = describe(model->options());
+  auto add = [&](const std::string& name, const torch::Tensor& t) {
+    const torch::Tensor values = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    NamedArray array;
+    array.shape = values.sizes().vec();
+    array.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+    weights.arrays[name] = std::move(array);
+  };
+  for (const auto& item : model->named_parameters()) add(item.key(), item.value());
+  for (const auto& item : model->named_buffers()) add(item.key(), item.value());
+  return weights;
+}
+
+std::string export_checkpoint_weights(const std::string& checkpoint, NarFormerModel& model) {
+  load_checkpoint(checkpoint, model, nullptr, torch::kCPU);
+  const std::string path = weights_path_for(checkpoint);
+  write_weight_file(path, model_weights(model));
+  return path;
 }
 
 TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,

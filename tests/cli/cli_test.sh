@@ -73,6 +73,27 @@ if "$bin" train configs/nb201/smoke.yaml --set train.epochs=2 --set run.dir="$wo
   [[ $rows -eq 2000 ]] || fail "predictions.csv has $rows rows, expected 2000"
   expect_error "second run without --resume" "already holds a run" -- \
     "$bin" train configs/nb201/smoke.yaml --set train.epochs=2 --set run.dir="$work/runs"
+
+  # predict: the torch-free path (best.weights, written by training) and the LibTorch one
+  # (narformer-torch, which `narformer` also runs itself when the weight file is missing)
+  # print the same predictions.
+  archs=(--arch "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|"
+         --arch "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_1x1~2|")
+  [[ -s "$work/runs/smoke/best.weights" ]] || fail "training wrote no best.weights"
+  lite=$("$bin" predict --run "$work/runs/smoke" "${archs[@]}" 2>/dev/null)
+  full=$("$(dirname "$bin")/narformer-torch" predict --run "$work/runs/smoke" "${archs[@]}" 2>/dev/null)
+  same() { /usr/bin/python3 -c '
+import sys
+a = [float(l.split("\t")[1]) for l in sys.argv[1].splitlines()]
+b = [float(l.split("\t")[1]) for l in sys.argv[2].splitlines()]
+assert len(a) == len(b) == 2 and all(abs(x - y) <= 1e-5 * abs(y) for x, y in zip(a, b)), (a, b)' "$1" "$2"; }
+  if same "$lite" "$full"; then echo "ok: predict without LibTorch = with LibTorch"; else fail "predict: '$lite' vs '$full'"; fi
+  mv "$work/runs/smoke/best.weights" "$work/best.weights.moved"
+  delegated=$("$bin" predict --run "$work/runs/smoke" "${archs[@]}" 2>/dev/null)
+  [[ "$delegated" == "$full" ]] || fail "predict without a weight file: '$delegated', expected '$full'"
+  "$bin" export --run "$work/runs/smoke" --checkpoint best 2>/dev/null || fail "export failed"
+  cmp -s "$work/runs/smoke/best.weights" "$work/best.weights.moved" || fail "export wrote other weights than training"
+  "$bin" --version | grep -q "narformer" || fail "--version (run by narformer-torch) printed nothing"
 else
   fail "smoke training failed:"; cat "$work/train.err"
 fi

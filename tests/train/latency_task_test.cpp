@@ -11,6 +11,7 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/lite/lite_predictor.h"
 #include "narformer/predict/predictor.h"
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/experiment.h"
@@ -150,6 +151,14 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
     ++rows;
   }
   EXPECT_EQ(rows, 12);
+  // The torch-free forward pass reads the weight file training wrote beside best.pt.
+  ASSERT_TRUE(LitePredictor::available(report.run_dir));
+  const LitePredictor lite(report.run_dir);
+  for (const char* platform : {"1", "2"})
+    for (const char* file : {"/onnx/resnet18.onnx", "/onnx/mobilenet_v2.onnx"}) {
+      const double torch_ms = predictor.predict_onnx(dir.path() + file, 1, platform);
+      EXPECT_NEAR(lite.predict_onnx(dir.path() + file, 1, platform), torch_ms, 1e-5 * torch_ms) << file << " " << platform;
+    }
   // The linear model alone is reported beside it, on the same 12 test items.
   ASSERT_TRUE(report.test.baseline.has_value());
   EXPECT_EQ(report.test.baseline->n, 12);
@@ -228,6 +237,30 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(concurrent[i], std::get<2>(expected[i]), 1e-5 * concurrent[i]);
 
   EXPECT_THROW(Predictor(dir.path()), RunError);  // not a run folder
+
+  // The torch-free predictor: same predictions and representations, also concurrently.
+  const LitePredictor lite(report.run_dir);
+  EXPECT_EQ(lite.platforms(), predictor.platforms());
+  EXPECT_EQ(lite.embedding_dim(), predictor.embedding_dim());
+  std::vector<double> lite_concurrent(expected.size());
+  std::vector<std::thread> lite_threads;
+  for (size_t t = 0; t < 3; ++t)
+    lite_threads.emplace_back([&, t] {
+      for (size_t i = t; i < expected.size(); i += 3)
+        lite_concurrent[i] = lite.predict_onnx(std::get<0>(expected[i]), 1, std::get<1>(expected[i]));
+    });
+  for (auto& thread : lite_threads) thread.join();
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(lite_concurrent[i], std::get<2>(expected[i]), 1e-5 * std::get<2>(expected[i])) << std::get<0>(expected[i]);
+  const TokenPtr tokens = lite.tokenize_onnx(std::get<0>(expected[0]));
+  const std::vector<float> a = lite.embed(tokens), b = predictor.embed(tokens);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t k = 0; k < a.size(); ++k) EXPECT_NEAR(a[k], b[k], 1e-4 * (1 + std::abs(b[k]))) << k;
+  EXPECT_THROW(lite.predict_onnx(std::get<0>(expected[0]), 1, "7"), ConfigError);
+  // Without its weight file the run cannot be read by LitePredictor, and says how to fix it.
+  std::filesystem::remove(report.run_dir + "/best.weights");
+  EXPECT_FALSE(LitePredictor::available(report.run_dir));
+  EXPECT_NE(error_message<RunError>([&] { LitePredictor{report.run_dir}; }).find("narformer export"), std::string::npos);
 }
 
 }  // namespace

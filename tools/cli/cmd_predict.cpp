@@ -1,6 +1,11 @@
 // narformer predict --run RUN_DIR MODEL.onnx [MORE.onnx ...] [--batch N] [--platform ID] [--json]
 // narformer predict --run RUN_DIR --arch ARCH [--arch ARCH ...]        (NAS-Bench cell runs)
 // With no files and no --arch, reads one path (or arch) per line from stdin.
+//
+// Two builds of this file: in the torch-free `narformer` it predicts with LitePredictor when
+// the run has its weight file and the device is the CPU, and otherwise hands the whole
+// command line to `narformer-torch` (DelegateToFullCli); in `narformer-torch` it uses the
+// LibTorch Predictor.
 #include <cstdio>
 #include <iostream>
 
@@ -10,7 +15,11 @@
 #include "commands.h"
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
+#ifdef NARFORMER_CLI_LITE
+#include "narformer/lite/lite_predictor.h"
+#else
 #include "narformer/predict/predictor.h"
+#endif
 
 namespace narformer::cli {
 
@@ -43,13 +52,8 @@ std::vector<std::string> collect_inputs(const PredictArguments& args, bool cells
   return inputs;
 }
 
-void run_predict(const PredictArguments& args) {
-  Stopwatch clock;
-  PredictorOptions options;
-  options.checkpoint = args.checkpoint;
-  options.device = args.device;
-  options.threads = args.threads;
-  const Predictor predictor(args.run_dir, options);
+template <typename AnyPredictor>
+void predict_with(const AnyPredictor& predictor, const PredictArguments& args, const Stopwatch& clock) {
   const bool cells = !predictor.takes_onnx();
   if (cells && !args.inputs.empty()) throw ConfigError("this run predicts NAS-Bench cells: pass them with --arch");
   if (!cells && !args.archs.empty()) throw ConfigError("this run predicts ONNX graphs: pass file paths, not --arch");
@@ -90,6 +94,21 @@ void run_predict(const PredictArguments& args) {
   if (failures) throw ExitCode{1};  // each failure already has its error line
 }
 
+void run_predict(const PredictArguments& args) {
+  Stopwatch clock;
+#ifdef NARFORMER_CLI_LITE
+  if (args.device != "cpu" || !LitePredictor::available(args.run_dir, args.checkpoint)) throw DelegateToFullCli{};
+  LitePredictor::set_threads(args.threads);
+  predict_with(LitePredictor(args.run_dir, args.checkpoint), args, clock);
+#else
+  PredictorOptions options;
+  options.checkpoint = args.checkpoint;
+  options.device = args.device;
+  options.threads = args.threads;
+  predict_with(Predictor(args.run_dir, options), args, clock);
+#endif
+}
+
 }  // namespace
 
 void add_predict_command(CLI::App& app) {
@@ -102,7 +121,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--platform", args->platform, "platform id of the head to use (multi-platform runs)");
   cmd->add_option("--batch", args->batch, "batch size written into the ONNX graphs")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "LibTorch threads (0 = all cores)");
+  cmd->add_option("--threads", args->threads, "threads (0 = all cores)");
   cmd->add_flag("--json", args->json, "print one JSON object with every prediction and the timings");
   cmd->callback([args] { run_predict(*args); });
 }

@@ -1,6 +1,16 @@
 // narformer: learn representations of neural networks and predict their accuracy and latency.
+//
+// Two executables from this file. `narformer-torch` has every command. `narformer`
+// (NARFORMER_CLI_LITE) links no LibTorch, whose loading alone costs ~0.4 s: it runs `predict`
+// and `inspect` itself and replaces itself (exec) with `narformer-torch` from its own folder
+// for everything else, and for a predict that needs LibTorch. Users only ever call `narformer`.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -29,9 +39,27 @@ std::string first_line(const std::string& text) {
   return newline == std::string::npos ? text : text.substr(0, newline);
 }
 
+#ifdef NARFORMER_CLI_LITE
+/// Replaces this process with narformer-torch (same folder as this executable), same arguments.
+int run_full_cli(char** argv) {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const std::string full = (error ? std::filesystem::path(argv[0]) : self).parent_path() / "narformer-torch";
+  std::fflush(nullptr);
+  execv(full.c_str(), argv);
+  std::fprintf(stderr, "error: %s: cannot run it (%s); it is built and installed with narformer\n", full.c_str(),
+               std::strerror(errno));
+  return 2;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef NARFORMER_CLI_LITE
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command != "predict" && command != "inspect") return run_full_cli(argv);
+#endif
   narformer::keep_freed_memory();  // tensors reuse freed memory instead of fresh zeroed pages
   // Logs and progress go to stderr, so stdout carries only results (and --json output).
   auto logger = spdlog::stderr_color_mt("narformer");
@@ -41,10 +69,15 @@ int main(int argc, char** argv) {
   CLI::App app{"narformer: predict the accuracy and latency of neural networks from their graphs"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("narformer 0.1.0"));
+#ifndef NARFORMER_CLI_LITE
   narformer::cli::add_train_command(app);
   narformer::cli::add_eval_command(app);
+#endif
   narformer::cli::add_predict_command(app);
+#ifndef NARFORMER_CLI_LITE
   narformer::cli::add_embed_command(app);
+  narformer::cli::add_export_command(app);
+#endif
   narformer::cli::add_inspect_command(app);
 
   try {
@@ -53,6 +86,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const narformer::cli::ExitCode& e) {
     return e.code;
+#ifdef NARFORMER_CLI_LITE
+  } catch (const narformer::cli::DelegateToFullCli&) {
+    return run_full_cli(argv);
+#endif
   } catch (const narformer::Error& e) {
     std::fprintf(stderr, "error: %s\n", first_line(e.what()).c_str());
     return 1;

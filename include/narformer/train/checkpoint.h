@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include "narformer/core/weight_file.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/train/fused_adam.h"
 
@@ -27,7 +28,8 @@ struct TrainingState {
 /// One line describing the model options, stored in and checked against checkpoints.
 std::string describe(const ModelOptions& options);
 
-/// Saves atomically. `optimizer` may be null (weights-only export).
+/// Saves atomically, and the weights alone beside it for the torch-free forward pass
+/// (weights_path_for(path), core/weight_file.h). `optimizer` may be null (weights-only export).
 void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
                      const TrainingState& state);
 
@@ -35,6 +37,13 @@ void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* 
 /// is missing, corrupt, or was written for a model with other options.
 TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
                               const torch::Device& device);
+
+/// Every parameter and buffer of `model` by name, with the model options as meta text.
+WeightFile model_weights(const NarFormerModel& model);
+
+/// Writes `checkpoint`'s weights file (weights_path_for) from the checkpoint itself: for runs
+/// trained before weight files existed. Returns the path written.
+std::string export_checkpoint_weights(const std::string& checkpoint, NarFormerModel& model);
 
 /// Transfer: copies every parameter of `model` whose name and shape match one stored in the
 /// checkpoint at `path` (a .pt file, or a run folder: its best.pt), whatever model options

@@ -1,0 +1,58 @@
+#pragma once
+// What a trained run folder says about its inputs: the config, the model's options, the
+// platforms of its output heads, and the tokenizer that turns ONNX files, graphs or cells into
+// the tokens the model was trained on. No LibTorch; shared by Predictor (LibTorch) and
+// LitePredictor (lite/lite_predictor.h).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "narformer/config/config.h"
+#include "narformer/graph/graph.h"
+#include "narformer/model/options.h"
+#include "narformer/tokenize/token_sequence.h"
+
+namespace narformer {
+
+class CellTokenizer;
+class OnnxTokenizer;
+
+class RunInputs {
+ public:
+  /// Reads `run_dir`/config.yaml and model.json. Throws RunError naming the folder or file
+  /// when either is missing or malformed.
+  explicit RunInputs(const std::string& run_dir);
+  ~RunInputs();
+  RunInputs(RunInputs&&) noexcept;
+  RunInputs& operator=(RunInputs&&) noexcept;
+
+  const std::string& run_dir() const { return run_dir_; }
+  const Config& config() const { return *config_; }
+  const ModelOptions& model_options() const { return model_options_; }
+  /// True for latency runs (ONNX graphs), false for NAS-Bench cell runs.
+  bool takes_onnx() const { return onnx_; }
+  const std::vector<std::string>& platforms() const { return platforms_; }
+  /// The output head of `platform` ("" = the first). Throws ConfigError for an unknown one.
+  int64_t head(const std::string& platform) const;
+  /// best | last | a path: the checkpoint file it names.
+  std::string checkpoint_path(const std::string& checkpoint) const;
+
+  // Tokens, exactly as in training. Throws DataError for unreadable inputs, ConfigError for
+  // inputs of the other kind (an ONNX file for a cell run, ...).
+  TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size = 1) const;
+  TokenPtr tokenize_graph(const Graph& graph) const;
+  TokenPtr tokenize_cell(const std::string& arch) const;
+
+ private:
+  std::string run_dir_;
+  std::unique_ptr<Config> config_;
+  ModelOptions model_options_;
+  bool onnx_ = false;
+  std::vector<std::string> platforms_;
+  std::unique_ptr<OnnxTokenizer> onnx_tokenizer_;
+  std::unique_ptr<CellTokenizer> cell_tokenizer_;
+};
+
+}  // namespace narformer

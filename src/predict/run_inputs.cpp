@@ -1,0 +1,98 @@
+#include "narformer/predict/run_inputs.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "narformer/cells/cell.h"
+#include "narformer/cells/nb101.h"
+#include "narformer/cells/nb201.h"
+#include "narformer/core/atomic_file.h"
+#include "narformer/core/error.h"
+#include "narformer/onnx/onnx_graph.h"
+#include "narformer/tokenize/cell_tokenizer.h"
+#include "narformer/tokenize/onnx_tokenizer.h"
+
+namespace narformer {
+
+namespace fs = std::filesystem;
+
+RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
+  const fs::path dir(run_dir);
+  if (!fs::exists(dir / "config.yaml")) throw RunError(with_file(run_dir, "not a run folder (no config.yaml)"));
+  if (!fs::exists(dir / "model.json")) throw RunError(with_file(run_dir, "run folder has no model.json (train it again)"));
+  config_ = std::make_unique<Config>(load_config((dir / "config.yaml").string()));
+  onnx_ = config_->data.dataset == "nnlqp";
+
+  nlohmann::json info;
+  int64_t input_dim = 0, static_dim = 0;
+  try {
+    info = nlohmann::json::parse(read_file((dir / "model.json").string()));
+    platforms_ = info.at("heads").get<std::vector<std::string>>();
+    input_dim = info.at("input_dim").get<int64_t>();
+    static_dim = info.at("static_dim").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw RunError(with_file((dir / "model.json").string(), std::string("malformed: ") + e.what()));
+  }
+  model_options_ = ModelOptions::from_config(config_->model, input_dim, static_dim);
+  model_options_.num_heads = std::max<int64_t>(1, static_cast<int64_t>(platforms_.size()));
+  if (onnx_) {
+    OnnxTokenizerOptions tokenizer;
+    tokenizer.embed = parse_embed_type(config_->data.tokenizer.embed);
+    tokenizer.position_frequencies = static_cast<int>(config_->data.tokenizer.dp);
+    tokenizer.compat = parse_onnx_compat(config_->data.tokenizer.compat);
+    onnx_tokenizer_ = std::make_unique<OnnxTokenizer>(tokenizer);
+  } else {
+    cell_tokenizer_ = std::make_unique<CellTokenizer>(CellTokenizerOptions::from_config(config_->data.tokenizer));
+  }
+}
+
+RunInputs::~RunInputs() = default;
+RunInputs::RunInputs(RunInputs&&) noexcept = default;
+RunInputs& RunInputs::operator=(RunInputs&&) noexcept = default;
+
+int64_t RunInputs::head(const std::string& platform) const {
+  if (platform.empty() || !onnx_) return 0;
+  const auto it = std::find(platforms_.begin(), platforms_.end(), platform);
+  if (it == platforms_.end()) {
+    std::string known;
+    for (const auto& p : platforms_) known += (known.empty() ? "" : ", ") + p;
+    throw ConfigError("unknown platform '" + platform + "' (this model predicts: " + known + ")");
+  }
+  return it - platforms_.begin();
+}
+
+std::string RunInputs::checkpoint_path(const std::string& checkpoint) const {
+  if (checkpoint == "best" || checkpoint == "last") return (fs::path(run_dir_) / (checkpoint + ".pt")).string();
+  return checkpoint;
+}
+
+TokenPtr RunInputs::tokenize_onnx(const std::string& path, int64_t batch_size) const {
+  if (!onnx_) throw ConfigError("this run predicts NAS-Bench cells, not ONNX graphs: use tokenize_cell");
+  OnnxImportOptions import;
+  import.batch_size = batch_size;
+  import.compat = onnx_tokenizer_->options().compat;
+  return std::make_shared<const TokenSequence>(onnx_tokenizer_->tokenize(import_onnx(path, import)));
+}
+
+TokenPtr RunInputs::tokenize_graph(const Graph& graph) const {
+  if (onnx_) return std::make_shared<const TokenSequence>(onnx_tokenizer_->tokenize(graph));
+  return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(graph));
+}
+
+TokenPtr RunInputs::tokenize_cell(const std::string& arch) const {
+  if (onnx_) throw ConfigError("this run predicts ONNX graphs, not NAS-Bench cells: use tokenize_onnx");
+  Cell cell;
+  if (config_->data.dataset == "nb101") {
+    const auto space = arch.find(' ');
+    if (space == std::string::npos)
+      throw DataError("NB101 cell '" + arch + "': expected \"ADJACENCY OPS\" (n² chars '0'/'1', ops joined by '|')");
+    cell = parse_nb101_cell(arch.substr(0, space), arch.substr(space + 1));
+  } else {
+    cell = parse_nb201_arch(arch);
+  }
+  return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(to_graph(cell, arch)));
+}
+
+}  // namespace narformer
