@@ -255,6 +255,9 @@ int main(int argc, char** argv) {
     const LitePredictor lite(o.run_dir);
     measure(o, "predict in-process without LibTorch (LitePredictor): " + o.onnx, "predictions/s", 1.0,
             [&] { lite.predict_onnx(o.onnx); }, threads);
+    const TokenPtr tokens = lite.tokenize_onnx(o.onnx);
+    measure(o, "forward pass alone without LibTorch (LitePredictor, tokens ready)", "predictions/s", 1.0,
+            [&] { lite.predict(tokens); }, threads);
   } else {
     std::fprintf(stderr,
                  "usage: bench_model gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict "

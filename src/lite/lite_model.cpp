@@ -28,19 +28,20 @@ void apply(const float* x, int64_t n, int64_t ldx, int64_t in, int64_t out, cons
       for (int64_t j = 0; j < out; ++j) y[i * ldy + j] += bias[j];
 }
 
-/// In place over `rows` rows of `dim` values at stride `ld` (LibTorch's eps 1e-5, biased variance).
+/// In place over `rows` rows of `dim` values at stride `ld` (LibTorch's eps 1e-5, biased
+/// variance). Float sums in plain loops the compiler vectorizes: LayerNorm was 9 % of a
+/// one-graph predict with double accumulators.
 void normalize_rows(float* x, int64_t rows, int64_t dim, int64_t ld, const float* weight, const float* bias) {
+  const float inv_dim = 1.0f / static_cast<float>(dim);
   for (int64_t i = 0; i < rows; ++i) {
     float* r = x + i * ld;
-    double mean = 0;
-    for (int64_t j = 0; j < dim; ++j) mean += r[j];
-    mean /= static_cast<double>(dim);
-    double var = 0;
-    for (int64_t j = 0; j < dim; ++j) var += (r[j] - mean) * (r[j] - mean);
-    var /= static_cast<double>(dim);
-    const auto inv = static_cast<float>(1.0 / std::sqrt(var + 1e-5));
-    const auto m = static_cast<float>(mean);
-    for (int64_t j = 0; j < dim; ++j) r[j] = (r[j] - m) * inv * weight[j] + bias[j];
+    float sum = 0;
+    for (int64_t j = 0; j < dim; ++j) sum += r[j];
+    const float mean = sum * inv_dim;
+    float squares = 0;
+    for (int64_t j = 0; j < dim; ++j) squares += (r[j] - mean) * (r[j] - mean);
+    const float inv = 1.0f / std::sqrt(squares * inv_dim + 1e-5f);
+    for (int64_t j = 0; j < dim; ++j) r[j] = (r[j] - mean) * inv * weight[j] + bias[j];
   }
 }
 

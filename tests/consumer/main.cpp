@@ -1,5 +1,5 @@
 // Uses the installed library: cells, tokens, the model, Kendall's tau, and (given a run
-// folder) the Predictor. Prints what it computed; exits non-zero on any mismatch.
+// folder) the Predictor and the LitePredictor. Prints what it computed; exits non-zero on any mismatch.
 #include <cmath>
 #include <cstdio>
 
@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
     const double accuracy = predictor.predict(std::make_shared<const narformer::TokenSequence>(tokens));
     std::printf("predicted accuracy %.4f\n", accuracy);
     if (!(accuracy > 0 && accuracy < 2)) return 4;
+    // The same run without LibTorch (best.weights, written by training).
+    const narformer::LitePredictor lite(argv[1]);
+    const double lite_accuracy = lite.predict(std::make_shared<const narformer::TokenSequence>(tokens));
+    std::printf("predicted accuracy without LibTorch %.4f\n", lite_accuracy);
+    if (std::fabs(lite_accuracy - accuracy) > 1e-5 * accuracy) return 5;
   }
   std::printf("consumer ok\n");
   return 0;
