@@ -13,7 +13,8 @@ enum class Readout {
   kFusion,  ///< per-layer node means, fused by learned weights (cells, method.md §3.6)
   kMean,    ///< mean over nodes after the last block
   kSum,     ///< sum over nodes after the last block (latency, method.md §3.5)
-  kCost,    ///< latency = Σ_nodes rates(node) · node costs (GFLOP, memory, 1); rates = a fitted
+  kCost,    ///< latency = Σ_nodes rates(node) · node costs (tokenize/token_sequence.h: FLOPs by
+            ///< kind of operator, pooling windows, memory, calls); rates = a fitted
             ///< linear cost model (data/cost_prior.h) times a learned per-node correction.
             ///< Ours, not the paper's: extrapolates to networks bigger than any in training.
 };
