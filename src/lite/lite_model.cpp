@@ -177,7 +177,11 @@ std::vector<std::vector<float>> LiteModel::encode(const TokenSequence& tokens) c
     // Grouped FFN on LayerNorm(h): each group its own slice of columns.
     y = hidden;
     normalize_rows(y.data(), n, h, h, b.norm.weight, b.norm.bias);
+    // The groups' GEMMs are small (nodes x 64 x 256 for the latency model), too small for
+    // OpenBLAS to split over threads itself: the groups go to the threads instead (inside a
+    // parallel region OpenBLAS runs each call on its caller's thread).
     const int64_t hg = h / G, fg = F / G;
+#pragma omp parallel for schedule(static)
     for (int64_t g = 0; g < G; ++g) {
       float* out = up.data() + g * fg;
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n), static_cast<int>(fg), static_cast<int>(hg),
@@ -189,6 +193,7 @@ std::vector<std::vector<float>> LiteModel::encode(const TokenSequence& tokens) c
       for (int64_t i = 0; i < n; ++i)
         for (int64_t k = 0; k < fg; ++k) out[i * F + k] = std::max(out[i * F + k], 0.0f);
     }
+#pragma omp parallel for schedule(static)
     for (int64_t g = 0; g < G; ++g) {
       float* out = down.data() + g * hg;
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n), static_cast<int>(hg), static_cast<int>(fg),
