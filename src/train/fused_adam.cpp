@@ -21,14 +21,7 @@ FusedAdam::FusedAdam(std::vector<torch::Tensor> parameters, AdamSettings setting
 }
 
 void FusedAdam::zero_grad() {
-  for (auto& p : parameters_) {
-    if (p.grad().defined()) {
-      p.mutable_grad().detach_();
-      p.mutable_grad().zero_();
-    } else {
-      p.mutable_grad() = torch::zeros_like(p, torch::MemoryFormat::Contiguous);
-    }
-  }
+  for (auto& p : parameters_) p.mutable_grad() = torch::Tensor();
 }
 
 double FusedAdam::gradient_norm() const {
