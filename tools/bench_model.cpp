@@ -43,7 +43,9 @@
 #include "narformer/core/progress.h"
 #include "narformer/data/batch.h"
 #include "narformer/model/narformer_model.h"
+#ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"
+#endif
 #include "narformer/predict/predictor.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/train/fused_adam.h"
@@ -251,6 +253,7 @@ int main(int argc, char** argv) {
     const Predictor predictor(o.run_dir);
     measure(o, "predict in-process: " + o.onnx, "predictions/s", 1.0, [&] { predictor.predict_onnx(o.onnx); },
             threads);
+#ifdef NARFORMER_WITH_LITE
     LitePredictor::set_threads(o.threads);
     const LitePredictor lite(o.run_dir);
     measure(o, "predict in-process without LibTorch (LitePredictor): " + o.onnx, "predictions/s", 1.0,
@@ -258,6 +261,7 @@ int main(int argc, char** argv) {
     const TokenPtr tokens = lite.tokenize_onnx(o.onnx);
     measure(o, "forward pass alone without LibTorch (LitePredictor, tokens ready)", "predictions/s", 1.0,
             [&] { lite.predict(tokens); }, threads);
+#endif
   } else {
     std::fprintf(stderr,
                  "usage: bench_model gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict "

@@ -23,7 +23,9 @@
 #include "narformer/eval/kendall_tau.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/graph/graph.h"
+#ifdef NARFORMER_WITH_LITE  // built where a CBLAS is found (Debian: always)
 #include "narformer/lite/lite_predictor.h"
+#endif
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/tokenize/onnx_tokenizer.h"

@@ -11,7 +11,9 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"
+#endif
 #include "narformer/predict/predictor.h"
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/experiment.h"
@@ -151,6 +153,7 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
     ++rows;
   }
   EXPECT_EQ(rows, 12);
+#ifdef NARFORMER_WITH_LITE
   // The torch-free forward pass reads the weight file training wrote beside best.pt.
   ASSERT_TRUE(LitePredictor::available(report.run_dir));
   const LitePredictor lite(report.run_dir);
@@ -159,6 +162,7 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
       const double torch_ms = predictor.predict_onnx(dir.path() + file, 1, platform);
       EXPECT_NEAR(lite.predict_onnx(dir.path() + file, 1, platform), torch_ms, 1e-5 * torch_ms) << file << " " << platform;
     }
+#endif
   // The linear model alone is reported beside it, on the same 12 test items.
   ASSERT_TRUE(report.test.baseline.has_value());
   EXPECT_EQ(report.test.baseline->n, 12);
@@ -238,6 +242,7 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
 
   EXPECT_THROW(Predictor(dir.path()), RunError);  // not a run folder
 
+#ifdef NARFORMER_WITH_LITE
   // The torch-free predictor: same predictions and representations, also concurrently.
   const LitePredictor lite(report.run_dir);
   EXPECT_EQ(lite.platforms(), predictor.platforms());
@@ -261,6 +266,7 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   std::filesystem::remove(report.run_dir + "/best.weights");
   EXPECT_FALSE(LitePredictor::available(report.run_dir));
   EXPECT_NE(error_message<RunError>([&] { LitePredictor{report.run_dir}; }).find("narformer export"), std::string::npos);
+#endif
 }
 
 }  // namespace
