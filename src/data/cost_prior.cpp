@@ -104,7 +104,6 @@ CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const 
   // Rows a_g = C(g) / y_g, target 1: the relative error of a·C(g).
   std::array<std::array<double, kC>, kC> gram{};
   CostRates rhs{};
-  size_t rows = 0;
   for (size_t g = 0; g < graphs.size(); ++g) {
     const TokenSequence& graph = *graphs[g];
     if (graph.node_costs.size() != static_cast<size_t>(graph.num_nodes) * kC)
@@ -116,12 +115,11 @@ CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const 
       rhs[r] += a[r];
       for (int s = 0; s < kC; ++s) gram[r][s] += a[r] * a[s];
     }
-    ++rows;
   }
   // Non-negative least squares by trying every column subset: exact, and cheap for a few
   // columns (2^9 subsets of a 9x9 system). Loss Σ (a·x − 1)² = xᵀGx − 2xᵀb + n.
   auto loss = [&](const CostRates& x) {
-    double sum = static_cast<double>(rows);
+    double sum = static_cast<double>(graphs.size());
     for (int r = 0; r < kC; ++r) {
       sum -= 2 * x[r] * rhs[r];
       for (int s = 0; s < kC; ++s) sum += x[r] * gram[r][s] * x[s];

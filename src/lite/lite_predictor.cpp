@@ -25,9 +25,7 @@ LitePredictor::LitePredictor(const std::string& run_dir, const std::string& chec
     : inputs_(run_dir), model_(load_model(inputs_, checkpoint)) {}
 
 bool LitePredictor::available(const std::string& run_dir, const std::string& checkpoint) {
-  if (checkpoint == "best" || checkpoint == "last")
-    return std::filesystem::exists(std::filesystem::path(run_dir) / (checkpoint + ".weights"));
-  return std::filesystem::exists(weights_path_for(checkpoint));
+  return std::filesystem::exists(weights_path_for(run_checkpoint_path(run_dir, checkpoint)));
 }
 
 void LitePredictor::set_threads(int threads) {

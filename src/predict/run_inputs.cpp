@@ -63,8 +63,8 @@ int64_t RunInputs::head(const std::string& platform) const {
   return it - platforms_.begin();
 }
 
-std::string RunInputs::checkpoint_path(const std::string& checkpoint) const {
-  if (checkpoint == "best" || checkpoint == "last") return (fs::path(run_dir_) / (checkpoint + ".pt")).string();
+std::string run_checkpoint_path(const std::string& run_dir, const std::string& checkpoint) {
+  if (checkpoint == "best" || checkpoint == "last") return (fs::path(run_dir) / (checkpoint + ".pt")).string();
   return checkpoint;
 }
 

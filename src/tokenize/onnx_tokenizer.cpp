@@ -93,9 +93,8 @@ void write_node_costs(const Node& node, float* c) {
       flop_column = kGroupedConvGflop;
     } else {
       const auto it = node.attributes.find("kernel_shape");
-      bool pointwise = it != node.attributes.end() && !it->second.ints.empty();
-      if (pointwise)
-        for (int64_t k : it->second.ints) pointwise = pointwise && k == 1;
+      const bool pointwise = it != node.attributes.end() && !it->second.ints.empty() &&
+                             std::all_of(it->second.ints.begin(), it->second.ints.end(), [](int64_t k) { return k == 1; });
       flop_column = pointwise ? kPointwiseConvGflop : kSpatialConvGflop;
     }
   } else if (op == "Gemm" || op == "MatMul") {

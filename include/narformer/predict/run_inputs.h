@@ -19,6 +19,10 @@ namespace narformer {
 class CellTokenizer;
 class OnnxTokenizer;
 
+/// The checkpoint file `checkpoint` names in `run_dir`: best | last -> RUN_DIR/best.pt, ...;
+/// anything else is a path, returned as is.
+std::string run_checkpoint_path(const std::string& run_dir, const std::string& checkpoint);
+
 class RunInputs {
  public:
   /// Reads `run_dir`/config.yaml and model.json. Throws RunError naming the folder or file
@@ -36,8 +40,8 @@ class RunInputs {
   const std::vector<std::string>& platforms() const { return platforms_; }
   /// The output head of `platform` ("" = the first). Throws ConfigError for an unknown one.
   int64_t head(const std::string& platform) const;
-  /// best | last | a path: the checkpoint file it names.
-  std::string checkpoint_path(const std::string& checkpoint) const;
+  /// best | last | a path: the checkpoint file it names (run_checkpoint_path).
+  std::string checkpoint_path(const std::string& checkpoint) const { return run_checkpoint_path(run_dir_, checkpoint); }
 
   // Tokens, exactly as in training. Throws DataError for unreadable inputs, ConfigError for
   // inputs of the other kind (an ONNX file for a cell run, ...).
