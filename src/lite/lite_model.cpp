@@ -255,7 +255,8 @@ std::vector<float> LiteModel::readout(const TokenSequence& tokens, const std::ve
   return g;
 }
 
-double LiteModel::cost_readout(const TokenSequence& tokens, const std::vector<float>& nodes, int64_t head) const {
+std::vector<NodeLatency> LiteModel::cost_readout(const TokenSequence& tokens, const std::vector<float>& nodes,
+                                                int64_t head) const {
   const int64_t n = tokens.num_nodes, h = options_.hidden, in = h + kLibraryCall, r = node_rate_hidden_.out;
   std::vector<float> input(static_cast<size_t>(n * in));
   for (int64_t i = 0; i < n; ++i) {
@@ -271,21 +272,40 @@ double LiteModel::cost_readout(const TokenSequence& tokens, const std::vector<fl
   apply(hidden.data(), n, r, r, kNodeCostDims, node_rate_out_.weight + head * kNodeCostDims * r,
         node_rate_out_.bias + head * kNodeCostDims, z.data(), kNodeCostDims);
   const float* base = cost_rates_ + head * kNodeCostDims;
-  double y = 0;
+  std::vector<NodeLatency> out(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
     for (int c = 0; c < kNodeCostDims; ++c) {
       const size_t k = static_cast<size_t>(i * kNodeCostDims + c);
-      y += base[c] * softplus(z[k]) / std::log(2.0) * tokens.node_costs[k];
+      const double prior = base[c] * tokens.node_costs[k];
+      out[static_cast<size_t>(i)].prior_ms += prior;
+      out[static_cast<size_t>(i)].latency_ms += prior * softplus(z[k]) / std::log(2.0);
     }
-  return y;
+  return out;
+}
+
+void LiteModel::check_head(int64_t head) const {
+  if (head < 0 || head >= options_.num_heads)
+    throw DataError("lite model: head " + std::to_string(head) + " of " + std::to_string(options_.num_heads));
+}
+
+std::vector<NodeLatency> LiteModel::node_latencies(const TokenSequence& tokens, int64_t head) const {
+  if (options_.readout != Readout::kCost)
+    throw ConfigError("per-node latencies need a model trained with model.readout: cost; this one reads out the "
+                      "whole graph's representation");
+  check(tokens);
+  check_head(head);
+  return cost_readout(tokens, encode(tokens).back(), head);
 }
 
 double LiteModel::predict(const TokenSequence& tokens, int64_t head) const {
   check(tokens);
-  if (head < 0 || head >= options_.num_heads)
-    throw DataError("lite model: head " + std::to_string(head) + " of " + std::to_string(options_.num_heads));
+  check_head(head);
   const std::vector<std::vector<float>> layers = encode(tokens);
-  if (options_.readout == Readout::kCost) return cost_readout(tokens, layers.back(), head);
+  if (options_.readout == Readout::kCost) {
+    double total = 0;
+    for (const NodeLatency& node : cost_readout(tokens, layers.back(), head)) total += node.latency_ms;
+    return total;
+  }
   const int64_t h = options_.hidden;
   const std::vector<float> g = readout(tokens, layers);
   std::vector<float> a(static_cast<size_t>(h)), b(static_cast<size_t>(h));

@@ -50,4 +50,19 @@ double LitePredictor::predict_onnx(const std::string& path, int64_t batch_size, 
 
 double LitePredictor::predict_cell(const std::string& arch) const { return predict(tokenize_cell(arch)); }
 
+LatencyBreakdown LitePredictor::explain_onnx(const std::string& path, int64_t batch_size,
+                                             const std::string& platform) const {
+  const Graph graph = inputs_.import_onnx(path, batch_size);
+  const std::vector<NodeLatency> latencies = model_.node_latencies(*inputs_.tokenize_graph(graph), inputs_.head(platform));
+  LatencyBreakdown out;
+  out.nodes.reserve(latencies.size());
+  for (size_t i = 0; i < latencies.size(); ++i) {
+    const Node& node = graph.node(static_cast<int>(i));
+    out.nodes.push_back({node.name, node.op_type, latencies[i]});
+    out.latency_ms += latencies[i].latency_ms;
+    out.prior_ms += latencies[i].prior_ms;
+  }
+  return out;
+}
+
 }  // namespace narformer

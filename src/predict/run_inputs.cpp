@@ -68,12 +68,16 @@ std::string run_checkpoint_path(const std::string& run_dir, const std::string& c
   return checkpoint;
 }
 
-TokenPtr RunInputs::tokenize_onnx(const std::string& path, int64_t batch_size) const {
+Graph RunInputs::import_onnx(const std::string& path, int64_t batch_size) const {
   if (!onnx_) throw ConfigError("this run predicts NAS-Bench cells, not ONNX graphs: use tokenize_cell");
   OnnxImportOptions import;
   import.batch_size = batch_size;
   import.compat = onnx_tokenizer_->options().compat;
-  return std::make_shared<const TokenSequence>(onnx_tokenizer_->tokenize(import_onnx(path, import)));
+  return narformer::import_onnx(path, import);
+}
+
+TokenPtr RunInputs::tokenize_onnx(const std::string& path, int64_t batch_size) const {
+  return std::make_shared<const TokenSequence>(onnx_tokenizer_->tokenize(import_onnx(path, batch_size)));
 }
 
 TokenPtr RunInputs::tokenize_graph(const Graph& graph) const {

@@ -95,6 +95,12 @@ assert len(a) == len(b) == 2 and all(abs(x - y) <= 1e-5 * abs(y) for x, y in zip
     "$bin" export --run "$work/runs/smoke" --checkpoint best 2>/dev/null || fail "export failed"
     cmp -s "$work/runs/smoke/best.weights" "$work/best.weights.moved" || fail "export wrote other weights than training"
     "$bin" --version | grep -q "narformer" || fail "--version (run by narformer-torch) printed nothing"
+    # --per-node splits ONNX latency predictions; on a cell run it is one clear error.
+    if err=$("$bin" predict --run "$work/runs/smoke" "${archs[@]}" --per-node 2>&1 >/dev/null); then
+      fail "predict --per-node on a cell run succeeded"
+    else
+      grep -q "per-node" <<<"$err" && echo "ok: --per-node on a cell run says why not" || fail "--per-node error: $err"
+    fi
   fi
 else
   fail "smoke training failed:"; cat "$work/train.err"

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
+#include <set>
 
 #include "narformer/cells/nb101.h"
 #include "narformer/core/error.h"
 #include "narformer/data/batch.h"
+#include "narformer/data/cost_prior.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/train/checkpoint.h"
@@ -106,6 +109,44 @@ TEST(LiteModel, EqualsTorchWithCostReadoutAndTwoHeads) {
   ModelOptions o = small(Readout::kCost);
   o.num_heads = 2;
   expect_lite_equals_torch(o, graphs(o.input_dim, 0, true));
+}
+
+// Per node: the model's shares add up to its prediction, and the prior's shares to the fitted
+// linear cost model's prediction (data/cost_prior.h computes that one on its own). The
+// correction moves the nodes by different factors, so the two columns differ node by node.
+TEST(LiteModel, NodeLatenciesAddUpToThePredictionAndTheLinearModel) {
+  torch::manual_seed(5);
+  ModelOptions o = small(Readout::kCost);
+  o.num_heads = 2;
+  NarFormerModel model(o);
+  randomize(model);
+  model->eval();
+  const LiteModel lite(o, model_weights(model), "test weights");
+  for (const TokenSequence& t : graphs(o.input_dim, 0, true)) {
+    for (int64_t head = 0; head < 2; ++head) {
+      const std::vector<NodeLatency> nodes = lite.node_latencies(t, head);
+      ASSERT_EQ(static_cast<int>(nodes.size()), t.num_nodes);
+      double model_sum = 0, prior_sum = 0;
+      std::set<long> factors;  // correction factors in 1e-3 steps
+      for (const NodeLatency& node : nodes) {
+        model_sum += node.latency_ms;
+        prior_sum += node.prior_ms;
+        EXPECT_GE(node.latency_ms, 0.0);
+        if (node.prior_ms > 1e-6) factors.insert(std::lround(1e3 * node.latency_ms / node.prior_ms));
+      }
+      const double predicted = lite.predict(t, head);
+      EXPECT_NEAR(model_sum, predicted, 1e-9 * predicted) << t.num_nodes << " nodes, head " << head;
+      const double linear = linear_cost_predictions({std::make_shared<const TokenSequence>(t)}, {head},
+                                                    model->cost_rates())[0];
+      EXPECT_NEAR(prior_sum, linear, 1e-5 * linear) << t.num_nodes << " nodes, head " << head;
+      if (t.num_nodes > 3) EXPECT_GT(factors.size(), 1u) << "one correction factor for every node";
+    }
+  }
+  // Other readouts predict from the whole graph's vector: no per-node parts to report.
+  NarFormerModel sum_model(small(Readout::kSum));
+  const LiteModel sum_lite(small(Readout::kSum), model_weights(sum_model), "w");
+  EXPECT_THROW(sum_lite.node_latencies(graphs(12, 0, true)[1]), ConfigError);
+  EXPECT_THROW(lite.node_latencies(graphs(12, 0, true)[1], 2), DataError);  // two heads only
 }
 
 TEST(LiteModel, RejectsWeightsOfAnotherModelAndTokensThatDoNotFit) {

@@ -11,6 +11,8 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/core/weight_file.h"
+#include "narformer/data/cost_prior.h"
 #ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"
 #endif
@@ -162,6 +164,24 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
       const double torch_ms = predictor.predict_onnx(dir.path() + file, 1, platform);
       EXPECT_NEAR(lite.predict_onnx(dir.path() + file, 1, platform), torch_ms, 1e-5 * torch_ms) << file << " " << platform;
     }
+  // Per node: named after the graph's nodes, adding up to the prediction and to the linear model.
+  const std::string file = dir.path() + "/onnx/resnet18.onnx";
+  const LatencyBreakdown breakdown = lite.explain_onnx(file, 1, "2");
+  const TokenPtr tokens = lite.tokenize_onnx(file);
+  ASSERT_EQ(static_cast<int>(breakdown.nodes.size()), tokens->num_nodes);
+  EXPECT_EQ(breakdown.nodes.front().op_type, "Input");
+  EXPECT_EQ(breakdown.nodes.back().op_type, "Gemm");
+  EXPECT_NEAR(breakdown.latency_ms, lite.predict_onnx(file, 1, "2"), 1e-9 * breakdown.latency_ms);
+  // The linear model's rates, as training saved them (heads x kNodeCostDims).
+  const WeightFile weights = read_weight_file(report.run_dir + "/best.weights");
+  const std::vector<float>& saved = weights.at("cost_rates", {2, kNodeCostDims}, "best.weights").values;
+  std::vector<CostRates> rates(2);
+  for (size_t k = 0; k < saved.size(); ++k) rates[k / kNodeCostDims][k % kNodeCostDims] = saved[k];
+  const double linear = linear_cost_predictions({tokens}, {1}, rates)[0];
+  EXPECT_NEAR(breakdown.prior_ms, linear, 1e-5 * linear);
+  double convolutions = 0;
+  for (const auto& node : breakdown.nodes) convolutions += node.op_type == "Conv" ? node.latency.latency_ms : 0;
+  EXPECT_GT(convolutions, 0.3 * breakdown.latency_ms);  // resnet18 is mostly its convolutions
 #endif
   // The linear model alone is reported beside it, on the same 12 test items.
   ASSERT_TRUE(report.test.baseline.has_value());

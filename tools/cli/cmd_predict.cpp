@@ -1,13 +1,16 @@
 // narformer predict --run RUN_DIR MODEL.onnx [MORE.onnx ...] [--batch N] [--platform ID] [--json]
 // narformer predict --run RUN_DIR --arch ARCH [--arch ARCH ...]        (NAS-Bench cell runs)
+// narformer predict --run RUN_DIR MODEL.onnx --per-node   (cost readout: the latency per node)
 // With no files and no --arch, reads one path (or arch) per line from stdin.
 //
 // Two builds of this file: in the torch-free `narformer` it predicts with LitePredictor when
 // the run has its weight file and the device is the CPU, and otherwise hands the whole
 // command line to `narformer-torch` (DelegateToFullCli); in `narformer-torch` it uses the
 // LibTorch Predictor.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -35,6 +38,7 @@ struct PredictArguments {
   int64_t batch = 1;
   int threads = 0;
   bool json = false;
+  bool per_node = false;
 };
 
 /// The inputs: arguments, or stdin lines when there are none.
@@ -94,13 +98,62 @@ void predict_with(const AnyPredictor& predictor, const PredictArguments& args, c
   if (failures) throw ExitCode{1};  // each failure already has its error line
 }
 
+#ifdef NARFORMER_CLI_LITE
+/// --per-node: each file's prediction split over its nodes, with the linear cost model's share.
+void explain_with(const LitePredictor& predictor, const PredictArguments& args) {
+  if (!predictor.takes_onnx()) throw ConfigError("--per-node explains ONNX latency predictions; this run predicts cells");
+  nlohmann::json files = nlohmann::json::array();
+  int failures = 0;
+  for (const auto& path : collect_inputs(args, false)) {
+    LatencyBreakdown b;
+    try {
+      b = predictor.explain_onnx(path, args.batch, args.platform);
+    } catch (const DataError& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      ++failures;
+      continue;
+    }
+    std::map<std::string, double> per_op;
+    for (const auto& node : b.nodes) per_op[node.op_type] += node.latency.latency_ms;
+    std::vector<std::pair<std::string, double>> ops(per_op.begin(), per_op.end());
+    std::sort(ops.begin(), ops.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    if (args.json) {
+      nlohmann::json nodes = nlohmann::json::array(), by_op = nlohmann::json::object();
+      for (const auto& node : b.nodes)
+        nodes.push_back({{"name", node.name}, {"op", node.op_type}, {"latency_ms", node.latency.latency_ms},
+                         {"prior_ms", node.latency.prior_ms}});
+      for (const auto& [op, ms] : ops) by_op[op] = ms;
+      files.push_back({{"file", path}, {"latency_ms", b.latency_ms}, {"prior_ms", b.prior_ms},
+                       {"by_operator", by_op}, {"nodes", nodes}});
+      continue;
+    }
+    const double share = b.latency_ms > 0 ? 100 / b.latency_ms : 0;
+    std::printf("%s\t%.6g ms (linear cost model alone: %.6g ms)\n", path.c_str(), b.latency_ms, b.prior_ms);
+    std::printf("%12s %6s %12s  %-20s %s\n", "ms", "%", "prior ms", "op", "node");
+    for (const auto& node : b.nodes)
+      std::printf("%12.6f %6.2f %12.6f  %-20s %s\n", node.latency.latency_ms, node.latency.latency_ms * share,
+                  node.latency.prior_ms, node.op_type.c_str(), node.name.c_str());
+    std::printf("by operator:");
+    for (size_t i = 0; i < ops.size(); ++i)
+      std::printf("%s %s %.4g ms (%.1f %%)", i ? "," : "", ops[i].first.c_str(), ops[i].second, ops[i].second * share);
+    std::printf("\n");
+  }
+  if (args.json) std::printf("%s\n", nlohmann::json{{"files", files}, {"failures", failures}}.dump().c_str());
+  if (failures) throw ExitCode{1};
+}
+#endif
+
 void run_predict(const PredictArguments& args) {
   Stopwatch clock;
 #ifdef NARFORMER_CLI_LITE
   if (args.device != "cpu" || !LitePredictor::available(args.run_dir, args.checkpoint)) throw DelegateToFullCli{};
   LitePredictor::set_threads(args.threads);
+  if (args.per_node) return explain_with(LitePredictor(args.run_dir, args.checkpoint), args);
   predict_with(LitePredictor(args.run_dir, args.checkpoint), args, clock);
 #else
+  if (args.per_node)
+    throw ConfigError("--per-node runs on the CPU from the run's weight file: write it with `narformer export --run " +
+                      args.run_dir + "` and leave --device at cpu");
   PredictorOptions options;
   options.checkpoint = args.checkpoint;
   options.device = args.device;
@@ -123,6 +176,9 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads (0 = all cores)");
   cmd->add_flag("--json", args->json, "print one JSON object with every prediction and the timings");
+  cmd->add_flag("--per-node", args->per_node,
+                "split each ONNX file's latency over its nodes, beside the linear cost model's share "
+                "(runs trained with model.readout: cost)");
   cmd->callback([args] { run_predict(*args); });
 }
 

@@ -16,6 +16,12 @@
 
 namespace narformer {
 
+/// One node's share of a cost-readout prediction (model.readout: cost).
+struct NodeLatency {
+  double latency_ms = 0;  ///< the model's: Σ_c fitted rate_c · learned correction_c · cost_c
+  double prior_ms = 0;    ///< the fitted linear cost model's alone: Σ_c rate_c · cost_c
+};
+
 class LiteModel {
  public:
   /// Takes the arrays `options` needs from `weights`. Throws RunError naming `source` when one
@@ -27,6 +33,11 @@ class LiteModel {
   /// The prediction for one graph with output head `head` (latency in ms, or the accuracy
   /// label's scale). Throws DataError when the tokens do not fit the model.
   double predict(const TokenSequence& tokens, int64_t head = 0) const;
+
+  /// Cost readout only: the prediction split over the graph's nodes (in token order; their
+  /// latency_ms sum to predict()). Throws ConfigError for other readouts, whose prediction
+  /// comes from the whole graph's representation and has no per-node parts.
+  std::vector<NodeLatency> node_latencies(const TokenSequence& tokens, int64_t head = 0) const;
 
   /// The graph representation the head reads (NarFormerModel::embed for one graph).
   std::vector<float> embed(const TokenSequence& tokens) const;
@@ -63,7 +74,8 @@ class LiteModel {
   void check(const TokenSequence& tokens) const;
   std::vector<std::vector<float>> encode(const TokenSequence& tokens) const;
   std::vector<float> readout(const TokenSequence& tokens, const std::vector<std::vector<float>>& layers) const;
-  double cost_readout(const TokenSequence& tokens, const std::vector<float>& nodes, int64_t head) const;
+  void check_head(int64_t head) const;
+  std::vector<NodeLatency> cost_readout(const TokenSequence& tokens, const std::vector<float>& nodes, int64_t head) const;
 
   ModelOptions options_;
   WeightFile weights_;

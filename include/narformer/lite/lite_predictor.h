@@ -18,6 +18,18 @@
 
 namespace narformer {
 
+/// Where a cost-readout model's predicted latency goes, node by node (LitePredictor::explain_onnx).
+struct LatencyBreakdown {
+  struct Node {
+    std::string name;     ///< the node's name in the graph (ONNX: its first output's name)
+    std::string op_type;  ///< "Conv", "Relu", ...; "Input" for graph inputs
+    NodeLatency latency;  ///< the model's share and the linear cost model's alone
+  };
+  double latency_ms = 0;  ///< = predict_onnx(), the sum over nodes
+  double prior_ms = 0;    ///< the fitted linear cost model alone, summed
+  std::vector<Node> nodes;  ///< in graph order
+};
+
 class LitePredictor {
  public:
   /// Loads `run_dir` and the weights of `checkpoint` (best | last | a .pt path: its .weights
@@ -45,6 +57,11 @@ class LitePredictor {
   std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform = "") const;
   double predict_onnx(const std::string& path, int64_t batch_size = 1, const std::string& platform = "") const;
   double predict_cell(const std::string& arch) const;
+
+  /// The prediction for an ONNX file split over its nodes (cost readout only: model.readout:
+  /// cost; ConfigError otherwise). Which layers a latency comes from, and where the learned
+  /// correction departs from the fitted linear cost model.
+  LatencyBreakdown explain_onnx(const std::string& path, int64_t batch_size = 1, const std::string& platform = "") const;
   std::vector<float> embed(const TokenPtr& tokens) const { return model_.embed(*tokens); }
 
  private:

@@ -46,6 +46,8 @@ class RunInputs {
   // Tokens, exactly as in training. Throws DataError for unreadable inputs, ConfigError for
   // inputs of the other kind (an ONNX file for a cell run, ...).
   TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size = 1) const;
+  /// The graph tokenize_onnx reads (same import settings), for naming what the tokens are.
+  Graph import_onnx(const std::string& path, int64_t batch_size = 1) const;
   TokenPtr tokenize_graph(const Graph& graph) const;
   TokenPtr tokenize_cell(const std::string& arch) const;
 
