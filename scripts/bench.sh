@@ -43,6 +43,8 @@ for line in sys.stdin:
 
 echo "bench: model figures (default OpenBLAS kernel, $threads threads, $rounds rounds)" >&2
 run_modes ""
+# Where NB201 training's peak RSS goes: the LibTorch process itself and the training state.
+"$build/bench_model" memory >>"$out"
 echo "bench: the Python reference loop on this machine (scripts/bench_reference.py)" >&2
 for mode in nb201-train latency-train nb201-infer latency-infer; do
   /usr/bin/python3 scripts/bench_reference.py "$mode" --rounds "$rounds" --threads "$threads" >>"$out"

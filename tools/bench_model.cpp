@@ -14,6 +14,9 @@
 //   predict        Predictor::predict_onnx (LibTorch) and LitePredictor::predict_onnx (no LibTorch) of
 //                  one ONNX file, in-process (needs --run and --onnx)
 //   outputs        predictions of seeded models on seeded inputs (to compare BLAS kernels)
+//   memory         where NB201 training's peak RSS goes: this LibTorch process before any work
+//                  (shared libraries' pages and their start-up allocations), and the training
+//                  state every step holds (weights, gradients, two Adam moments)
 //
 // --trace FILE additionally records 3 iterations of the first figure with LibTorch's profiler
 // (a chrome://tracing file; scripts/trace_summary.py totals it per operator) and exits.
@@ -26,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <numeric>
 #include <random>
@@ -65,6 +69,24 @@ struct Options {
   std::string onnx;
   std::string trace;  ///< profile 3 iterations into this file, then exit
 };
+
+/// A field of /proc/self/status in MiB (Linux; 0 elsewhere).
+double status_mib(const std::string& field) {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  double kib = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::string(line).rfind(field + ":", 0) == 0) kib = std::atof(line + field.size() + 1);
+  std::fclose(f);
+  return kib / 1024.0;
+}
+
+void print_figure(const std::string& what, const std::string& unit, double value, int threads) {
+  const nlohmann::json out = {{"what", what}, {"unit", unit}, {"median", value}, {"min", value},
+                              {"max", value}, {"rounds", 1},  {"threads", threads}};
+  std::printf("%s\n", out.dump().c_str());
+}
 
 double peak_rss_mib() {
   rusage usage{};
@@ -186,6 +208,18 @@ int main(int argc, char** argv) {
     else if (a == "--trace") o.trace = next();
     else if (o.mode.empty()) o.mode = a;
   }
+  if (o.mode == "memory") {  // before anything allocates
+    const double file = status_mib("RssFile"), anonymous = status_mib("RssAnon");
+    print_figure("RSS of this LibTorch process before any work: shared libraries' pages " + std::to_string(std::lround(file)) +
+                     " MiB + their start-up allocations " + std::to_string(std::lround(anonymous)) + " MiB",
+                 "MiB", file + anonymous, 1);
+    NarFormerModel model{ModelOptions{}};
+    const double parameters = static_cast<double>(model->parameter_count());
+    print_figure("NB201 training state: " + std::to_string(std::lround(parameters / 1e3)) +
+                     " k parameters x (weight + gradient + 2 Adam moments) x 4 bytes",
+                 "MiB", parameters * 16 / (1 << 20), 1);
+    return 0;
+  }
   keep_freed_memory();  // as the narformer command does
   const int threads = configure_threads(o.threads);
   torch::manual_seed(0);
@@ -264,7 +298,7 @@ int main(int argc, char** argv) {
 #endif
   } else {
     std::fprintf(stderr,
-                 "usage: bench_model gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict "
+                 "usage: bench_model gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict|memory "
                  "[--rounds R] [--threads T] [--seconds S] [--run DIR --onnx FILE]\n");
     return 2;
   }
