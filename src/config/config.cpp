@@ -61,6 +61,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("train.lambda_cons", &c.train.lambda_cons, 0.0, 1e6);
   s.add("train.grad_clip", &c.train.grad_clip, 0.0, 1e6);
   s.add("train.length_buckets", &c.train.length_buckets, 0, 1000000);
+  s.add("train.family_offsets", &c.train.family_offsets);
   s.add("train.init_from", &c.train.init_from);
   // eval
   s.add("eval.batch_size", &c.eval.batch_size, 1, 10000000);

@@ -35,6 +35,7 @@ void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* 
   archive.write("best_epoch", torch::IValue(state.best_epoch));
   archive.write("shuffle_engine", torch::IValue(state.shuffle_engine));
   if (state.torch_rng.defined()) archive.write("torch_rng", state.torch_rng);
+  if (state.family_offsets.defined()) archive.write("family_offsets", state.family_offsets);
   write_atomic_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
   write_weight_file(weights_path_for(path), model_weights(model));
 }
@@ -96,6 +97,8 @@ TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, Fu
     state.shuffle_engine = value.toStringRef();
     torch::Tensor rng;
     if (archive.try_read("torch_rng", rng)) state.torch_rng = rng;
+    torch::Tensor offsets;
+    if (archive.try_read("family_offsets", offsets)) state.family_offsets = offsets;
   } catch (const RunError&) {
     throw;
   } catch (const std::exception& e) {

@@ -112,6 +112,12 @@ TrainingSet LatencyTask::training_set() const {
   set.inputs = std::move(items.inputs);
   set.labels = std::move(items.labels);
   set.heads = std::move(items.heads);
+  for (const int64_t i : split_.train) {  // families in order of first appearance
+    const std::string& family = records_[static_cast<size_t>(i)].family;
+    auto it = std::find(set.group_names.begin(), set.group_names.end(), family);
+    if (it == set.group_names.end()) it = set.group_names.insert(set.group_names.end(), family);
+    set.groups.push_back(it - set.group_names.begin());
+  }
   return set;  // no augmentation: ONNX graphs have no cheap isomorphic relabelling here
 }
 

@@ -99,13 +99,30 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   const int64_t batches_per_epoch = (n + tc.batch_size - 1) / tc.batch_size;
   const WarmupLinearSchedule schedule(tc.epochs * batches_per_epoch, tc.warmup_ratio);
   model->to(device_);
-  FusedAdam optimizer(model->parameters());
+  // train.family_offsets: one learned log-factor per family, in the training loss only.
+  torch::Tensor offsets;
+  std::vector<torch::Tensor> parameters = model->parameters();
+  if (tc.family_offsets) {
+    if (train.group_names.empty() || train.groups.size() != train.inputs.size())
+      throw ConfigError("train.family_offsets needs data with model families (latency lines); this data has none");
+    offsets = torch::zeros({static_cast<int64_t>(train.group_names.size())}, torch::TensorOptions(device_))
+                  .requires_grad_(true);
+    parameters.push_back(offsets);
+  }
+  FusedAdam optimizer(parameters);
   std::mt19937_64 engine(static_cast<uint64_t>(config_.run.seed));
 
   TrainingState state;
   state.best_score = config_.eval.selection == "mape" ? INFINITY : -INFINITY;
   if (resume) {
     state = load_checkpoint(last_checkpoint(), model, &optimizer, device_);
+    if (offsets.defined()) {
+      if (!state.family_offsets.defined() || state.family_offsets.numel() != offsets.numel())
+        throw RunError(with_file(last_checkpoint(), "holds no family offsets for the " +
+                                                        std::to_string(offsets.numel()) + " families of this run"));
+      torch::NoGradGuard no_grad;
+      offsets.copy_(state.family_offsets);
+    }
     deserialize(state.shuffle_engine, engine);
     if (state.torch_rng.defined()) set_torch_rng_state(state.torch_rng.cpu());
     truncate_metrics(metrics_file(), state.epochs_done);
@@ -128,6 +145,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   std::vector<const TokenSequence*> rows;
   std::vector<float> row_labels;
   std::vector<int64_t> row_heads;
+  std::vector<int64_t> row_groups;
   for (int64_t epoch = state.epochs_done + 1; epoch <= last_epoch; ++epoch) {
     Stopwatch epoch_clock;
     std::iota(order.begin(), order.end(), 0);
@@ -140,12 +158,14 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       rows.clear();
       row_labels.clear();
       row_heads.clear();
+      row_groups.clear();
       for (int copy = 0; copy < (augment ? 2 : 1); ++copy) {  // [originals; augmented copies]
         for (int64_t k = begin; k < end; ++k) {
           const auto i = static_cast<size_t>(order[static_cast<size_t>(k)]);
           rows.push_back(copy == 0 ? train.inputs[i].get() : train.augmented[i].get());
           row_labels.push_back(static_cast<float>(train.labels[i]));
           if (!train.heads.empty()) row_heads.push_back(train.heads[i]);
+          if (offsets.defined()) row_groups.push_back(train.groups[i]);
         }
       }
       const int64_t R = static_cast<int64_t>(rows.size());
@@ -154,7 +174,11 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       optimizer.zero_grad();
       PaddedBatch batch = collate(rows);
       batch.head_index = row_heads;
-      const torch::Tensor predictions = model->forward(to_tensors(std::move(batch), device_));
+      torch::Tensor predictions = model->forward(to_tensors(std::move(batch), device_));
+      if (offsets.defined()) {
+        const torch::Tensor rows_family = torch::tensor(row_groups, torch::kInt64).to(device_);
+        predictions = predictions * torch::exp((offsets - offsets.mean()).index_select(0, rows_family));
+      }
       torch::Tensor loss = relative_error_loss(predictions, targets);
       main_sum += loss.item<double>();
       if (tc.lambda_sr > 0) {
@@ -221,6 +245,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     // Checkpoints first, then the metrics line: resume trims lines the checkpoint lacks.
     state.shuffle_engine = serialize(engine);
     state.torch_rng = torch_rng_state();
+    if (offsets.defined()) state.family_offsets = offsets.detach().cpu().clone();
     if (improved) save_checkpoint(best_checkpoint(), model, &optimizer, state);
     save_checkpoint(last_checkpoint(), model, &optimizer, state);
     append_line(metrics_file(), line.dump());
@@ -237,6 +262,14 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   result.best_score = state.best_score;
   result.seconds = wall.seconds();
   result.samples_per_second = result.seconds > 0 ? static_cast<double>(samples_seen) / result.seconds : 0;
+  if (offsets.defined()) {
+    const torch::Tensor centred = (offsets - offsets.mean()).detach().cpu().to(torch::kFloat64).contiguous();
+    result.family_offsets.assign(centred.data_ptr<double>(), centred.data_ptr<double>() + centred.numel());
+    std::string text;
+    for (size_t f = 0; f < result.family_offsets.size(); ++f)
+      text += (f ? ", " : "") + train.group_names[f] + " " + std::to_string(std::exp(result.family_offsets[f])).substr(0, 5);
+    spdlog::info("family factors learned in training (not used to predict): {}", text);
+  }
   if (state.best_epoch == 0) throw Error("no epoch produced a finite validation score; nothing to select");
   return result;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -191,6 +192,47 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
   // Platform 2's latencies are 10 ms higher: its fitted linear model (its own rates) says so.
   const std::string resnet = dir.path() + "/onnx/resnet18.onnx";
   EXPECT_GT(predictor.predict_onnx(resnet, 1, "2"), 2 * predictor.predict_onnx(resnet, 1, "1"));
+}
+
+// train.family_offsets: two families of the same graphs, one measured twice as slow. The
+// family factors absorb the 2x, in training only; a resumed run continues them exactly.
+TEST(FamilyOffsets, AbsorbEachFamilysLevelAndResumeExactly) {
+  TempDir dir;
+  const std::string fixtures = source_path("tests/fixtures/onnx/torchvision");
+  std::filesystem::create_directories(dir.path() + "/onnx");
+  std::ofstream gt(dir.path() + "/gt.txt");
+  int id = 0;
+  const std::vector<std::pair<std::string, double>> models = {
+      {"resnet18", 6.0}, {"mobilenet_v2", 3.0}, {"squeezenet1_0", 4.0}, {"alexnet", 5.0}};
+  for (const auto& [file, ms] : models) {
+    std::filesystem::copy_file(fixtures + "/" + file + ".onnx", dir.path() + "/onnx/" + file + ".onnx");
+    for (int copy = 0; copy < 4; ++copy)
+      for (const auto& [family, factor] : {std::pair<std::string, double>{"fast", 1.0}, {"slow", 2.0}})
+        gt << ++id << " onnx/" << file << ".onnx 1 " << ms * factor << ' ' << family << " 1 "
+           << (copy == 3 ? "test" : "train") << '\n';
+  }
+  gt.close();
+  Config config = latency_config(dir.path() + "/gt.txt", dir.path() + "/runs");
+  config.data.val_fraction = 0.2;
+  config.train.family_offsets = true;
+  config.train.epochs = 60;
+  config.train.lr = 1e-2;
+  config.run.name = "straight";
+  const TrainReport straight = train_experiment(config, {});
+  ASSERT_EQ(straight.fit.family_offsets.size(), 2u);
+  EXPECT_NEAR(straight.fit.family_offsets[0] + straight.fit.family_offsets[1], 0.0, 1e-6);  // centred
+  const double ratio = std::exp(std::abs(straight.fit.family_offsets[1] - straight.fit.family_offsets[0]));
+  EXPECT_GT(ratio, 1.7) << "the families' 2x level difference should go to their factors";
+  EXPECT_LT(ratio, 2.3);
+
+  config.run.name = "pieces";
+  TrainOptions first;
+  first.stop_after_epochs = 17;
+  train_experiment(config, first);
+  TrainOptions rest;
+  rest.resume = true;
+  const TrainReport resumed = train_experiment(config, rest);
+  EXPECT_EQ(resumed.fit.family_offsets, straight.fit.family_offsets);
 }
 
 TEST(Transfer, CopiesMatchingWeightsAndKeepsNewHeads) {

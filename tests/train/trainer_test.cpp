@@ -99,6 +99,14 @@ TEST(Trainer, RunFolderGuardsAndResumeChecks) {
             std::string::npos);
 }
 
+TEST(Trainer, FamilyOffsetsNeedDataWithFamilies) {
+  TempDir dir;
+  Config config = tiny_config(dir.path(), "cells");
+  config.train.family_offsets = true;  // NB201 cells have no model families
+  EXPECT_NE(error_message<ConfigError>([&] { train_experiment(config, {}); }).find("train.family_offsets"),
+            std::string::npos);
+}
+
 TEST(Checkpoint, RejectsOtherModelsAndCorruptFiles) {
   TempDir dir;
   const Config config = tiny_config(dir.path(), "ckpt");

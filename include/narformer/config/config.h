@@ -73,6 +73,11 @@ struct TrainConfig {
   /// to similar sizes (ONNX graphs have 20-370 nodes). 0 = plain shuffled batches.
   int64_t length_buckets = 0;
   std::string init_from;            ///< a run folder (or .pt) whose weights start this run (transfer)
+  /// Latency data: during training only, each model family's predictions are multiplied by a
+  /// learned factor exp(b_f) (the b_f centred to mean 0), so the model need not learn what
+  /// sets one family's level apart from another's from the family's look; validation, test
+  /// and predict use no factor. Aimed at families never seen in training (leave-family-out).
+  bool family_offsets = false;
 };
 
 struct EvalConfig {

@@ -23,6 +23,7 @@ struct TrainingState {
   int64_t best_epoch = 0;      ///< 0 = none yet
   std::string shuffle_engine;  ///< serialized std::mt19937_64
   torch::Tensor torch_rng;     ///< LibTorch CPU generator state
+  torch::Tensor family_offsets;  ///< train.family_offsets: the learned b_f; undefined otherwise
 };
 
 /// One line describing the model options, stored in and checked against checkpoints.

@@ -21,6 +21,8 @@ struct TrainingSet {
   std::vector<TokenPtr> augmented;  ///< empty, or one consistency partner per input
   std::vector<double> labels;
   std::vector<int64_t> heads;       ///< output head (platform) per input; empty = head 0
+  std::vector<int64_t> groups;      ///< model family per input (index into group_names); empty = none
+  std::vector<std::string> group_names;
 };
 
 struct EvaluationSet {
@@ -36,6 +38,9 @@ struct FitResult {
   double best_score = 0;
   double seconds = 0;             ///< wall time of this call
   double samples_per_second = 0;  ///< training inputs (not counting augmented copies) per second
+  /// train.family_offsets: the learned log-factor b_f per family (TrainingSet::group_names
+  /// order, centred), after the last epoch; empty otherwise.
+  std::vector<double> family_offsets;
 };
 
 class Trainer {
