@@ -4,11 +4,18 @@
     scripts/results_table.py families runs/in_domain          # one run, a row per family + overall
     scripts/results_table.py runs runs/leave_out_*            # a row per run (LOFO: the left-out family)
     scripts/results_table.py runs runs/gold_6226 runs/1080ti_1
+    scripts/results_table.py seeds runs/leave_out_* runs/seed1_leave_out_*   # runs of the same test family side by side
+
+`seeds` puts runs that test the same family (leave-family-out runs of several seeds or
+settings) in one row: each run's MAPE, their mean, and the MAPE of their ensemble (the
+geometric mean of the runs' predictions, matched by line id from predictions.csv).
 
 Every number printed comes from the run folder; nothing is typed in by hand.
 """
 import argparse
+import csv
 import json
+import math
 import os
 import re
 import sys
@@ -65,12 +72,59 @@ def runs_table(runs):
         print(f"| **mean of {len(runs)}** | {pct(sum(mapes) / len(mapes))} | | | | |")
 
 
+def predictions(run):
+    """{line id: (truth, prediction)} from the run's predictions.csv."""
+    path = os.path.join(run, "predictions.csv")
+    try:
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        return {r["id"]: (float(r["latency_ms"]), float(r["prediction_ms"])) for r in rows}
+    except (OSError, KeyError, ValueError) as e:
+        sys.exit(f"results_table: {path}: {e}")
+
+
+def seeds_table(runs):
+    by_family = {}  # test family -> {setting: run}
+    for run in runs:
+        fams = list(load(run).get("per_family", {}))
+        if len(fams) != 1:
+            sys.exit(f"results_table: {run}: tests {len(fams)} families; seeds needs leave-family-out runs")
+        setting = os.path.basename(os.path.normpath(run)).replace("leave_out_" + fams[0], "").strip("_") or "base"
+        by_family.setdefault(fams[0], {})[setting] = run
+    settings = sorted({s for runs_of in by_family.values() for s in runs_of})
+    print("| left-out family | " + " | ".join(f"MAPE, {s}" for s in settings) + " | mean | ensemble |")
+    print("| --- |" + " ---: |" * (len(settings) + 2))
+    columns = {s: [] for s in settings + ["mean", "ensemble"]}
+    for family in sorted(by_family):
+        runs_of = by_family[family]
+        if sorted(runs_of) != settings:
+            sys.exit(f"results_table: {family}: runs for {sorted(runs_of)}, expected {settings}")
+        mapes = [load(runs_of[s])["mape"] for s in settings]
+        preds = [predictions(runs_of[s]) for s in settings]
+        ids = sorted(preds[0])
+        if any(sorted(p) != ids for p in preds):
+            sys.exit(f"results_table: {family}: the runs predicted different lines")
+        errors = []
+        for i in ids:
+            truth = preds[0][i][0]
+            geometric = math.exp(sum(math.log(p[i][1]) for p in preds) / len(preds))
+            errors.append(abs(geometric / truth - 1))
+        ensemble = sum(errors) / len(errors)
+        for s, m in zip(settings, mapes):
+            columns[s].append(m)
+        columns["mean"].append(sum(mapes) / len(mapes))
+        columns["ensemble"].append(ensemble)
+        print(f"| {family} | " + " | ".join(pct(m) for m in mapes) + f" | {pct(sum(mapes) / len(mapes))} | {pct(ensemble)} |")
+    print(f"| **mean of {len(by_family)}** | " +
+          " | ".join(pct(sum(columns[c]) / len(columns[c])) for c in settings + ["mean", "ensemble"]) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["families", "runs"])
+    parser.add_argument("kind", choices=["families", "runs", "seeds"])
     parser.add_argument("run", nargs="+", help="run folders")
     args = parser.parse_args()
-    families(args.run) if args.kind == "families" else runs_table(args.run)
+    {"families": families, "runs": runs_table, "seeds": seeds_table}[args.kind](args.run)
 
 
 if __name__ == "__main__":
