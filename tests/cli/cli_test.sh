@@ -95,6 +95,17 @@ assert len(a) == len(b) == 2 and all(abs(x - y) <= 1e-5 * abs(y) for x, y in zip
     "$bin" export --run "$work/runs/smoke" --checkpoint best 2>/dev/null || fail "export failed"
     cmp -s "$work/runs/smoke/best.weights" "$work/best.weights.moved" || fail "export wrote other weights than training"
     "$bin" --version | grep -q "narformer" || fail "--version (run by narformer-torch) printed nothing"
+    # An ensemble of runs (--run repeated): for cells, the mean of each run's prediction.
+    "$bin" train configs/nb201/smoke.yaml --set train.epochs=2 --set run.seed=2 --set run.name=smoke_seed2 \
+      --set run.dir="$work/runs" >/dev/null 2>&1 || fail "second smoke training failed"
+    second=$("$bin" predict --run "$work/runs/smoke_seed2" "${archs[@]}" 2>/dev/null)
+    both=$("$bin" predict --run "$work/runs/smoke" --run "$work/runs/smoke_seed2" "${archs[@]}" 2>/dev/null)
+    if /usr/bin/python3 -c '
+import sys
+col = lambda text: [float(l.split("\t")[1]) for l in text.splitlines()]
+a, b, both = col(sys.argv[1]), col(sys.argv[2]), col(sys.argv[3])
+assert len(both) == 2 and a != b and all(abs(m - (x + y) / 2) <= 1e-6 for x, y, m in zip(a, b, both)), (a, b, both)' \
+      "$lite" "$second" "$both"; then echo "ok: --run A --run B predicts the mean of the two runs"; else fail "ensemble: '$both' from '$lite' and '$second'"; fi
     # --per-node splits ONNX latency predictions; on a cell run it is one clear error.
     if err=$("$bin" predict --run "$work/runs/smoke" "${archs[@]}" --per-node 2>&1 >/dev/null); then
       fail "predict --per-node on a cell run succeeded"

@@ -1,6 +1,8 @@
 // narformer predict --run RUN_DIR MODEL.onnx [MORE.onnx ...] [--batch N] [--platform ID] [--json]
 // narformer predict --run RUN_DIR --arch ARCH [--arch ARCH ...]        (NAS-Bench cell runs)
 // narformer predict --run RUN_DIR MODEL.onnx --per-node   (cost readout: the latency per node)
+// narformer predict --run RUN_A --run RUN_B MODEL.onnx     (an ensemble: the runs' predictions
+//                                                            averaged, geometrically for latency)
 // With no files and no --arch, reads one path (or arch) per line from stdin.
 //
 // Two builds of this file: in the torch-free `narformer` it predicts with LitePredictor when
@@ -8,9 +10,11 @@
 // command line to `narformer-torch` (DelegateToFullCli); in `narformer-torch` it uses the
 // LibTorch Predictor.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -29,7 +33,7 @@ namespace narformer::cli {
 namespace {
 
 struct PredictArguments {
-  std::string run_dir;
+  std::vector<std::string> run_dirs;
   std::vector<std::string> inputs;
   std::vector<std::string> archs;
   std::string checkpoint = "best";
@@ -56,29 +60,46 @@ std::vector<std::string> collect_inputs(const PredictArguments& args, bool cells
   return inputs;
 }
 
+/// One predictor per --run; several make an ensemble of runs of the same kind.
 template <typename AnyPredictor>
-void predict_with(const AnyPredictor& predictor, const PredictArguments& args, const Stopwatch& clock) {
-  const bool cells = !predictor.takes_onnx();
+void predict_with(const std::vector<std::unique_ptr<AnyPredictor>>& predictors, const PredictArguments& args,
+                  const Stopwatch& clock) {
+  const bool cells = !predictors.front()->takes_onnx();
+  for (size_t r = 1; r < predictors.size(); ++r)
+    if (predictors[r]->takes_onnx() == cells)
+      throw ConfigError("--run " + args.run_dirs[r] + " predicts " + (cells ? "ONNX graphs" : "NAS-Bench cells") +
+                        ", --run " + args.run_dirs[0] + " the other kind: an ensemble needs runs of one kind");
   if (cells && !args.inputs.empty()) throw ConfigError("this run predicts NAS-Bench cells: pass them with --arch");
   if (!cells && !args.archs.empty()) throw ConfigError("this run predicts ONNX graphs: pass file paths, not --arch");
   const double load_seconds = clock.seconds();
   const std::vector<std::string> inputs = collect_inputs(args, cells);
 
   // Tokenize everything first (a bad file is reported and skipped), then predict in batches.
+  // Each run tokenizes with its own settings.
   Stopwatch work;
-  std::vector<TokenPtr> tokens;
+  std::vector<std::vector<TokenPtr>> tokens(predictors.size());
   std::vector<std::string> names;
   int failures = 0;
   for (const auto& input : inputs) {
     try {
-      tokens.push_back(cells ? predictor.tokenize_cell(input) : predictor.tokenize_onnx(input, args.batch));
+      std::vector<TokenPtr> per_run;
+      for (const auto& predictor : predictors)
+        per_run.push_back(cells ? predictor->tokenize_cell(input) : predictor->tokenize_onnx(input, args.batch));
+      for (size_t r = 0; r < predictors.size(); ++r) tokens[r].push_back(per_run[r]);
       names.push_back(input);
     } catch (const DataError& e) {
       std::fprintf(stderr, "error: %s\n", e.what());
       ++failures;
     }
   }
-  const std::vector<double> values = tokens.empty() ? std::vector<double>{} : predictor.predict(tokens, args.platform);
+  // Latency: the geometric mean (errors are relative); accuracy: the arithmetic mean.
+  std::vector<double> values(names.size(), cells ? 0.0 : 1.0);
+  for (size_t r = 0; r < predictors.size() && !names.empty(); ++r) {
+    const std::vector<double> run_values = predictors[r]->predict(tokens[r], args.platform);
+    const double share = 1.0 / static_cast<double>(predictors.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] = cells ? values[i] + share * run_values[i] : values[i] * std::pow(run_values[i], share);
+  }
   const double seconds = work.seconds();
 
   const char* unit = cells ? "accuracy" : "latency_ms";
@@ -145,21 +166,28 @@ void explain_with(const LitePredictor& predictor, const PredictArguments& args) 
 
 void run_predict(const PredictArguments& args) {
   Stopwatch clock;
+  if (args.per_node && args.run_dirs.size() > 1)
+    throw ConfigError("--per-node explains one run's prediction: give one --run");
 #ifdef NARFORMER_CLI_LITE
-  if (args.device != "cpu" || !LitePredictor::available(args.run_dir, args.checkpoint)) throw DelegateToFullCli{};
+  if (args.device != "cpu") throw DelegateToFullCli{};
+  for (const auto& run : args.run_dirs)
+    if (!LitePredictor::available(run, args.checkpoint)) throw DelegateToFullCli{};
   LitePredictor::set_threads(args.threads);
-  if (args.per_node) return explain_with(LitePredictor(args.run_dir, args.checkpoint), args);
-  predict_with(LitePredictor(args.run_dir, args.checkpoint), args, clock);
+  if (args.per_node) return explain_with(LitePredictor(args.run_dirs.front(), args.checkpoint), args);
+  std::vector<std::unique_ptr<LitePredictor>> predictors;
+  for (const auto& run : args.run_dirs) predictors.push_back(std::make_unique<LitePredictor>(run, args.checkpoint));
 #else
   if (args.per_node)
     throw ConfigError("--per-node runs on the CPU from the run's weight file: write it with `narformer export --run " +
-                      args.run_dir + "` and leave --device at cpu");
+                      args.run_dirs.front() + "` and leave --device at cpu");
   PredictorOptions options;
   options.checkpoint = args.checkpoint;
   options.device = args.device;
   options.threads = args.threads;
-  predict_with(Predictor(args.run_dir, options), args, clock);
+  std::vector<std::unique_ptr<Predictor>> predictors;
+  for (const auto& run : args.run_dirs) predictors.push_back(std::make_unique<Predictor>(run, options));
 #endif
+  predict_with(predictors, args, clock);
 }
 
 }  // namespace
@@ -167,7 +195,11 @@ void run_predict(const PredictArguments& args) {
 void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArguments>();
   CLI::App* cmd = app.add_subcommand("predict", "predict latency (ONNX files) or accuracy (cells) with a trained run");
-  cmd->add_option("--run", args->run_dir, "run folder written by `narformer train`")->required();
+  cmd->add_option("--run", args->run_dirs,
+                  "run folder written by `narformer train`; repeat it for an ensemble of runs (their predictions "
+                  "averaged: geometrically for latency, arithmetically for accuracy)")
+      ->required()
+      ->allow_extra_args(false);  // one folder per --run; what follows is an input
   cmd->add_option("inputs", args->inputs, "ONNX files (none or '-': read paths from stdin)");
   cmd->add_option("--arch", args->archs, "a NAS-Bench cell (NB201 arch string, NB101 \"ADJACENCY OPS\"); repeatable");
   cmd->add_option("--checkpoint", args->checkpoint, "best | last | path of a .pt file")->capture_default_str();
