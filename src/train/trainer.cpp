@@ -267,7 +267,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     result.family_offsets.assign(centred.data_ptr<double>(), centred.data_ptr<double>() + centred.numel());
     std::string text;
     for (size_t f = 0; f < result.family_offsets.size(); ++f)
-      text += (f ? ", " : "") + train.group_names[f] + " " + std::to_string(std::exp(result.family_offsets[f])).substr(0, 5);
+      text += fmt::format("{}{} {:.3f}", f ? ", " : "", train.group_names[f], std::exp(result.family_offsets[f]));
     spdlog::info("family factors learned in training (not used to predict): {}", text);
   }
   if (state.best_epoch == 0) throw Error("no epoch produced a finite validation score; nothing to select");
