@@ -315,7 +315,12 @@ def noise_selection(models, seed, fraction):
     return sorted(models, key=lambda m: _stable_int(seed, "noise", m.name))[:k]
 
 
-def calibration_reference(rows, platform):
+def calibration_reference(rows, platform, fixed=None):
+    """The calibration workload's long-run time that turns ratios into ms labels: the median
+    over this build's pass 1, or ``fixed`` (--calibration-reference-ms: another build's, so that
+    the two datasets' labels share one scale)."""
+    if fixed:
+        return fixed
     cals = [r["cal_ms"] for (_, p, ps), r in rows.items() if p == platform and ps == 1]
     return percentile(cals, 50) if cals else None
 
@@ -324,10 +329,10 @@ def label_ms(row, cal_ref):
     return row["ratio"] * cal_ref
 
 
-def write_gt(ds, models, stage_of, rows, platforms, batch):
+def write_gt(ds, models, stage_of, rows, platforms, batch, fixed_ref=None):
     lines = []
     for platform in sorted(platforms):
-        cal_ref = calibration_reference(rows, platform)
+        cal_ref = calibration_reference(rows, platform, fixed_ref)
         for m in models:
             row = rows.get((m.name, platform, 1))
             if row is None:
@@ -385,7 +390,7 @@ def write_derived(ds, settings, models, rows, stage_of, platforms_info, arch=Non
     noise = {}
     for pid in platforms:
         info = platforms_info[pid]
-        cal_ref = calibration_reference(rows, int(pid))
+        cal_ref = calibration_reference(rows, int(pid), settings.get("calibration_reference_ms"))
         info["calibration_reference_ms"] = None if cal_ref is None else round(cal_ref, 5)
         info["measured_pass1"] = sum(1 for (_, p, ps) in rows if p == int(pid) and ps == 1)
         info["measured_pass2"] = sum(1 for (_, p, ps) in rows if p == int(pid) and ps == 2)
@@ -394,7 +399,8 @@ def write_derived(ds, settings, models, rows, stage_of, platforms_info, arch=Non
             noise[pid] = stats
             info["noise"] = _rounded({k: stats[k] for k in (
                 "models", "label_rel_diff", "raw_ms_rel_diff", "within_model_dispersion_median")})
-    n = write_gt(ds, models, stage_of, rows, [int(p) for p in platforms], settings["batch_size"])
+    n = write_gt(ds, models, stage_of, rows, [int(p) for p in platforms], settings["batch_size"],
+                 settings.get("calibration_reference_ms"))
     proto = {"dataset": settings, "platforms": platforms_info}
     _atomic_write(ds.protocol, json.dumps(proto, indent=1, sort_keys=True) + "\n")
     yaml_doc = {"platforms": {}}
@@ -482,7 +488,9 @@ def parse_args(argv):
     parser.add_argument("--full", action="store_true",
                         help=f"the full set: {FULL_PER_FAMILY} per family, then --pack")
     parser.add_argument("--families", default=",".join(fam.FAMILIES),
-                        help="comma-separated subset of: " + ",".join(fam.FAMILIES))
+                        help="comma-separated subset of: " + ",".join(fam.ALL_FAMILIES)
+                             + " (kernels: single operators over a grid of shapes, never in the "
+                             "default)")
     parser.add_argument("--seed", type=int, default=0,
                         help="draws the variants, the stages and the noise subset")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -500,6 +508,10 @@ def parse_args(argv):
                         help="share of models re-measured in a second pass (0 = none)")
     parser.add_argument("--noise-only", action="store_true",
                         help="run only the second (noise) pass, e.g. later on another day")
+    parser.add_argument("--calibration-reference-ms", type=float, default=None,
+                        help="turn ratios into ms with this calibration time instead of this "
+                             "build's median (e.g. data/latency_cpu's 1.014, so that a kernels "
+                             "build's labels share that dataset's scale)")
     parser.add_argument("--platform-id", type=int, default=1, help="6th column of gt.txt")
     parser.add_argument("--platform-name", default=None, help="default: derived from the machine")
     parser.add_argument("--export-only", action="store_true",
@@ -532,8 +544,9 @@ def parse_args(argv):
         args.pack = True
     args.families = [f.strip() for f in args.families.split(",") if f.strip()]
     for f in args.families:
-        if f not in fam.FAMILIES:
-            parser.error(f"--families: unknown family {f!r}; known: {', '.join(fam.FAMILIES)}")
+        if f not in fam.ALL_FAMILIES:
+            parser.error(f"--families: unknown family {f!r}; known: "
+                         f"{', '.join(fam.ALL_FAMILIES)}")
     try:
         args.resolutions = sorted({int(r) for r in args.resolutions.split(",")})
     except ValueError:
@@ -553,6 +566,7 @@ def _settings(args):
         "cell_resolution": args.cell_resolution, "opset": OPSET,
         "per_family": args.per_family, "families": args.families,
         "stage_test_fraction": args.stage_test_fraction, "noise_fraction": args.noise_fraction,
+        "calibration_reference_ms": args.calibration_reference_ms,
         "variant_spaces": {f: fam.VARIANT_SPACES[f] for f in args.families},
         "onnx": "weight-free (float initializers keep name, dtype and dims, no data), opset 13, "
                 "dynamic batch axis, BatchNormalization kept (training=PRESERVE)",
@@ -570,7 +584,7 @@ def _merge_settings(old, new):
                          f"the same settings or another --out")
     merged = dict(new)
     families = set(old.get("families", [])) | set(new["families"])
-    merged["families"] = [f for f in fam.FAMILIES if f in families]
+    merged["families"] = [f for f in fam.ALL_FAMILIES if f in families]
     merged["per_family"] = max(old.get("per_family", 0), new["per_family"])
     merged["variant_spaces"] = {f: fam.VARIANT_SPACES[f] for f in merged["families"]}
     return merged
@@ -798,8 +812,10 @@ def summary_markdown(settings, models, rows, platforms_info, arch):
                 f"- {mach.get('gpu') or mach['cpu_model']} ({mach.get('cpu_cores')} cores), "
                 f"{mach['threads']} threads, torch {mach['torch']}, {mach.get('os')}",
                 f"- protocol: {json.dumps(info['protocol'])}",
-                f"- calibration reference {cal_ref:.4f} ms (median of the calibration workload "
-                f"over pass 1); measured {min(r['measured_at'] for r in rs1)} .. "
+                f"- calibration reference {cal_ref:.4f} ms ("
+                + ("fixed by --calibration-reference-ms" if settings.get("calibration_reference_ms")
+                   else "median of the calibration workload over pass 1")
+                + f"); measured {min(r['measured_at'] for r in rs1)} .. "
                 f"{max(r['measured_at'] for r in rs1)}"]
         busy = [r["others_cores"] for r in rs1 if not math.isnan(r["others_cores"])]
         again = sum(1 for r in rs1 if r["attempts"] > 1)
@@ -808,7 +824,7 @@ def summary_markdown(settings, models, rows, platforms_info, arch):
                        f"cores, max {max(busy):.3f}; {again} models re-measured after a busy spell")
         out += ["", "| family | n | min ms | median ms | max ms | dispersion (median MAD/ratio) |",
                 "| --- | ---: | ---: | ---: | ---: | ---: |"]
-        for f in fam.FAMILIES:
+        for f in fam.ALL_FAMILIES:
             rs = [rows[(m.name, p, 1)] for m in models if m.family == f and (m.name, p, 1) in rows]
             if not rs:
                 continue

@@ -24,6 +24,8 @@ import random
 import torch
 from torch import nn
 
+from . import kernels
+
 GENERATOR_VERSION = 1
 
 # NNLQP's model-type labels (the 5th column of gt.txt), in NNLQP's file order.
@@ -586,8 +588,15 @@ def build_nasbench201(cfg, input_shape):
 
 # --------------------------------------------------------------------------------------------
 
+# Families a build can name besides NNLQP's ten (never part of the default build): single
+# operators over a grid of shapes, extra training data for unseen families (kernels.py).
+EXTRA_FAMILIES = ["kernels"]
+ALL_FAMILIES = FAMILIES + EXTRA_FAMILIES
+
 SAMPLERS = {name: globals()["sample_" + name] for name in FAMILIES}
 BUILDERS = {name: globals()["build_" + name] for name in FAMILIES}
+SAMPLERS["kernels"] = kernels.sample
+BUILDERS["kernels"] = kernels.build
 
 # What varies, for --help, protocol.json and SOURCES.md.
 VARIANT_SPACES = {
@@ -611,6 +620,7 @@ VARIANT_SPACES = {
                    "kernel {3,5,7}, expansion {3,4,6}, SE on/off",
     "nasbench201": "NB201 cell (one of 5 ops on each of 6 edges: 15,625 cells), C {8,16,24,32}, "
                    "N (cells per stage) 1..5; stem, residual reductions and head of NB201",
+    "kernels": kernels.SPACE,
 }
 
 
@@ -622,11 +632,12 @@ def variants(family, n, seed, resolutions=None):
     """The first ``n`` variants of ``family`` for ``seed``: a list of config dicts.
 
     Each config holds the architecture and its "input" shape [3, R, R]; R is drawn (seeded) from
-    ``resolutions`` when that lists several values, else fixed (default 224, 32 for NB201).
+    ``resolutions`` when that lists several values, else fixed (default 224, 32 for NB201). A
+    kernel config brings its own input shape.
     Duplicates within a family are re-drawn, so all ``n`` configs differ.
     """
     if family not in SAMPLERS:
-        raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+        raise ValueError(f"unknown family {family!r}; known: {', '.join(ALL_FAMILIES)}")
     resolutions = list(resolutions or [default_resolution(family)])
     seen, configs = set(), []
     for idx in range(n):

@@ -34,6 +34,8 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.families", &c.data.families);
   s.add("data.platforms", &c.data.platforms);
   s.add("data.test_family", &c.data.test_family);
+  s.add("data.extra_train", &c.data.extra_train);
+  s.add("data.extra_train_fits_cost_model", &c.data.extra_train_fits_cost_model);
   s.add("data.val_fraction", &c.data.val_fraction, 0.0, 0.9);
   s.add("data.train_limit", &c.data.train_limit, 0, kMaxInt);
   s.add("data.batch_size_override", &c.data.batch_size_override, 0, 1 << 20);
@@ -106,6 +108,8 @@ void validate(const Config& c) {
     fail("data.protocol '" + c.data.protocol + "' needs a latency dataset (data.dataset: nnlqp)");
   if (!latency && c.model.readout == "cost")
     fail("model.readout 'cost' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no FLOPs or memory");
+  if (!latency && !c.data.extra_train.empty())
+    fail("data.extra_train adds latency lines (gt.txt layout): it needs data.dataset: nnlqp");
   if (c.data.protocol == "leave_family_out" && c.data.test_family.empty())
     fail("data.protocol leave_family_out needs data.test_family");
   if (c.run.name.empty()) fail("run.name is empty");

@@ -136,8 +136,11 @@ void ConfigSchema::add(const std::string& path, std::vector<std::string>* target
   f.list = target;
   f.set = [target](const std::string& text, bool) {
     target->clear();
+    // `a,b`, or YAML's flow form `[a, b]` as a user would copy it from a config file.
+    const auto first = text.find_first_not_of(' '), last = text.find_last_not_of(' ');
+    const bool bracketed = first != std::string::npos && text[first] == '[' && text[last] == ']';
     std::string item;
-    std::stringstream ss(text);
+    std::stringstream ss(bracketed ? text.substr(first + 1, last - first - 1) : text);
     while (std::getline(ss, item, ',')) {
       const auto first = item.find_first_not_of(' '), last = item.find_last_not_of(' ');
       if (first != std::string::npos) target->push_back(item.substr(first, last - first + 1));

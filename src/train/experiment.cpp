@@ -134,8 +134,18 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
 /// Cost readout: the linear cost model per head, fitted on the training graphs; logs how well
 /// it alone does on validation (the baseline the network has to beat).
 void fit_cost_readout(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val) {
+  TrainingSet fitted;
+  for (size_t i = 0; i < train.inputs.size(); ++i) {
+    if (!train.fits_cost_model.empty() && !train.fits_cost_model[i]) continue;
+    fitted.inputs.push_back(train.inputs[i]);
+    fitted.labels.push_back(train.labels[i]);
+    if (!train.heads.empty()) fitted.heads.push_back(train.heads[i]);
+  }
+  if (fitted.inputs.size() < train.inputs.size())
+    spdlog::info("linear cost model fitted on {} of the {} training lines (data.extra_train's lines only train the "
+                 "correction)", fitted.inputs.size(), train.inputs.size());
   const std::vector<CostRates> rates =
-      fit_cost_rates_per_head(train.inputs, train.labels, train.heads, model->options().num_heads);
+      fit_cost_rates_per_head(fitted.inputs, fitted.labels, fitted.heads, model->options().num_heads);
   for (size_t h = 0; h < rates.size(); ++h)
     spdlog::info("linear cost model (head {}): {}", h, describe_cost_rates(rates[h]));
   model->set_cost_rates(rates);

@@ -32,6 +32,14 @@ bool wanted(const std::vector<std::string>& filter, const std::string& value) {
   return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
 }
 
+// The shipped datasets keep their ONNX files packed in the repository; says how to unpack.
+std::string unpack_hint(const std::string& gt_path) {
+  const std::filesystem::path folder = std::filesystem::path(gt_path).parent_path();
+  if (!std::filesystem::exists(folder / "onnx.tar.xz") || std::filesystem::exists(folder / "onnx")) return "";
+  return "; the ONNX files are packed in " + (folder / "onnx.tar.xz").string() + ": run scripts/setup.sh (or tar -xJf it -C " +
+         folder.string() + ")";
+}
+
 }  // namespace
 
 LatencyTask::LatencyTask(const Config& config) : config_(config) {
@@ -49,17 +57,45 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
   TokenCache cache(tokenizer_options(config.data.tokenizer), config.data.cache_dir);
   input_dim_ = cache.tokenizer().feature_dim();
   static_dim_ = cache.tokenizer().static_dim();
+  load_lines(table, cache, /*family_filter=*/true);
+  if (records_.empty()) {
+    throw DataError(with_file(config.data.path, "no usable lines (after data.families / data.platforms filters and "
+                                                "ONNX import; " + std::to_string(skipped_.size()) + " skipped)" +
+                                                    unpack_hint(config.data.path)));
+  }
+  split_ = make_latency_split(records_, config.data, static_cast<uint64_t>(config.run.seed));
+
+  // Extra training lines come after the split, so they can never land in validation or test.
+  first_extra_line_ = static_cast<int64_t>(records_.size());
+  for (const std::string& path : config.data.extra_train) {
+    const LatencyTable extra = read_latency_table(path);
+    const size_t first = records_.size();
+    load_lines(extra, cache, /*family_filter=*/false);
+    if (records_.size() == first)
+      throw DataError(with_file(path, "data.extra_train: no usable lines (" + std::to_string(extra.records.size()) +
+                                          " read; their platform ids must be among the run's platforms and their "
+                                          "ONNX files must import)" + unpack_hint(path)));
+    for (size_t i = first; i < records_.size(); ++i) split_.train.push_back(static_cast<int64_t>(i));
+    extra_lines_ += static_cast<int64_t>(records_.size() - first);
+    spdlog::info("data.extra_train {}: {} training lines added", path, records_.size() - first);
+  }
+}
+
+void LatencyTask::load_lines(const LatencyTable& table, TokenCache& cache, bool family_filter) {
   std::map<std::string, int64_t> skipped_per_family;
-  Progress progress(lines_read_);
+  const size_t skipped_before = skipped_.size();
+  Progress progress(static_cast<int64_t>(table.records.size()));
   Stopwatch since_log;
   for (const auto& record : table.records) {
     progress.advance();
-    if (!wanted(config.data.families, record.family) || !wanted(platforms_, record.platform)) continue;
-    const int64_t batch = config.data.batch_size_override > 0 ? config.data.batch_size_override : record.batch_size;
+    if ((family_filter && !wanted(config_.data.families, record.family)) || !wanted(platforms_, record.platform))
+      continue;
+    const int64_t batch = config_.data.batch_size_override > 0 ? config_.data.batch_size_override : record.batch_size;
     try {
       tokens_.push_back(cache.get(record.onnx_path, batch));
     } catch (const DataError& e) {
-      skipped_.push_back("line " + std::to_string(record.line) + " " + record.id + " " + record.onnx_path + ": " + e.what());
+      skipped_.push_back(table.source + " line " + std::to_string(record.line) + " " + record.id + " " +
+                         record.onnx_path + ": " + e.what());
       ++skipped_per_family[record.family];
       continue;
     }
@@ -68,32 +104,21 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
     records_.push_back(std::move(kept));
     heads_.push_back(std::find(platforms_.begin(), platforms_.end(), record.platform) - platforms_.begin());
     if (since_log.seconds() > 10) {
-      spdlog::info("tokenizing: {}/{} lines, {:.0f} lines/s, ETA {}", progress.done(), progress.total(),
-                   progress.rate(), format_duration(progress.eta_seconds()));
+      spdlog::info("tokenizing {}: {}/{} lines, {:.0f} lines/s, ETA {}", table.source, progress.done(),
+                   progress.total(), progress.rate(), format_duration(progress.eta_seconds()));
       since_log.reset();
     }
   }
   const TokenCacheStats stats = cache.stats();
-  spdlog::info("tokenized {} graphs in {} ({} from the disk cache, {} computed)", records_.size(),
+  spdlog::info("tokenized {} in {} ({} graphs from the disk cache so far, {} computed)", table.source,
                format_duration(progress.elapsed_seconds()), stats.disk_hits, stats.computed);
-  if (!skipped_.empty()) {
+  if (skipped_.size() > skipped_before) {
     std::string per_family;
     for (const auto& [family, count] : skipped_per_family)
       per_family += (per_family.empty() ? "" : ", ") + family + " " + std::to_string(count);
-    spdlog::warn("{} lines skipped (missing or unreadable ONNX: {}); listed in skipped.txt; first: {}",
-                 skipped_.size(), per_family, skipped_.front());
+    spdlog::warn("{}: {} lines skipped (missing or unreadable ONNX: {}); listed in skipped.txt; first: {}", table.source,
+                 skipped_.size() - skipped_before, per_family, skipped_[skipped_before]);
   }
-  if (records_.empty()) {
-    // The shipped datasets keep their ONNX files packed in the repository; say how to unpack.
-    const std::filesystem::path folder = std::filesystem::path(config.data.path).parent_path();
-    const std::string hint = std::filesystem::exists(folder / "onnx.tar.xz") && !std::filesystem::exists(folder / "onnx")
-                                 ? "; the ONNX files are packed in " + (folder / "onnx.tar.xz").string() +
-                                       ": run scripts/setup.sh (or tar -xJf it -C " + folder.string() + ")"
-                                 : "";
-    throw DataError(with_file(config.data.path, "no usable lines (after data.families / data.platforms filters and "
-                                                "ONNX import; " + std::to_string(skipped_.size()) + " skipped)" + hint));
-  }
-  split_ = make_latency_split(records_, config.data, static_cast<uint64_t>(config.run.seed));
 }
 
 EvaluationSet LatencyTask::subset(const std::vector<int64_t>& indices) const {
@@ -117,6 +142,7 @@ TrainingSet LatencyTask::training_set() const {
     auto it = std::find(set.group_names.begin(), set.group_names.end(), family);
     if (it == set.group_names.end()) it = set.group_names.insert(set.group_names.end(), family);
     set.groups.push_back(it - set.group_names.begin());
+    set.fits_cost_model.push_back(config_.data.extra_train_fits_cost_model || i < first_extra_line_);
   }
   return set;  // no augmentation: ONNX graphs have no cheap isomorphic relabelling here
 }
@@ -164,7 +190,9 @@ TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device
 std::string LatencyTask::summary() const {
   std::ostringstream s;
   s << "latency lines " << config_.data.path << ": " << lines_read_ << " read, " << records_.size() << " usable ("
-    << skipped_.size() << " skipped); " << platforms_.size() << " platform(s); train " << split_.train.size()
+    << skipped_.size() << " skipped";
+  if (extra_lines_ > 0) s << ", " << extra_lines_ << " of them from data.extra_train, training only";
+  s << "); " << platforms_.size() << " platform(s); train " << split_.train.size()
     << ", validation " << split_.val.size() << ", test " << split_.test.size() << " (" << config_.data.protocol;
   if (config_.data.protocol == "leave_family_out") s << ": " << config_.data.test_family;
   s << "); tokens " << input_dim_ << "-d + " << static_dim_ << " static (" << config_.data.tokenizer.compat << ")";

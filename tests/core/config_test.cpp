@@ -102,6 +102,9 @@ TEST(Config, CrossFieldValidation) {
   EXPECT_NE(error_message<ConfigError>([&] { load_config(cost_cells.path()); }).find("needs ONNX graphs"), std::string::npos);
   TempFile cost_onnx("data:\n  dataset: nnlqp\n  protocol: stage\nmodel:\n  readout: cost\n", ".yaml");
   EXPECT_EQ(load_config(cost_onnx.path()).model.readout, "cost");
+  TempFile extra_cells("data:\n  extra_train: [k/gt.txt]\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(extra_cells.path()); }).find("data.extra_train adds latency lines"),
+            std::string::npos);
 }
 
 TEST(Config, ResolvedYamlRoundTrips) {
@@ -131,6 +134,8 @@ TEST(ConfigSchema, ListsFromYamlSequencesAndCommaSeparatedOverrides) {
   EXPECT_NE(schema.emit_yaml().find("families: [resnet18, vgg16]"), std::string::npos) << schema.emit_yaml();
   schema.apply_assignment("data.families=alexnet, googlenet");
   EXPECT_EQ(families, (std::vector<std::string>{"alexnet", "googlenet"}));
+  schema.apply_assignment("data.families=[squeezenet, vgg16]");  // YAML's flow form, as in a config
+  EXPECT_EQ(families, (std::vector<std::string>{"squeezenet", "vgg16"}));
   schema.apply_assignment("data.families=");
   EXPECT_TRUE(families.empty());
   EXPECT_THROW(schema.apply(YAML::Load("data:\n  families: [[a]]\n")), ConfigError);

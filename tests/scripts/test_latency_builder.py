@@ -495,5 +495,61 @@ class CliTest(unittest.TestCase):
         self.assertIn("lenet", log)
 
 
+class KernelsTest(unittest.TestCase):
+    """The single-operator family: every operator drawn, within its caps, runs and exports
+    (opset 13 has no HardSwish: x * HardSigmoid(x), as in the mobile families)."""
+
+    ONNX_OPS = {"conv": {"Conv"}, "dwconv": {"Conv"}, "maxpool": {"MaxPool"},
+                "avgpool": {"AveragePool"}, "gap": {"GlobalAveragePool"},
+                "bn": {"BatchNormalization"}, "relu": {"Relu"}, "relu6": {"Clip"},
+                "hswish": {"HardSigmoid", "Mul"}, "hsigmoid": {"HardSigmoid"}, "sigmoid": {"Sigmoid"},
+                "silu": {"Sigmoid", "Mul"}, "add": {"Add"}, "mul": {"Mul"}, "concat": {"Concat"},
+                "linear": {"Gemm"}}
+
+    def test_not_in_the_default_build(self):
+        self.assertNotIn("kernels", F.FAMILIES)
+        self.assertIn("kernels", F.ALL_FAMILIES)
+
+    def test_every_operator_is_drawn_within_the_caps_and_exports(self):
+        configs = F.variants("kernels", 300, 0)
+        by_op = {}
+        for cfg in configs:
+            by_op.setdefault(cfg["op"], cfg)
+            model = F.build("kernels", cfg)
+            with torch.inference_mode():
+                y = model(torch.rand(1, *cfg["input"]))
+            elements = max(math.prod(cfg["input"]), y.numel())
+            self.assertLessEqual(elements, 2 * 4.0e6, cfg)  # concat doubles its input
+            if cfg["op"] in ("conv", "dwconv"):
+                weight = model.weight.shape
+                macs = y.numel() * weight[1] * weight[2] * weight[3]
+                self.assertLessEqual(macs, 1.0e9, cfg)
+        self.assertEqual(set(by_op), set(self.ONNX_OPS))
+        for op, cfg in sorted(by_op.items()):
+            with self.subTest(op=op):
+                data, _ = B.export_model(B.Model("kernels", 0, cfg), seed=0)
+                graph = onnx.load_from_string(data).graph
+                types = {n.op_type for n in graph.node} - {"Flatten", "Constant"}
+                self.assertEqual(types, self.ONNX_OPS[op])
+        avg = [c for c in configs if c["op"] == "avgpool"]
+        self.assertEqual({c["count_include_pad"] for c in avg}, {True, False})
+
+    def test_fixed_calibration_reference_sets_the_labels_scale(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            code, log = run_builder(["--out", tmp, "--families", "kernels", "--per-family", "6",
+                                     "--stage-test-fraction", "0", "--noise-fraction", "0",
+                                     "--calibration-reference-ms", "3.5"], FakeMeasurer())
+            self.assertEqual(code, 0, log)
+            rows = {r["name"]: float(r["ratio"])
+                    for r in read_csv(os.path.join(tmp, "measurements.csv"))}
+            with open(os.path.join(tmp, "gt.txt")) as f:
+                lines = [line.split() for line in f]
+        self.assertEqual(len(lines), 6)
+        for f in lines:
+            self.assertEqual((f[4], f[6]), ("kernels", "train"))
+            name = os.path.basename(f[1])[:-5]
+            self.assertAlmostEqual(float(f[3]), rows[name] * 3.5, places=3)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +119,109 @@ TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
   absent.data.protocol = "leave_family_out";
   absent.data.test_family = "vgg16";
   EXPECT_NE(error_message<DataError>([&] { LatencyTask{absent}; }).find("'vgg16' does not occur"), std::string::npos);
+}
+
+// data.extra_train: another file's lines join training only. Validation and test stay those of
+// data.path, data.families does not filter them, data.platforms does, and unreadable ones are
+// listed like the main file's.
+TEST(LatencyTask, ExtraTrainLinesJoinTrainingOnly) {
+  TempDir dir;
+  Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");
+  config.data.families = {"resnet18", "squeezenet"};
+  const LatencyTask base(config);
+
+  const std::string extra = dir.path() + "/kernels";
+  std::filesystem::create_directories(extra + "/onnx");
+  std::filesystem::copy_file(source_path("tests/fixtures/onnx/torchvision/squeezenet1_0.onnx"), extra + "/onnx/k.onnx");
+  write_file_atomic(extra + "/gt.txt",
+                    "1 onnx/k.onnx 1 0.5 kernels 1 train\n2 onnx/k.onnx 1 0.7 kernels 2 test\n"
+                    "3 onnx/k.onnx 1 0.9 kernels 3 train\n4 onnx/gone.onnx 1 1.0 kernels 1 train\n");
+  Config with = config;
+  with.data.extra_train = {extra + "/gt.txt"};
+  const LatencyTask task(with);
+  EXPECT_EQ(task.split().val, base.split().val);
+  EXPECT_EQ(task.split().test, base.split().test);
+  ASSERT_EQ(task.split().train.size(), base.split().train.size() + 2);  // platform 3: not the run's
+  const size_t first = base.records().size();
+  EXPECT_EQ(task.records().size(), first + 2);
+  EXPECT_EQ(task.records()[first].family, "kernels");
+  EXPECT_EQ(task.records()[first + 1].stage, "test");  // the stage column does not matter here
+  EXPECT_EQ(task.split().train.back(), static_cast<int64_t>(first + 1));
+  EXPECT_NE(task.skipped_report().find(extra + "/gt.txt line 4"), std::string::npos) << task.skipped_report();
+  EXPECT_NE(task.summary().find("2 of them from data.extra_train, training only"), std::string::npos) << task.summary();
+
+  // The extra lines take part in the linear cost model's fit unless
+  // data.extra_train_fits_cost_model says they only train the correction.
+  const TrainingSet all = task.training_set();
+  ASSERT_EQ(all.fits_cost_model.size(), all.inputs.size());
+  EXPECT_EQ(std::count(all.fits_cost_model.begin(), all.fits_cost_model.end(), false), 0);
+  EXPECT_EQ(all.group_names.back(), "kernels");
+  with.data.extra_train_fits_cost_model = false;
+  const TrainingSet networks = LatencyTask(with).training_set();
+  EXPECT_EQ(std::count(networks.fits_cost_model.begin(), networks.fits_cost_model.end(), false), 2);
+  EXPECT_FALSE(networks.fits_cost_model.back());
+
+  // A file none of whose lines can be used is an error that names it.
+  write_file_atomic(extra + "/gt3.txt", "1 onnx/k.onnx 1 0.5 kernels 3 train\n");
+  with.data.extra_train = {extra + "/gt3.txt"};
+  const std::string message = error_message<DataError>([&] { LatencyTask{with}; });
+  EXPECT_NE(message.find(extra + "/gt3.txt"), std::string::npos) << message;
+  EXPECT_NE(message.find("data.extra_train: no usable lines"), std::string::npos) << message;
+}
+
+// The cost readout's linear model is fitted on data.extra_train's lines only when told to: the
+// rates a run saves are those of a fit on exactly the lines the mask lets in, and lines of a
+// network measured 100x faster than in data.path move platform 1's rates.
+TEST(CostReadout, ExtraTrainLinesSetTheRatesOnlyWhenTheyFitTheCostModel) {
+  TempDir dir;
+  Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");
+  config.model.readout = "cost";
+  config.train.epochs = 1;
+  const std::string extra = dir.path() + "/fast";
+  std::filesystem::create_directories(extra);
+  std::string lines;
+  for (int i = 1; i <= 24; ++i)
+    lines += std::to_string(i) + " ../onnx/resnet18.onnx 1 " + std::to_string(0.01 + 0.001 * i) + " fast 1 train\n";
+  write_file_atomic(extra + "/gt.txt", lines);
+  config.data.extra_train = {extra + "/gt.txt"};
+
+  const auto saved_rates = [](const std::string& run_dir) {
+    const WeightFile weights = read_weight_file(run_dir + "/best.weights");
+    return weights.at("cost_rates", {2, kNodeCostDims}, "best.weights").values;
+  };
+  const auto expected_rates = [](const TrainingSet& train, bool use_mask) {
+    std::vector<TokenPtr> inputs;
+    std::vector<double> labels;
+    std::vector<int64_t> heads;
+    for (size_t i = 0; i < train.inputs.size(); ++i) {
+      if (use_mask && !train.fits_cost_model[i]) continue;
+      inputs.push_back(train.inputs[i]);
+      labels.push_back(train.labels[i]);
+      heads.push_back(train.heads[i]);
+    }
+    std::vector<float> flat;
+    for (const CostRates& r : fit_cost_rates_per_head(inputs, labels, heads, 2))
+      for (const double v : r) flat.push_back(static_cast<float>(v));
+    return flat;
+  };
+  std::vector<std::vector<float>> runs;
+  for (const bool fits : {false, true}) {
+    config.data.extra_train_fits_cost_model = fits;
+    config.run.name = fits ? "with_fast" : "networks_only";
+    const TrainingSet train = LatencyTask(config).training_set();
+    const std::vector<float> want = expected_rates(train, /*use_mask=*/true);
+    runs.push_back(saved_rates(train_experiment(config, {}).run_dir));
+    ASSERT_EQ(runs.back().size(), want.size());
+    for (size_t k = 0; k < want.size(); ++k) EXPECT_NEAR(runs.back()[k], want[k], 1e-5 * std::abs(want[k]) + 1e-9) << k;
+    if (!fits) {  // not the same as fitting every training line
+      const std::vector<float> all = expected_rates(train, /*use_mask=*/false);
+      EXPECT_NE(all, want);
+    }
+  }
+  double moved = 0;  // platform 1 (head 0) only: the fast lines are its
+  for (size_t k = 0; k < kNodeCostDims; ++k) moved += std::abs(runs[1][k] - runs[0][k]);
+  EXPECT_GT(moved, 0.0);
+  for (size_t k = kNodeCostDims; k < 2 * kNodeCostDims; ++k) EXPECT_FLOAT_EQ(runs[1][k], runs[0][k]);
 }
 
 TEST(LatencyTask, TrainsAndReportsPerFamily) {

@@ -41,6 +41,15 @@ struct DataConfig {
   std::vector<std::string> families;      ///< keep only these model types (empty = all)
   std::vector<std::string> platforms;     ///< keep only these platform ids (empty = all); one head each
   std::string test_family;                ///< leave_family_out: the held-out family
+  /// More latency files (gt.txt layout, ONNX paths relative to each file's folder) whose lines
+  /// all join the training split: never validation or test, and not subject to data.families,
+  /// data.test_family or data.train_limit (data.platforms still applies). For device data that
+  /// is not a network family, e.g. the single-operator kernels of data/latency_cpu_kernels.
+  std::vector<std::string> extra_train;
+  /// Whether data.extra_train's lines take part in the cost readout's linear-model fit (false:
+  /// they only train the per-node correction; the rates come from data.path's lines alone).
+  /// Single-operator kernels are what tells the fit what each kind of work costs.
+  bool extra_train_fits_cost_model = true;
   double val_fraction = 0.1;              ///< stage / leave_family_out / holdout: validation carved
                                           ///< from the training pool (seeded)
   int64_t train_limit = 0;                ///< use only this many training items (0 = all; few-shot)

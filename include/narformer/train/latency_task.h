@@ -6,6 +6,10 @@
 //
 // Lines whose ONNX file is missing or cannot be imported are never dropped silently: they
 // are counted per family in the log and listed in the run folder's skipped.txt.
+//
+// data.extra_train adds the lines of more files to the training split only (after the split
+// of data.path is drawn, so validation and test are the same with or without them): device
+// measurements that are not a network family, such as single-operator kernels.
 
 #include <string>
 #include <vector>
@@ -15,6 +19,8 @@
 #include "narformer/train/task.h"
 
 namespace narformer {
+
+class TokenCache;
 
 class LatencyTask : public Task {
  public:
@@ -38,6 +44,9 @@ class LatencyTask : public Task {
 
  private:
   EvaluationSet subset(const std::vector<int64_t>& indices) const;
+  /// Tokenizes the table's lines that pass the filters (data.families only when
+  /// `family_filter`) into records_ / tokens_ / heads_; lines that fail go to skipped_.
+  void load_lines(const LatencyTable& table, TokenCache& cache, bool family_filter);
 
   Config config_;
   std::vector<LatencyRecord> records_;
@@ -49,6 +58,8 @@ class LatencyTask : public Task {
   int64_t input_dim_ = 0;
   int64_t static_dim_ = 0;
   int64_t lines_read_ = 0;
+  int64_t extra_lines_ = 0;              ///< records_ from data.extra_train (training only)
+  int64_t first_extra_line_ = 0;         ///< records_ from this index on come from data.extra_train
 };
 
 }  // namespace narformer
