@@ -61,15 +61,18 @@ def families(runs):
 
 
 def runs_table(runs):
-    print("| run | MAPE | Acc@10% | tau | n | training |")
-    print("| --- | ---: | ---: | ---: | ---: | --- |")
-    mapes = []
-    for run in runs:
-        m = load(run)
-        mapes.append(m["mape"])
-        print(row(os.path.basename(os.path.normpath(run)), m, [training_time(run)]))
+    metrics = [load(run) for run in runs]
+    # Cost-readout runs also report their fitted linear cost model alone on the same test lines.
+    linear = all("linear_cost_model" in m for m in metrics)
+    print("| run | MAPE | Acc@10% | tau | n | training |" + (" MAPE, linear model alone |" if linear else ""))
+    print("| --- | ---: | ---: | ---: | ---: | --- |" + (" ---: |" if linear else ""))
+    for run, m in zip(runs, metrics):
+        extra = [training_time(run)] + ([pct(m["linear_cost_model"]["mape"])] if linear else [])
+        print(row(os.path.basename(os.path.normpath(run)), m, extra))
     if len(runs) > 1:
-        print(f"| **mean of {len(runs)}** | {pct(sum(mapes) / len(mapes))} | | | | |")
+        mean = lambda xs: pct(sum(xs) / len(xs))  # noqa: E731
+        print(f"| **mean of {len(runs)}** | {mean([m['mape'] for m in metrics])} | | | | |" +
+              (f" {mean([m['linear_cost_model']['mape'] for m in metrics])} |" if linear else ""))
 
 
 def predictions(run):

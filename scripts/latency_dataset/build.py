@@ -797,7 +797,8 @@ def summary_markdown(settings, models, rows, platforms_info, arch):
     sizes = [arch[m.name]["onnx_bytes"] for m in models if m.name in arch]
     out.append(f"- seed {settings['seed']}, {settings['per_family']} variants per family, "
                f"families: {', '.join(settings['families'])}; batch {settings['batch_size']}, "
-               f"input {settings['resolutions']} (nasbench201: {settings['cell_resolution']})")
+               f"input {settings['resolutions']} (nasbench201: {settings['cell_resolution']}; "
+               f"kernels: each its own)")
     if sizes:
         out.append(f"- {len(sizes)} weight-free ONNX files, {min(sizes) / 1024:.1f}-"
                    f"{max(sizes) / 1024:.1f} KiB each, {sum(sizes) / 2**20:.1f} MiB in all")
