@@ -75,7 +75,14 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
       throw DataError(with_file(path, "data.extra_train: no usable lines (" + std::to_string(extra.records.size()) +
                                           " read; their platform ids must be among the run's platforms and their "
                                           "ONNX files must import)" + unpack_hint(path)));
-    for (size_t i = first; i < records_.size(); ++i) split_.train.push_back(static_cast<int64_t>(i));
+    int64_t of_test_family = 0;
+    for (size_t i = first; i < records_.size(); ++i) {
+      split_.train.push_back(static_cast<int64_t>(i));
+      of_test_family += config.data.protocol == "leave_family_out" && records_[i].family == config.data.test_family;
+    }
+    if (of_test_family > 0)
+      spdlog::warn("data.extra_train {}: {} lines are of the left-out family '{}' and train the model", path,
+                   of_test_family, config.data.test_family);
     extra_lines_ += static_cast<int64_t>(records_.size() - first);
     spdlog::info("data.extra_train {}: {} training lines added", path, records_.size() - first);
   }
