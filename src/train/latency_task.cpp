@@ -83,7 +83,6 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
     if (of_test_family > 0)
       spdlog::warn("data.extra_train {}: {} lines are of the left-out family '{}' and train the model", path,
                    of_test_family, config.data.test_family);
-    extra_lines_ += static_cast<int64_t>(records_.size() - first);
     spdlog::info("data.extra_train {}: {} training lines added", path, records_.size() - first);
   }
 }
@@ -198,7 +197,8 @@ std::string LatencyTask::summary() const {
   std::ostringstream s;
   s << "latency lines " << config_.data.path << ": " << lines_read_ << " read, " << records_.size() << " usable ("
     << skipped_.size() << " skipped";
-  if (extra_lines_ > 0) s << ", " << extra_lines_ << " of them from data.extra_train, training only";
+  if (const size_t extra = records_.size() - static_cast<size_t>(first_extra_line_); extra > 0)
+    s << ", " << extra << " of them from data.extra_train, training only";
   s << "); " << platforms_.size() << " platform(s); train " << split_.train.size()
     << ", validation " << split_.val.size() << ", test " << split_.test.size() << " (" << config_.data.protocol;
   if (config_.data.protocol == "leave_family_out") s << ": " << config_.data.test_family;

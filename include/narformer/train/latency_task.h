@@ -58,7 +58,6 @@ class LatencyTask : public Task {
   int64_t input_dim_ = 0;
   int64_t static_dim_ = 0;
   int64_t lines_read_ = 0;
-  int64_t extra_lines_ = 0;              ///< records_ from data.extra_train (training only)
   int64_t first_extra_line_ = 0;         ///< records_ from this index on come from data.extra_train
 };
 

@@ -23,8 +23,8 @@ struct TrainingSet {
   std::vector<int64_t> heads;       ///< output head (platform) per input; empty = head 0
   std::vector<int64_t> groups;      ///< model family per input (index into group_names); empty = none
   std::vector<std::string> group_names;
-  /// Whether each input takes part in the cost readout's linear-model fit; empty = all. The
-  /// single-operator lines of data.extra_train train the correction but do not set the rates.
+  /// Whether each input takes part in the cost readout's linear-model fit; empty = all (false
+  /// for data.extra_train's lines under data.extra_train_fits_cost_model: false).
   std::vector<bool> fits_cost_model;
 };
 
