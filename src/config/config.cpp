@@ -1,6 +1,7 @@
 #include "narformer/config/config.h"
 
 #include <filesystem>
+#include <initializer_list>
 #include <limits>
 
 #include <yaml-cpp/yaml.h>
@@ -46,6 +47,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.tokenizer.dp", &c.data.tokenizer.dp, 0, 4096);
   s.add("data.tokenizer.compat", &c.data.tokenizer.compat, {"corrected", "reference"});
   // model
+  s.add("model.kind", &c.model.kind, {"narformer", "linear", "mlp", "gbdt", "rescale"});
   s.add("model.blocks", &c.model.blocks, 1, 64);
   s.add("model.hidden", &c.model.hidden, 1, 65536);
   s.add("model.ffn_hidden", &c.model.ffn_hidden, 1, 262144);
@@ -54,6 +56,25 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("model.use_degree", &c.model.use_degree);
   s.add("model.layer_scale_init", &c.model.layer_scale_init, 0.0, 10.0);
   s.add("model.readout", &c.model.readout, {"fusion", "mean", "sum", "cost"});
+  // baseline grids
+  s.add("baseline.features", &c.baseline.features, {"auto", "encoding", "graph"});
+  s.add("baseline.loss", &c.baseline.loss, {"auto", "relative", "squared"});
+  s.add("baseline.linear.ridge", &c.baseline.linear_ridge, 0.0, 1e6);
+  s.add("baseline.linear.sign", &c.baseline.linear_sign, {"auto", "free", "non_negative"});
+  s.add("baseline.mlp.hidden", &c.baseline.mlp_hidden, 1, 65536);
+  s.add("baseline.mlp.layers", &c.baseline.mlp_layers, 1, 16);
+  s.add("baseline.mlp.lr", &c.baseline.mlp_lr, 1e-8, 10.0);
+  s.add("baseline.mlp.weight_decay", &c.baseline.mlp_weight_decay, 0.0, 10.0);
+  s.add("baseline.mlp.epochs", &c.baseline.mlp_epochs, 1, 1000000);
+  s.add("baseline.mlp.batch_size", &c.baseline.mlp_batch_size, 1, 1000000);
+  s.add("baseline.gbdt.max_depth", &c.baseline.gbdt_max_depth, 1, 20);
+  s.add("baseline.gbdt.eta", &c.baseline.gbdt_eta, 1e-6, 1.0);
+  s.add("baseline.gbdt.min_child_weight", &c.baseline.gbdt_min_child_weight, 0.0, 1e6);
+  s.add("baseline.gbdt.subsample", &c.baseline.gbdt_subsample, 0.01, 1.0);
+  s.add("baseline.gbdt.colsample", &c.baseline.gbdt_colsample, 0.01, 1.0);
+  s.add("baseline.gbdt.max_rounds", &c.baseline.gbdt_max_rounds, 1, 1000000);
+  s.add("baseline.gbdt.early_stopping", &c.baseline.gbdt_early_stopping, 1, 1000000);
+  s.add("baseline.rescale.statistic", &c.baseline.rescale_statistic, {"median", "mean"});
   // train
   s.add("train.epochs", &c.train.epochs, 1, 10000000);
   s.add("train.batch_size", &c.train.batch_size, 1, 1000000);
@@ -80,7 +101,26 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   return s;
 }
 
+int64_t product_of_sizes(std::initializer_list<size_t> sizes) {
+  int64_t product = 1;
+  for (size_t n : sizes) product *= static_cast<int64_t>(n);
+  return product;
+}
+
 }  // namespace
+
+bool is_baseline(const ModelConfig& model) { return model.kind != "narformer"; }
+
+int64_t baseline_grid_size(const Config& c) {
+  const BaselineConfig& b = c.baseline;
+  if (c.model.kind == "linear") return product_of_sizes({b.linear_ridge.size()});
+  if (c.model.kind == "mlp")
+    return product_of_sizes({b.mlp_hidden.size(), b.mlp_layers.size(), b.mlp_lr.size(), b.mlp_weight_decay.size()});
+  if (c.model.kind == "gbdt")
+    return product_of_sizes({b.gbdt_max_depth.size(), b.gbdt_eta.size(), b.gbdt_min_child_weight.size(),
+                             b.gbdt_subsample.size(), b.gbdt_colsample.size()});
+  return 1;
+}
 
 std::string Config::run_dir() const {
   return (std::filesystem::path(run.dir) / run.name).string();
@@ -112,6 +152,16 @@ void validate(const Config& c) {
     fail("data.extra_train adds latency lines (gt.txt layout): it needs data.dataset: nnlqp");
   if (c.data.protocol == "leave_family_out" && c.data.test_family.empty())
     fail("data.protocol leave_family_out needs data.test_family");
+  if (is_baseline(c.model)) {
+    const int64_t grid = baseline_grid_size(c);
+    if (grid == 0) fail("the baseline." + c.model.kind + " grid is empty: give every list at least one value");
+    if (grid > 20)
+      fail("the baseline." + c.model.kind + " grid has " + std::to_string(grid) +
+           " settings; at most 20 (a declared, small grid tuned on validation)");
+    if (c.model.kind == "rescale" && c.train.init_from.empty())
+      fail("model.kind rescale needs train.init_from: the source run whose predictions it rescales");
+    if (c.train.family_offsets) fail("train.family_offsets is for model.kind narformer");
+  }
   if (c.run.name.empty()) fail("run.name is empty");
   if (c.run.name.find('/') != std::string::npos) fail("run.name must not contain '/': use run.dir for folders");
 }

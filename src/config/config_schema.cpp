@@ -130,25 +130,62 @@ void ConfigSchema::add(const std::string& path, std::string* target, std::vector
   fields_.push_back(std::move(f));
 }
 
+namespace {
+
+/// `a,b`, or YAML's flow form `[a, b]` as a user would copy it from a config file.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  const auto first = text.find_first_not_of(' '), last = text.find_last_not_of(' ');
+  const bool bracketed = first != std::string::npos && text[first] == '[' && text[last] == ']';
+  std::string item;
+  std::stringstream ss(bracketed ? text.substr(first + 1, last - first - 1) : text);
+  while (std::getline(ss, item, ',')) {
+    const auto begin = item.find_first_not_of(' '), end = item.find_last_not_of(' ');
+    if (begin != std::string::npos) items.push_back(item.substr(begin, end - begin + 1));
+  }
+  return items;
+}
+
+}  // namespace
+
 void ConfigSchema::add(const std::string& path, std::vector<std::string>* target) {
   Field f;
   f.path = path;
-  f.list = target;
-  f.set = [target](const std::string& text, bool) {
-    target->clear();
-    // `a,b`, or YAML's flow form `[a, b]` as a user would copy it from a config file.
-    const auto first = text.find_first_not_of(' '), last = text.find_last_not_of(' ');
-    const bool bracketed = first != std::string::npos && text[first] == '[' && text[last] == ']';
-    std::string item;
-    std::stringstream ss(bracketed ? text.substr(first + 1, last - first - 1) : text);
-    while (std::getline(ss, item, ',')) {
-      const auto first = item.find_first_not_of(' '), last = item.find_last_not_of(' ');
-      if (first != std::string::npos) target->push_back(item.substr(first, last - first + 1));
+  f.is_list = true;
+  f.set_list = [target](const std::vector<std::string>& items) { *target = items; };
+  f.get_list = [target] { return *target; };
+  add_list_field(std::move(f));
+}
+
+void ConfigSchema::add(const std::string& path, std::vector<double>* target, double min, double max) {
+  Field f;
+  f.path = path;
+  f.is_list = true;
+  f.set_list = [path, target, min, max](const std::vector<std::string>& items) {
+    std::vector<double> values;
+    for (const auto& text : items) {
+      double v = 0;
+      if (!parse_double(text, v)) throw ConfigError("key '" + path + "': expected numbers, got '" + text + "'");
+      if (v < min || v > max)
+        throw ConfigError("key '" + path + "': " + text + " is out of range [" + shortest_double(min) + ", " +
+                          shortest_double(max) + "]");
+      values.push_back(v);
     }
+    *target = std::move(values);
   };
-  f.get = [target] {
+  f.get_list = [target] {
+    std::vector<std::string> items;
+    for (double v : *target) items.push_back(shortest_double(v));
+    return items;
+  };
+  add_list_field(std::move(f));
+}
+
+void ConfigSchema::add_list_field(Field f) {
+  f.set = [set_list = f.set_list](const std::string& text, bool) { set_list(split_list(text)); };
+  f.get = [get_list = f.get_list] {
     std::string joined;
-    for (const auto& item : *target) joined += (joined.empty() ? "" : ",") + item;
+    for (const auto& item : get_list()) joined += (joined.empty() ? "" : ",") + item;
     return joined;
   };
   fields_.push_back(std::move(f));
@@ -202,13 +239,13 @@ void ConfigSchema::apply_node(const YAML::Node& node, const std::string& prefix)
         unknown_key(path);
       }
       field->set(value.Scalar(), true);
-    } else if (value.IsSequence() && find(path) && find(path)->list) {
-      std::vector<std::string>& list = *find(path)->list;
-      list.clear();
+    } else if (value.IsSequence() && find(path) && find(path)->is_list) {
+      std::vector<std::string> items;
       for (const auto& item : value) {
         if (!item.IsScalar()) throw ConfigError("key '" + path + "': expected a list of single values");
-        list.push_back(item.Scalar());
+        items.push_back(item.Scalar());
       }
+      find(path)->set_list(items);
     } else if (value.IsNull()) {
       if (!find(path)) unknown_key(path);
       throw ConfigError("key '" + path + "' has no value");
@@ -252,13 +289,14 @@ struct YamlTree {
   std::string key;
   std::string value;
   bool is_string = false;
-  const std::vector<std::string>* list = nullptr;
+  bool is_list = false;
+  std::vector<std::string> list;
   std::vector<YamlTree> children;
 
   YamlTree& child(const std::string& name) {
     for (auto& c : children)
       if (c.key == name) return c;
-    children.push_back(YamlTree{name, "", false, nullptr, {}});
+    children.push_back(YamlTree{name, "", false, false, {}, {}});
     return children.back();
   }
 
@@ -268,9 +306,9 @@ struct YamlTree {
       out << YAML::Key << c.key << YAML::Value;
       if (!c.children.empty()) {
         c.emit(out);
-      } else if (c.list) {
+      } else if (c.is_list) {
         out << YAML::Flow << YAML::BeginSeq;
-        for (const auto& item : *c.list) out << item;
+        for (const auto& item : c.list) out << item;
         out << YAML::EndSeq;
       } else if (c.is_string) {
         out << c.value;  // the emitter quotes it where YAML would misread it
@@ -292,7 +330,8 @@ std::string ConfigSchema::emit_yaml() const {
     for (std::string part; std::getline(ss, part, '.');) node = &node->child(part);
     node->value = f.get();
     node->is_string = f.is_string;
-    node->list = f.list;
+    node->is_list = f.is_list;
+    if (f.is_list) node->list = f.get_list();
   }
   YAML::Emitter out;
   root.emit(out);

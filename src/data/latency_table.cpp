@@ -45,6 +45,7 @@ LatencyTable read_latency_table(const std::string& path, const std::string& onnx
     errno = 0;
     r.latency_ms = std::strtod(f[3].c_str(), &end);
     if (*end != '\0' || errno != 0 || std::isnan(r.latency_ms)) fail("latency '" + f[3] + "' is not a number");
+    if (std::isinf(r.latency_ms)) fail("latency '" + f[3] + "' is infinite");
     if (!(r.latency_ms > 0)) fail("latency " + f[3] + " must be positive (relative-error loss)");
     r.family = f[4];
     r.platform = f[5];

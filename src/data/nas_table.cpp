@@ -22,6 +22,7 @@ double read_label(const CsvTable& table, size_t row, int column, double scale) {
   const std::string where = "line " + std::to_string(table.line_of(row)) + ", column '" +
                             table.header()[static_cast<size_t>(column)] + "'";
   if (std::isnan(value)) throw DataError(with_file(table.source(), where + ": label is NaN"));
+  if (std::isinf(value)) throw DataError(with_file(table.source(), where + ": label is infinite"));
   if (!(value > 0)) throw DataError(with_file(table.source(), where + ": label must be positive (relative-error loss)"));
   return value;
 }
@@ -65,6 +66,7 @@ NasTable read_nas_json(const DataConfig& config) {
       const nlohmann::json& value = field(name);
       if (!value.is_number()) throw DataError(with_file(config.path, where + ": '" + name + "' is not a number"));
       const double v = value.get<double>() * config.label_scale;
+      if (!std::isfinite(v)) throw DataError(with_file(config.path, where + ": '" + name + "' is not finite"));
       if (!(v > 0)) throw DataError(with_file(config.path, where + ": '" + name + "' must be positive (relative-error loss)"));
       return v;
     };

@@ -85,18 +85,17 @@ TokenPtr RunInputs::tokenize_graph(const Graph& graph) const {
   return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(graph));
 }
 
-TokenPtr RunInputs::tokenize_cell(const std::string& arch) const {
+Cell RunInputs::parse_cell(const std::string& arch) const {
   if (onnx_) throw ConfigError("this run predicts ONNX graphs, not NAS-Bench cells: use tokenize_onnx");
-  Cell cell;
-  if (config_->data.dataset == "nb101") {
-    const auto space = arch.find(' ');
-    if (space == std::string::npos)
-      throw DataError("NB101 cell '" + arch + "': expected \"ADJACENCY OPS\" (n² chars '0'/'1', ops joined by '|')");
-    cell = parse_nb101_cell(arch.substr(0, space), arch.substr(space + 1));
-  } else {
-    cell = parse_nb201_arch(arch);
-  }
-  return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(to_graph(cell, arch)));
+  if (config_->data.dataset != "nb101") return parse_nb201_arch(arch);
+  const auto space = arch.find(' ');
+  if (space == std::string::npos)
+    throw DataError("NB101 cell '" + arch + "': expected \"ADJACENCY OPS\" (n² chars '0'/'1', ops joined by '|')");
+  return parse_nb101_cell(arch.substr(0, space), arch.substr(space + 1));
+}
+
+TokenPtr RunInputs::tokenize_cell(const std::string& arch) const {
+  return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(to_graph(parse_cell(arch), arch)));
 }
 
 }  // namespace narformer

@@ -239,6 +239,8 @@ TokenSequence OnnxTokenizer::tokenize(const Graph& graph) const {
 
   // Static features: batch as an integer, the costs in billions as float32.
   const GraphFacts& facts = graph.facts();
+  tokens.missing_shapes = facts.missing_shapes;
+  tokens.unknown_op_types = static_cast<int32_t>(facts.unknown_ops.size());
   tokens.static_features.assign(kStaticDims, 0.0f);
   float* s = tokens.static_features.data();
   embed_scalar(static_cast<float>(facts.batch_size), s);

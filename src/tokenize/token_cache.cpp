@@ -111,6 +111,8 @@ std::string serialize_tokens(const TokenSequence& tokens, const std::string& key
   put(out, static_cast<int64_t>(tokens.edges.size()));
   put(out, static_cast<int32_t>(tokens.static_features.size()));
   put(out, static_cast<int32_t>(tokens.node_costs.size()));
+  put(out, tokens.missing_shapes);
+  put(out, tokens.unknown_op_types);
   out.append(reinterpret_cast<const char*>(tokens.features.data()),
              tokens.features.size() * sizeof(float));
   for (const auto& [a, b] : tokens.edges) {
@@ -140,10 +142,12 @@ bool deserialize_tokens(const std::string& data, const std::string& key, TokenSe
   if (!in.get(key_size) || key_size != key.size()) return false;
   std::string stored_key(key_size, '\0');
   if (!in.get_bytes(stored_key.data(), key_size) || stored_key != key) return false;
-  int32_t n = 0, dim = 0, static_dim = 0, cost_values = 0;
+  int32_t n = 0, dim = 0, static_dim = 0, cost_values = 0, missing_shapes = 0, unknown_op_types = 0;
   int64_t edges = 0;
-  if (!in.get(n) || !in.get(dim) || !in.get(edges) || !in.get(static_dim) || !in.get(cost_values)) return false;
-  if (n < 0 || dim < 0 || edges < 0 || static_dim < 0) return false;
+  if (!in.get(n) || !in.get(dim) || !in.get(edges) || !in.get(static_dim) || !in.get(cost_values) ||
+      !in.get(missing_shapes) || !in.get(unknown_op_types))
+    return false;
+  if (n < 0 || dim < 0 || edges < 0 || static_dim < 0 || missing_shapes < 0 || unknown_op_types < 0) return false;
   if (cost_values != 0 && cost_values != n * kNodeCostDims) return false;
   const uint64_t expected = 4ull * static_cast<uint64_t>(n) * static_cast<uint64_t>(dim) +
                             8ull * static_cast<uint64_t>(edges) + 4ull * static_cast<uint64_t>(static_dim) +
@@ -152,6 +156,8 @@ bool deserialize_tokens(const std::string& data, const std::string& key, TokenSe
 
   out.num_nodes = n;
   out.feature_dim = dim;
+  out.missing_shapes = missing_shapes;
+  out.unknown_op_types = unknown_op_types;
   out.features.resize(static_cast<size_t>(n) * static_cast<size_t>(dim));
   in.get_bytes(out.features.data(), out.features.size() * sizeof(float));
   out.edges.resize(static_cast<size_t>(edges));

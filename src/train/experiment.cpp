@@ -14,6 +14,7 @@
 #include "narformer/data/cost_prior.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/eval/plots.h"
+#include "narformer/train/baseline_trainer.h"
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/runtime.h"
 
@@ -69,7 +70,8 @@ void prepare_run_dir(const Config& config, const TrainOptions& options) {
   }
   if (fs::exists(dir)) {
     // A folder without last.pt holds no epoch worth keeping (a start that failed early).
-    if (fs::exists(last) && !options.overwrite)
+    const bool finished_baseline = fs::exists(baseline_file(dir.string()));
+    if ((fs::exists(last) || finished_baseline) && !options.overwrite)
       throw RunError(with_file(dir.string(), "run folder already holds a run: pass --resume to continue it, "
                                              "--overwrite to start over, or --set run.name=NEW"));
     fs::remove_all(dir);
@@ -88,15 +90,13 @@ nlohmann::json to_json(const MetricSummary& m) {
           {"acc_1", m.acc_1}, {"acc_5", m.acc_5},             {"acc_10", m.acc_10}};
 }
 
-TestReport run_test(const Config& config, const Task& task, NarFormerModel& model, const std::string& checkpoint,
-                    const torch::Device& device, const std::string& output_dir) {
-  load_checkpoint(checkpoint, model, nullptr, device);
-  model->to(device);
+/// test_metrics.json, the plots and the log line for a test result; `checkpoint` names what
+/// was evaluated, `extra` adds keys to test_metrics.json.
+TestReport write_test_outputs(const Config& config, const TestResult& result, const std::string& checkpoint,
+                              const std::string& output_dir, double seconds, nlohmann::json extra) {
   TestReport report;
   report.checkpoint = checkpoint;
   report.predictions_file = (fs::path(output_dir) / "predictions.csv").string();
-  Stopwatch clock;
-  const TestResult result = task.evaluate_test(model, device, report.predictions_file);
   report.metrics = result.overall;
   report.groups = result.groups;
   nlohmann::json out = to_json(report.metrics);
@@ -111,9 +111,11 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
     spdlog::info("linear cost model alone on test: mape {:.3f}%  acc@10% {:.3f}  tau {:.4f}", 100 * report.baseline->mape,
                  report.baseline->acc_10, report.baseline->kendall_tau);
   }
+  out["model_kind"] = config.model.kind;
   out["checkpoint"] = checkpoint;
-  out["seconds"] = clock.seconds();
+  out["seconds"] = seconds;
   out["config"] = config.source_file;
+  out.update(extra);
   write_file_atomic((fs::path(output_dir) / "test_metrics.json").string(), out.dump(2) + "\n");
   PlotRequest plot;
   plot.dir = output_dir;
@@ -122,12 +124,60 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
   plot.groups = result.item_groups;
   plot.log_scale = result.log_scale;
   plot.quantity = result.quantity;
-  if (const fs::path metrics = fs::path(output_dir) / "metrics.jsonl"; fs::exists(metrics)) plot.metrics_file = metrics.string();
+  if (const fs::path metrics = fs::path(output_dir) / "metrics.jsonl"; fs::exists(metrics) && !is_baseline(config.model))
+    plot.metrics_file = metrics.string();
   report.plots = write_plots(plot).message;
   spdlog::info("{}", report.plots);
   spdlog::info("test ({} items, {}): kendall tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]", report.metrics.n,
                fs::path(checkpoint).filename().string(), report.metrics.kendall_tau, 100 * report.metrics.mape,
-               report.metrics.acc_10, format_duration(clock.seconds()));
+               report.metrics.acc_10, format_duration(seconds));
+  return report;
+}
+
+TestReport run_test(const Config& config, const Task& task, NarFormerModel& model, const std::string& checkpoint,
+                    const torch::Device& device, const std::string& output_dir) {
+  load_checkpoint(checkpoint, model, nullptr, device);
+  model->to(device);
+  Stopwatch clock;
+  const TestResult result =
+      task.evaluate_test(model, device, (fs::path(output_dir) / "predictions.csv").string());
+  nlohmann::json extra = nlohmann::json::object();
+  if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
+  return write_test_outputs(config, result, checkpoint, output_dir, clock.seconds(), extra);
+}
+
+/// A baseline run's test: its model's predictions of the test split.
+TestReport run_baseline_test(const Config& config, const Task& task, const BaselineModel& model,
+                             const std::string& model_dir, const std::string& output_dir) {
+  Stopwatch clock;
+  const TestResult result =
+      task.report_test(predict_baseline(task, model), (fs::path(output_dir) / "predictions.csv").string());
+  nlohmann::json extra = {{"setting", model.setting}, {"features", to_string(model.features)}};
+  if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
+  return write_test_outputs(config, result, baseline_file(model_dir), output_dir, clock.seconds(), extra);
+}
+
+/// What a Predictor needs besides config.yaml and the weights, so it never reads the data.
+void write_model_info(const Config& config, const Task& task, const nlohmann::json& model) {
+  const nlohmann::json info = {{"input_dim", task.input_dim()}, {"static_dim", task.static_dim()},
+                               {"heads", task.head_names()},    {"kind", config.model.kind},
+                               {"model", model}};
+  write_file_atomic((fs::path(config.run_dir()) / "model.json").string(), info.dump(2) + "\n");
+}
+
+/// model.kind linear | mlp | gbdt | rescale: the grid on training + validation, then test.
+TrainReport train_baseline(const Config& config, const Task& task, TrainReport report) {
+  const std::string metrics = (fs::path(config.run_dir()) / "metrics.jsonl").string();
+  const BaselineFit fit = fit_baseline(config, task, metrics);
+  fit.model.save(config.run_dir());
+  write_model_info(config, task, {{"setting", fit.model.setting}, {"features", to_string(fit.model.features)}});
+  report.fit.epochs_done = fit.settings;
+  report.fit.finished = true;
+  report.fit.best_score = fit.best_score;
+  report.fit.seconds = fit.seconds;
+  spdlog::info("{} baseline: {} settings in {}; kept {} (validation {} {:.4f})", config.model.kind, fit.settings,
+               format_duration(fit.seconds), fit.model.setting.dump(), config.eval.selection, fit.best_score);
+  report.test = run_baseline_test(config, task, fit.model, config.run_dir(), config.run_dir());
   return report;
 }
 
@@ -179,12 +229,11 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   spdlog::info("tokenized {} training (+{} augmented) and {} validation items in {}", train.inputs.size(),
                train.augmented.size(), val.inputs.size(), format_duration(clock.seconds()));
 
+  if (is_baseline(config.model)) return train_baseline(config, *task, report);
+
   seed_torch(static_cast<uint64_t>(config.run.seed));
   NarFormerModel model(model_options(config, *task));
-  // What a Predictor needs besides config.yaml and the weights, so it never reads the data.
-  const nlohmann::json model_info = {{"input_dim", task->input_dim()}, {"static_dim", task->static_dim()},
-                                     {"heads", task->head_names()}, {"model", describe(model->options())}};
-  write_file_atomic((fs::path(config.run_dir()) / "model.json").string(), model_info.dump(2) + "\n");
+  write_model_info(config, *task, describe(model->options()));
   report.parameters = model->parameter_count();
   if (model->options().readout == Readout::kCost) fit_cost_readout(model, train, val);
   if (!config.train.init_from.empty() && !options.resume) {
@@ -212,6 +261,14 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
 
 TestReport evaluate_checkpoint(const Config& config, const std::string& checkpoint, const std::string& output_dir) {
   configure_threads(config.run.threads);
+  if (is_baseline(config.model)) {
+    // A baseline run has no checkpoints: its model is the run folder's baseline files.
+    const std::string model_dir = fs::is_directory(checkpoint) ? checkpoint : fs::path(checkpoint).parent_path().string();
+    const BaselineModel model = BaselineModel::load(model_dir);
+    const std::unique_ptr<Task> task = make_task(config);
+    fs::create_directories(output_dir);
+    return run_baseline_test(config, *task, model, model_dir, output_dir);
+  }
   const torch::Device device = resolve_device(config.run.device);
   const std::unique_ptr<Task> task = make_task(config);
   NarFormerModel model(model_options(config, *task));

@@ -58,6 +58,10 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
   input_dim_ = cache.tokenizer().feature_dim();
   static_dim_ = cache.tokenizer().static_dim();
   load_lines(table, cache, /*family_filter=*/true);
+  if (graphs_missing_shapes_ > 0 || graphs_unknown_ops_ > 0)
+    spdlog::warn("{}: {} of {} usable graphs have nodes without an inferred output shape ({} nodes), {} have "
+                 "operators narformer does not know; they train with zeros there (`narformer inspect FILE` shows which)",
+                 config.data.path, graphs_missing_shapes_, records_.size(), nodes_missing_shapes_, graphs_unknown_ops_);
   if (records_.empty()) {
     throw DataError(with_file(config.data.path, "no usable lines (after data.families / data.platforms filters and "
                                                 "ONNX import; " + std::to_string(skipped_.size()) + " skipped)" +
@@ -105,6 +109,10 @@ void LatencyTask::load_lines(const LatencyTable& table, TokenCache& cache, bool 
       ++skipped_per_family[record.family];
       continue;
     }
+    const TokenSequence& tokens = *tokens_.back();
+    graphs_missing_shapes_ += tokens.missing_shapes > 0;
+    nodes_missing_shapes_ += tokens.missing_shapes;
+    graphs_unknown_ops_ += tokens.unknown_op_types > 0;
     LatencyRecord kept = record;
     kept.batch_size = batch;
     records_.push_back(std::move(kept));
@@ -161,23 +169,42 @@ EvaluationSet LatencyTask::validation_set() const {
 TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
                                       const std::string& predictions_path) const {
   const EvaluationSet test = subset(split_.test);
-  const std::vector<double> predictions = predict(model, test.inputs, test.heads, config_.eval.batch_size, device);
+  TestResult result =
+      report_test(predict(model, test.inputs, test.heads, config_.eval.batch_size, device), predictions_path);
+  if (const std::vector<CostRates> rates = model->cost_rates(); !rates.empty())
+    result.baseline = summarize(linear_cost_predictions(test.inputs, test.heads, rates), test.labels);
+  return result;
+}
+
+FlatSet LatencyTask::flat_set(SplitPart part, FeatureSet features, bool with_rows) const {
+  FlatSet set;
+  for (const int64_t i : split_items(split_, part, config_.eval.selection_split == "test")) {
+    const LatencyRecord& record = records_[static_cast<size_t>(i)];
+    if (with_rows) set.rows.push_back(onnx_features(*tokens_[static_cast<size_t>(i)], features));
+    set.labels.push_back(record.latency_ms);
+    set.heads.push_back(heads_[static_cast<size_t>(i)]);
+    set.keys.push_back(record.onnx_path);
+    set.batch_sizes.push_back(record.batch_size);
+    set.platforms.push_back(record.platform);
+  }
+  return set;
+}
+
+TestResult LatencyTask::report_test(const std::vector<double>& predictions, const std::string& predictions_path) const {
   TestResult result;
-  result.overall = summarize(predictions, test.labels);
+  for (const int64_t i : split_.test) result.truths.push_back(records_[static_cast<size_t>(i)].latency_ms);
+  result.overall = summarize(predictions, result.truths);
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_family;
   for (size_t k = 0; k < split_.test.size(); ++k) {
     auto& [p, t] = by_family[records_[static_cast<size_t>(split_.test[k])].family];
-    p.push_back(predictions[k]);
-    t.push_back(test.labels[k]);
+    p.push_back(predictions.at(k));
+    t.push_back(result.truths[k]);
   }
   for (const auto& [family, pt] : by_family) result.groups[family] = summarize(pt.first, pt.second);
-  result.truths = test.labels;
   result.predictions = predictions;
   for (const int64_t i : split_.test) result.item_groups.push_back(records_[static_cast<size_t>(i)].family);
   result.log_scale = true;
   result.quantity = "latency (ms)";
-  if (const std::vector<CostRates> rates = model->cost_rates(); !rates.empty())
-    result.baseline = summarize(linear_cost_predictions(test.inputs, test.heads, rates), test.labels);
 
   if (!predictions_path.empty()) {
     std::ostringstream csv;
@@ -205,6 +232,14 @@ std::string LatencyTask::summary() const {
   s << "); tokens " << input_dim_ << "-d + " << static_dim_ << " static (" << config_.data.tokenizer.compat << ")";
   if (config_.eval.selection_split == "test") s << "; SELECTING ON TEST (published protocol)";
   return s.str();
+}
+
+nlohmann::json LatencyTask::import_summary() const {
+  return {{"usable_lines", records_.size()},
+          {"skipped_lines", skipped_.size()},
+          {"graphs_with_missing_shapes", graphs_missing_shapes_},
+          {"nodes_without_shapes", nodes_missing_shapes_},
+          {"graphs_with_unknown_operators", graphs_unknown_ops_}};
 }
 
 std::string LatencyTask::skipped_report() const {

@@ -45,36 +45,48 @@ TestResult NasTask::evaluate_test(NarFormerModel& model, const torch::Device& de
                                   const std::string& predictions_path) const {
   // Tokenize in chunks: the test split can be the whole benchmark (423k cells for NB101).
   constexpr size_t kChunk = 8192;
-  std::vector<double> predictions, truths;
+  std::vector<double> predictions;
   predictions.reserve(split_.test.size());
-  truths.reserve(split_.test.size());
   for (size_t begin = 0; begin < split_.test.size(); begin += kChunk) {
     const size_t end = std::min(split_.test.size(), begin + kChunk);
     std::vector<TokenPtr> tokens;
     tokens.reserve(end - begin);
-    for (size_t k = begin; k < end; ++k) {
-      const NasRecord& record = table_.records[static_cast<size_t>(split_.test[k])];
-      tokens.push_back(tokenize(record.cell));
-      truths.push_back(record.eval_label);
-    }
+    for (size_t k = begin; k < end; ++k) tokens.push_back(tokenize(table_.records[static_cast<size_t>(split_.test[k])].cell));
     const std::vector<double> chunk = predict(model, tokens, {}, config_.eval.batch_size, device);
     predictions.insert(predictions.end(), chunk.begin(), chunk.end());
   }
+  return report_test(predictions, predictions_path);
+}
 
+FlatSet NasTask::flat_set(SplitPart part, FeatureSet features, bool with_rows) const {
+  FlatSet set;
+  for (const int64_t i : split_items(split_, part, config_.eval.selection_split == "test")) {
+    const NasRecord& record = table_.records[static_cast<size_t>(i)];
+    if (with_rows) set.rows.push_back(cell_features(record.cell, features));
+    set.labels.push_back(part == SplitPart::kTrain ? record.train_label : record.eval_label);
+    set.keys.push_back(record.arch);
+  }
+  return set;
+}
+
+TestResult NasTask::report_test(const std::vector<double>& predictions, const std::string& predictions_path) const {
+  std::vector<double> truths;
+  truths.reserve(split_.test.size());
+  for (const int64_t i : split_.test) truths.push_back(table_.records[static_cast<size_t>(i)].eval_label);
   if (!predictions_path.empty()) {
     std::ostringstream csv;
     csv.precision(9);
     csv << "index,arch," << config_.data.eval_label << ",prediction\n";
     for (size_t k = 0; k < split_.test.size(); ++k) {
       const NasRecord& record = table_.records[static_cast<size_t>(split_.test[k])];
-      csv << record.index << ',' << record.arch << ',' << truths[k] << ',' << predictions[k] << '\n';
+      csv << record.index << ',' << record.arch << ',' << truths[k] << ',' << predictions.at(k) << '\n';
     }
     write_file_atomic(predictions_path, csv.str());
   }
   TestResult result;
   result.overall = summarize(predictions, truths);
   result.truths = std::move(truths);
-  result.predictions = std::move(predictions);
+  result.predictions = predictions;
   result.quantity = config_.data.eval_label;
   return result;
 }

@@ -117,5 +117,30 @@ else
   fail "smoke training failed:"; cat "$work/train.err"
 fi
 
+# Baselines are runs like any other: train, eval, predict (by `narformer` itself, no
+# LibTorch), and embed says there is nothing to embed.
+for kind in linear gbdt; do
+  if ! "$bin" train configs/nb201/smoke.yaml --set model.kind=$kind --set baseline.gbdt.max_depth=[3] \
+      --set run.name=$kind --set run.dir="$work/runs" >"$work/$kind.out" 2>"$work/$kind.err"; then
+    fail "$kind baseline training failed:"; cat "$work/$kind.err"; continue
+  fi
+  for f in config.yaml train.log metrics.jsonl baseline.json predictions.csv test_metrics.json; do
+    [[ -s "$work/runs/$kind/$f" ]] || fail "$kind run folder lacks $f"
+  done
+  arch=$(sed -n 2p "$work/runs/$kind/predictions.csv" | cut -d, -f2)
+  expected=$(sed -n 2p "$work/runs/$kind/predictions.csv" | cut -d, -f4)
+  got=$("$bin" predict --run "$work/runs/$kind" --arch "$arch" 2>/dev/null | cut -f2)
+  if /usr/bin/python3 -c 'import sys; a, b = map(float, sys.argv[1:]); assert abs(a - b) <= 1e-5 * abs(b), (a, b)' \
+      "$got" "$expected"; then echo "ok: $kind predict = its predictions.csv ($got)"; else fail "$kind predict: '$got' vs '$expected'"; fi
+  json=$("$bin" eval --run "$work/runs/$kind" --json 2>/dev/null | tail -1)
+  /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["n"]==2000 and d["kendall_tau"]>0.4, d' "$json" \
+    && echo "ok: $kind eval --json" || fail "$kind eval --json: $json"
+  expect_error "$kind embed" "no learned representation" -- "$bin" embed --run "$work/runs/$kind" --arch "$arch"
+done
+expect_error "grid over 20 settings" "at most 20" -- \
+  "$bin" train configs/nb201/smoke.yaml --set model.kind=mlp --set baseline.mlp.hidden=[8,16,32,64,128,256]
+expect_error "rescale without a source" "needs train.init_from" -- \
+  "$bin" train configs/nb201/smoke.yaml --set model.kind=rescale
+
 if [[ $failures -gt 0 ]]; then echo "$failures failure(s)"; exit 1; fi
 echo "all CLI checks passed"

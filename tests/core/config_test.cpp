@@ -149,6 +149,23 @@ namespace {
 
 // Every shipped config loads and validates (a typo in a config is a test failure, not a
 // surprise for the user who runs it).
+TEST(ConfigSchema, NumberListsForTheBaselineGrids) {
+  TempFile yaml("model:\n  kind: linear\nbaseline:\n  linear:\n    ridge: [0, 1.0e-3, 0.5]\n", ".yaml");
+  Config config = load_config(yaml.path(), {"baseline.gbdt.eta=[0.05, 0.2]"});
+  EXPECT_EQ(config.baseline.linear_ridge, (std::vector<double>{0, 1e-3, 0.5}));
+  EXPECT_EQ(config.baseline.gbdt_eta, (std::vector<double>{0.05, 0.2}));
+  EXPECT_EQ(baseline_grid_size(config), 3);
+  // The resolved config reads back the same lists.
+  TempFile resolved(to_yaml(config), ".yaml");
+  EXPECT_EQ(load_config(resolved.path()).baseline.linear_ridge, config.baseline.linear_ridge);
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(yaml.path(), {"baseline.linear.ridge=[0, lots]"}); })
+                .find("expected numbers, got 'lots'"),
+            std::string::npos);
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(yaml.path(), {"baseline.linear.ridge=[-1]"}); })
+                .find("out of range"),
+            std::string::npos);
+}
+
 TEST(Config, EveryShippedConfigLoads) {
   int count = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::source_path("configs"))) {

@@ -65,6 +65,10 @@ TEST(NasTable, BadInputNamesFileLineAndProblem) {
   m = error_message<DataError>([&] { read_nas_table(nb201_config(nan_label.path())); });
   EXPECT_NE(m.find("line 2, column 'valid_top1': label is NaN"), std::string::npos) << m;
 
+  TempFile infinite_label(header + good + "inf,81\n", ".csv");
+  m = error_message<DataError>([&] { read_nas_table(nb201_config(infinite_label.path())); });
+  EXPECT_NE(m.find("line 2, column 'valid_top1': label is infinite"), std::string::npos) << m;
+
   TempFile zero_label(header + good + "80,0\n", ".csv");
   m = error_message<DataError>([&] { read_nas_table(nb201_config(zero_label.path())); });
   EXPECT_NE(m.find("must be positive"), std::string::npos) << m;

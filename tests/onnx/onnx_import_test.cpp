@@ -14,6 +14,7 @@
 
 #include "../test_util.h"
 #include "narformer/core/atomic_file.h"
+#include "narformer/tokenize/token_cache.h"
 #include "narformer/core/error.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/onnx/onnx_model.h"
@@ -310,6 +311,13 @@ TEST(OnnxImport, UnknownOperatorGetsTheOtherCodeAndIsListed) {
   // No shape inference for a custom domain: the node has no shape (its successor is the
   // graph output, whose declared shape is used).
   EXPECT_EQ(g.facts().missing_shapes, 1);
+  // The tokens carry both counts, through the token cache's file format too.
+  EXPECT_EQ(t.missing_shapes, 1);
+  EXPECT_EQ(t.unknown_op_types, 1);
+  TokenSequence read;
+  ASSERT_TRUE(deserialize_tokens(serialize_tokens(t, "k"), "k", read));
+  EXPECT_EQ(read.missing_shapes, 1);
+  EXPECT_EQ(read.unknown_op_types, 1);
 }
 
 TEST(OnnxImport, DropoutMaskGetsTheDataShape) {

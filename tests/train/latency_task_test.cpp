@@ -22,6 +22,7 @@
 #include "narformer/train/checkpoint.h"
 #include "narformer/train/experiment.h"
 #include "../test_util.h"
+#include "latency_fixture.h"
 
 namespace narformer {
 namespace {
@@ -29,59 +30,8 @@ namespace {
 using testing::error_message;
 using testing::source_path;
 using testing::TempDir;
-
-/// An NNLQP-layout folder over the committed torchvision fixtures: three "families" of real
-/// graphs with made-up latencies, two platforms, a stage column, and one missing file.
-std::string write_dataset(const std::string& dir) {
-  const std::string fixtures = source_path("tests/fixtures/onnx/torchvision");
-  std::filesystem::create_directories(dir + "/onnx");
-  const std::vector<std::pair<std::string, std::string>> models = {
-      {"resnet18", "resnet18"}, {"mobilenet", "mobilenet_v2"}, {"mobilenet", "mobilenet_v3_small"},
-      {"squeezenet", "squeezenet1_0"}, {"resnet18", "regnet_y_400mf"}, {"squeezenet", "alexnet"}};
-  std::ofstream gt(dir + "/gt.txt");
-  int id = 0;
-  for (int copy = 0; copy < 4; ++copy) {
-    for (const auto& [family, file] : models) {
-      const std::string relative = "onnx/" + file + ".onnx";
-      std::filesystem::copy_file(fixtures + "/" + file + ".onnx", dir + "/" + relative,
-                                 std::filesystem::copy_options::skip_existing);
-      for (const std::string platform : {"1", "2"}) {
-        const double latency = 1.0 + id % 7 + (platform == "2" ? 10.0 : 0.0);
-        gt << ++id << ' ' << relative << " 1 " << latency << ' ' << family << ' ' << platform << ' '
-           << (copy == 3 ? "test" : "train") << '\n';
-      }
-    }
-  }
-  gt << ++id << " onnx/missing.onnx 1 2.5 resnet18 1 train\n";
-  return dir + "/gt.txt";
-}
-
-Config latency_config(const std::string& gt, const std::string& run_dir) {
-  Config c;
-  c.source_file = "latency-test";
-  c.data.dataset = "nnlqp";
-  c.data.path = gt;
-  c.data.protocol = "stage";
-  c.data.val_fraction = 0.25;
-  c.data.cache_dir = "";
-  c.data.tokenizer.embed = "trans";
-  c.data.tokenizer.dp = 0;
-  c.model.blocks = 1;
-  c.model.hidden = 32;
-  c.model.ffn_hidden = 64;
-  c.model.readout = "sum";
-  c.train.epochs = 2;
-  c.train.batch_size = 8;
-  c.train.lr = 1e-3;
-  c.train.lambda_sr = 0;
-  c.train.lambda_cons = 0;
-  c.eval.selection = "mape";
-  c.run.dir = run_dir;
-  c.run.name = "latency";
-  c.run.device = "cpu";
-  c.run.threads = 1;
-  return c;
-}
+using testing::latency_config;
+using testing::write_dataset;
 
 TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
   TempDir dir;
@@ -124,6 +74,20 @@ TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
 // data.extra_train: another file's lines join training only. Validation and test stay those of
 // data.path, data.families does not filter them, data.platforms does, and unreadable ones are
 // listed like the main file's.
+TEST(LatencyTask, CountsGraphsTheImporterCouldNotReadCompletely) {
+  TempDir dir;
+  const std::string gt = write_dataset(dir.path());
+  std::filesystem::copy_file(source_path("tests/fixtures/onnx/synthetic/unknown_op.onnx"), dir.path() + "/onnx/unknown_op.onnx");
+  std::ofstream(gt, std::ios::app) << "900 onnx/unknown_op.onnx 1 0.5 custom 1 train\n";
+  const LatencyTask task(latency_config(gt, dir.path() + "/runs"));
+  const nlohmann::json summary = task.import_summary();
+  EXPECT_EQ(summary.at("usable_lines"), 49);
+  EXPECT_EQ(summary.at("skipped_lines"), 1);  // the missing file
+  EXPECT_EQ(summary.at("graphs_with_unknown_operators"), 1);
+  EXPECT_EQ(summary.at("graphs_with_missing_shapes"), 1);
+  EXPECT_EQ(summary.at("nodes_without_shapes"), 1);
+}
+
 TEST(LatencyTask, ExtraTrainLinesJoinTrainingOnly) {
   TempDir dir;
   Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");

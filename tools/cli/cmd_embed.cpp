@@ -36,6 +36,9 @@ void run_embed(const EmbedArguments& args) {
   PredictorOptions options;
   options.checkpoint = args.checkpoint;
   const Predictor predictor(args.run_dir, options);
+  if (predictor.embedding_dim() == 0)
+    throw ConfigError("run " + args.run_dir + " is a baseline (model.kind in its config.yaml): it has no learned "
+                      "representation to embed; embed needs a model.kind narformer run");
   const bool cells = !predictor.takes_onnx();
   const std::vector<std::string>& inputs = cells ? args.archs : args.inputs;
   if (inputs.empty()) throw ConfigError(cells ? "give cells with --arch" : "give ONNX files");

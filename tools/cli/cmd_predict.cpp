@@ -23,6 +23,7 @@
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
 #ifdef NARFORMER_CLI_LITE
+#include "narformer/baseline/baseline_predictor.h"
 #include "narformer/lite/lite_predictor.h"
 #else
 #include "narformer/predict/predictor.h"
@@ -60,9 +61,32 @@ std::vector<std::string> collect_inputs(const PredictArguments& args, bool cells
   return inputs;
 }
 
+/// What predict needs of a run, whichever predictor serves it (a model or a baseline).
+struct RunPredictor {
+  virtual ~RunPredictor() = default;
+  virtual bool takes_onnx() const = 0;
+  virtual TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size) const = 0;
+  virtual TokenPtr tokenize_cell(const std::string& arch) const = 0;
+  virtual std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const = 0;
+};
+
+template <typename Implementation>
+struct RunPredictorOf : RunPredictor {
+  template <typename... Args>
+  explicit RunPredictorOf(Args&&... args) : impl(std::forward<Args>(args)...) {}
+  bool takes_onnx() const override { return impl.takes_onnx(); }
+  TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size) const override {
+    return impl.tokenize_onnx(path, batch_size);
+  }
+  TokenPtr tokenize_cell(const std::string& arch) const override { return impl.tokenize_cell(arch); }
+  std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const override {
+    return impl.predict(tokens, platform);
+  }
+  Implementation impl;
+};
+
 /// One predictor per --run; several make an ensemble of runs of the same kind.
-template <typename AnyPredictor>
-void predict_with(const std::vector<std::unique_ptr<AnyPredictor>>& predictors, const PredictArguments& args,
+void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors, const PredictArguments& args,
                   const Stopwatch& clock) {
   const bool cells = !predictors.front()->takes_onnx();
   for (size_t r = 1; r < predictors.size(); ++r)
@@ -168,14 +192,25 @@ void run_predict(const PredictArguments& args) {
   Stopwatch clock;
   if (args.per_node && args.run_dirs.size() > 1)
     throw ConfigError("--per-node explains one run's prediction: give one --run");
+  std::vector<std::unique_ptr<RunPredictor>> predictors;
 #ifdef NARFORMER_CLI_LITE
   if (args.device != "cpu") throw DelegateToFullCli{};
-  for (const auto& run : args.run_dirs)
-    if (!LitePredictor::available(run, args.checkpoint)) throw DelegateToFullCli{};
   LitePredictor::set_threads(args.threads);
-  if (args.per_node) return explain_with(LitePredictor(args.run_dirs.front(), args.checkpoint), args);
-  std::vector<std::unique_ptr<LitePredictor>> predictors;
-  for (const auto& run : args.run_dirs) predictors.push_back(std::make_unique<LitePredictor>(run, args.checkpoint));
+  for (const auto& run : args.run_dirs) {
+    if (BaselinePredictor::is_baseline_run(run)) {
+      if (args.per_node)
+        throw ConfigError("--per-node explains a cost-readout model's latency; " + run + " is a baseline run");
+      try {
+        predictors.push_back(std::make_unique<RunPredictorOf<BaselinePredictor>>(run));
+      } catch (const ConfigError&) {
+        throw DelegateToFullCli{};  // a rescale of a narformer run: LibTorch's Predictor serves it
+      }
+      continue;
+    }
+    if (!LitePredictor::available(run, args.checkpoint)) throw DelegateToFullCli{};
+    if (args.per_node) return explain_with(LitePredictor(run, args.checkpoint), args);
+    predictors.push_back(std::make_unique<RunPredictorOf<LitePredictor>>(run, args.checkpoint));
+  }
 #else
   if (args.per_node)
     throw ConfigError("--per-node runs on the CPU from the run's weight file: write it with `narformer export --run " +
@@ -184,8 +219,7 @@ void run_predict(const PredictArguments& args) {
   options.checkpoint = args.checkpoint;
   options.device = args.device;
   options.threads = args.threads;
-  std::vector<std::unique_ptr<Predictor>> predictors;
-  for (const auto& run : args.run_dirs) predictors.push_back(std::make_unique<Predictor>(run, options));
+  for (const auto& run : args.run_dirs) predictors.push_back(std::make_unique<RunPredictorOf<Predictor>>(run, options));
 #endif
   predict_with(predictors, args, clock);
 }

@@ -4,7 +4,8 @@
 // src/config/config.cpp (bind_config), which is also where its range is checked.
 //
 //   data:   which table, which columns, how to split, how to tokenize
-//   model:  the encoder and head
+//   model:  the encoder and head, or which baseline (model.kind)
+//   baseline: the baselines' grids
 //   train:  optimiser, schedule, losses
 //   eval:   evaluation batch and model selection
 //   run:    where results go, seed, device, threads
@@ -59,6 +60,10 @@ struct DataConfig {
 };
 
 struct ModelConfig {
+  /// narformer (the Transformer) | linear | mlp | gbdt (baselines on flat features,
+  /// baseline/baseline_model.h) | rescale (transfer baseline: train.init_from's predictions
+  /// times a factor fitted on this run's training measurements)
+  std::string kind = "narformer";
   int64_t blocks = 6;               ///< encoder blocks
   int64_t hidden = 512;             ///< attention width = head width
   int64_t ffn_hidden = 2048;        ///< grouped feed-forward hidden width
@@ -67,6 +72,30 @@ struct ModelConfig {
   bool use_degree = true;           ///< degree gating in the attention layer
   double layer_scale_init = 1e-4;   ///< initial layer-scale gamma
   std::string readout = "fusion";   ///< fusion (per-layer mean, fused) | mean | sum | cost (latency: fitted linear cost model × learned per-node correction)
+};
+
+/// The baselines' declared grids: every combination of the listed values of the run's
+/// model.kind is trained and the best on the validation split is kept (at most 20).
+struct BaselineConfig {
+  std::string features = "auto";  ///< auto (linear: encoding, mlp/gbdt: graph) | encoding | graph
+  /// auto (eval.selection mape: relative, kendall_tau: squared) | relative | squared
+  std::string loss = "auto";
+  std::vector<double> linear_ridge = {0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1};
+  std::string linear_sign = "auto";  ///< auto (ONNX graphs: non_negative, cells: free) | free | non_negative
+  std::vector<double> mlp_hidden = {128, 512};
+  std::vector<double> mlp_layers = {2, 3};
+  std::vector<double> mlp_lr = {1e-3, 3e-3};
+  std::vector<double> mlp_weight_decay = {0, 1e-4};
+  int64_t mlp_epochs = 300;         ///< the best epoch on validation is kept
+  int64_t mlp_batch_size = 32;
+  std::vector<double> gbdt_max_depth = {3, 5, 7};
+  std::vector<double> gbdt_eta = {0.03, 0.1};
+  std::vector<double> gbdt_min_child_weight = {1, 5};
+  std::vector<double> gbdt_subsample = {0.8};
+  std::vector<double> gbdt_colsample = {0.7};
+  int64_t gbdt_max_rounds = 3000;
+  int64_t gbdt_early_stopping = 100;
+  std::string rescale_statistic = "median";  ///< median | mean (of measured / source-predicted)
 };
 
 struct TrainConfig {
@@ -108,6 +137,7 @@ struct RunConfig {
 struct Config {
   DataConfig data;
   ModelConfig model;
+  BaselineConfig baseline;
   TrainConfig train;
   EvalConfig eval;
   RunConfig run;
@@ -130,5 +160,10 @@ std::string to_yaml(const Config& config);
 
 /// Checks cross-field consistency. Throws ConfigError.
 void validate(const Config& config);
+
+/// True for model.kind linear, mlp, gbdt and rescale.
+bool is_baseline(const ModelConfig& model);
+/// How many settings the grid of the config's baseline kind has (1 for narformer, rescale).
+int64_t baseline_grid_size(const Config& config);
 
 }  // namespace narformer

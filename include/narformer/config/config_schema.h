@@ -26,6 +26,8 @@ class ConfigSchema {
   void add(const std::string& path, std::string* target, std::vector<std::string> choices = {});
   /// A list of strings: a YAML sequence, or in `--set` a comma-separated value ("" = empty).
   void add(const std::string& path, std::vector<std::string>* target);
+  /// A list of numbers, each within [min, max] (same forms as a list of strings).
+  void add(const std::string& path, std::vector<double>* target, double min, double max);
 
   /// Applies every scalar of a YAML mapping. Unknown keys and wrong types throw ConfigError.
   void apply(const YAML::Node& root) const;
@@ -43,8 +45,11 @@ class ConfigSchema {
     std::function<void(const std::string& text, bool from_yaml_string)> set;
     std::function<std::string()> get;
     bool is_string = false;
-    std::vector<std::string>* list = nullptr;  ///< set for list fields
+    bool is_list = false;  ///< list fields: YAML sequences go through set_list
+    std::function<void(const std::vector<std::string>& items)> set_list;
+    std::function<std::vector<std::string>()> get_list;
   };
+  void add_list_field(Field f);
   const Field* find(const std::string& path) const;
   [[noreturn]] void unknown_key(const std::string& path) const;
   void apply_node(const YAML::Node& node, const std::string& prefix) const;

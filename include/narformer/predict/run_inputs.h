@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "narformer/cells/cell.h"
 #include "narformer/config/config.h"
 #include "narformer/graph/graph.h"
 #include "narformer/model/options.h"
@@ -50,6 +51,9 @@ class RunInputs {
   Graph import_onnx(const std::string& path, int64_t batch_size = 1) const;
   TokenPtr tokenize_graph(const Graph& graph) const;
   TokenPtr tokenize_cell(const std::string& arch) const;
+  /// The cell an arch string names in this run's space (NB201 arch string, NB101
+  /// "ADJACENCY OPS"). Throws DataError for a malformed one, ConfigError for ONNX runs.
+  Cell parse_cell(const std::string& arch) const;
 
  private:
   std::string run_dir_;

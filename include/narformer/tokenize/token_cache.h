@@ -33,7 +33,7 @@ struct TokenCacheStats {
 class TokenCache {
  public:
   /// Bumped whenever the token layout or the importer changes what it produces.
-  static constexpr uint32_t kFormatVersion = 3;  // 2: node costs, 3: node costs by kind of work
+  static constexpr uint32_t kFormatVersion = 4;  // 2: node costs, 3: node costs by kind of work, 4: import counts
 
   /// `directory` empty: memory only. Otherwise cache files `<directory>/<key>.ntok`; the
   /// folder is created on first write.

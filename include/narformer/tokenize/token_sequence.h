@@ -37,6 +37,11 @@ struct TokenSequence {
   std::vector<std::pair<int32_t, int32_t>> edges;   ///< undirected, each once, first < second
   std::vector<float> static_features;               ///< graph-level features; empty for cells
   std::vector<float> node_costs;                    ///< num_nodes × kNodeCostDims; empty for cells
+  /// What the importer could not read (ONNX; 0 for cells): nodes whose output shape could not
+  /// be inferred, and operator types it does not know. Such graphs still train; tasks count
+  /// them in the log and in test_metrics.json.
+  int32_t missing_shapes = 0;
+  int32_t unknown_op_types = 0;
 
   const float* row(int node) const { return features.data() + static_cast<size_t>(node) * feature_dim; }
   float at(int node, int column) const { return row(node)[column]; }

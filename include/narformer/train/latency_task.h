@@ -34,8 +34,11 @@ class LatencyTask : public Task {
   EvaluationSet validation_set() const override;
   TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
                            const std::string& predictions_path) const override;
+  FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const override;
+  TestResult report_test(const std::vector<double>& predictions, const std::string& predictions_path) const override;
   std::string summary() const override;
   std::string skipped_report() const override;
+  nlohmann::json import_summary() const override;
 
   /// The usable records (after filters and import), their tokens and head indices.
   const std::vector<LatencyRecord>& records() const { return records_; }
@@ -59,6 +62,10 @@ class LatencyTask : public Task {
   int64_t static_dim_ = 0;
   int64_t lines_read_ = 0;
   int64_t first_extra_line_ = 0;         ///< records_ from this index on come from data.extra_train
+  // Usable graphs the importer could not read completely (they still train).
+  int64_t graphs_missing_shapes_ = 0;
+  int64_t nodes_missing_shapes_ = 0;
+  int64_t graphs_unknown_ops_ = 0;
 };
 
 }  // namespace narformer

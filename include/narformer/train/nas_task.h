@@ -19,6 +19,8 @@ class NasTask : public Task {
   EvaluationSet validation_set() const override;
   TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
                            const std::string& predictions_path) const override;
+  FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const override;
+  TestResult report_test(const std::vector<double>& predictions, const std::string& predictions_path) const override;
   std::string summary() const override;
 
   const NasTable& table() const { return table_; }

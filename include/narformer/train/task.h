@@ -8,9 +8,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "narformer/baseline/features.h"
+#include "narformer/baseline/linear_model.h"
 #include "narformer/config/config.h"
+#include "narformer/data/split.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/train/trainer.h"
@@ -38,6 +42,18 @@ struct TestReport {
   std::optional<MetricSummary> baseline;  ///< cost readout: its linear cost model alone (test_metrics.json "linear_cost_model")
 };
 
+/// A split part as the baselines read it (baseline/baseline_model.h): one flat feature row
+/// per item, the labels it is scored on, the output heads, and what names each item for
+/// another run's predictor (the transfer baseline predicts them with its source run).
+struct FlatSet {
+  FeatureRows rows;                 ///< empty when not asked for
+  std::vector<double> labels;
+  std::vector<int64_t> heads;       ///< empty = head 0
+  std::vector<std::string> keys;    ///< ONNX path (latency) or arch string (cells)
+  std::vector<int64_t> batch_sizes; ///< latency: the batch each ONNX graph is read at
+  std::vector<std::string> platforms;  ///< latency: the platform id per item
+};
+
 class Task {
  public:
   virtual ~Task() = default;
@@ -54,6 +70,14 @@ class Task {
   virtual TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
                                    const std::string& predictions_path) const = 0;
 
+  /// The items of `part` for a baseline: rows of `features` (none when `with_rows` is false),
+  /// labels as training (train) or scoring (validation, test) uses them. The validation part
+  /// follows eval.selection_split, as validation_set() does.
+  virtual FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const = 0;
+  /// Metrics and predictions.csv (when `predictions_path` is not empty) of predictions of the
+  /// test split, in flat_set(kTest) order.
+  virtual TestResult report_test(const std::vector<double>& predictions, const std::string& predictions_path) const = 0;
+
   /// Output heads the model needs (one per platform for multi-platform latency data).
   virtual int64_t num_heads() const { return 1; }
   /// What each head predicts (platform ids); empty for single-head tasks.
@@ -65,6 +89,11 @@ class Task {
   /// Items of the data that could not be used, one per line, with the reason ("" = none);
   /// written to the run folder as skipped.txt.
   virtual std::string skipped_report() const { return ""; }
+
+  /// What the importer could not read in the usable graphs (missing shapes, unknown
+  /// operators) and how many lines were skipped, for test_metrics.json ("import"); null for
+  /// data without an importer (cell tables).
+  virtual nlohmann::json import_summary() const { return nullptr; }
 };
 
 /// The task a config describes (by data.dataset). Reads and validates the data.

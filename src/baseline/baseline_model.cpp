@@ -1,0 +1,158 @@
+#include "narformer/baseline/baseline_model.h"
+
+#include <filesystem>
+
+#include "narformer/core/atomic_file.h"
+#include "narformer/core/error.h"
+
+namespace narformer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kKindNames[] = {"linear", "mlp", "gbdt", "rescale"};
+
+std::string head_trees_file(const std::string& run_dir, size_t head) {
+  return (fs::path(run_dir) / ("baseline.head" + std::to_string(head) + ".xgb.json")).string();
+}
+
+std::string weights_file(const std::string& run_dir) { return (fs::path(run_dir) / "baseline.weights").string(); }
+
+/// Every combination of the lists, the first list varying slowest.
+std::vector<nlohmann::json> product(const std::vector<std::pair<std::string, std::vector<double>>>& axes) {
+  std::vector<nlohmann::json> settings = {nlohmann::json::object()};
+  for (const auto& [name, values] : axes) {
+    std::vector<nlohmann::json> next;
+    for (const auto& setting : settings)
+      for (double v : values) {
+        nlohmann::json extended = setting;
+        extended[name] = v;
+        next.push_back(std::move(extended));
+      }
+    settings = std::move(next);
+  }
+  return settings;
+}
+
+}  // namespace
+
+BaselineKind parse_baseline_kind(const std::string& name) {
+  for (int k = 0; k < 4; ++k)
+    if (name == kKindNames[k]) return static_cast<BaselineKind>(k);
+  throw ConfigError("'" + name + "' is not a baseline kind (linear | mlp | gbdt | rescale)");
+}
+
+std::string to_string(BaselineKind kind) { return kKindNames[static_cast<int>(kind)]; }
+
+FeatureSet baseline_features(const Config& config) {
+  if (config.baseline.features != "auto") return parse_feature_set(config.baseline.features);
+  return config.model.kind == "linear" ? FeatureSet::kEncoding : FeatureSet::kGraph;
+}
+
+BaselineLoss baseline_loss(const Config& config) {
+  if (config.baseline.loss != "auto") return parse_baseline_loss(config.baseline.loss);
+  return config.eval.selection == "mape" ? BaselineLoss::kRelative : BaselineLoss::kSquared;
+}
+
+std::vector<nlohmann::json> baseline_grid(const Config& config) {
+  const BaselineConfig& b = config.baseline;
+  switch (parse_baseline_kind(config.model.kind)) {
+    case BaselineKind::kLinear:
+      return product({{"ridge", b.linear_ridge}});
+    case BaselineKind::kMlp:
+      return product({{"hidden", b.mlp_hidden}, {"layers", b.mlp_layers}, {"lr", b.mlp_lr}, {"weight_decay", b.mlp_weight_decay}});
+    case BaselineKind::kGbdt:
+      return product({{"max_depth", b.gbdt_max_depth},
+                      {"eta", b.gbdt_eta},
+                      {"min_child_weight", b.gbdt_min_child_weight},
+                      {"subsample", b.gbdt_subsample},
+                      {"colsample", b.gbdt_colsample}});
+    case BaselineKind::kRescale:
+      break;
+  }
+  return {nlohmann::json::object()};
+}
+
+std::vector<double> BaselineModel::predict(const FeatureRows& rows, int64_t head) const {
+  const BaselineHead& h = heads.at(static_cast<size_t>(head));
+  switch (kind) {
+    case BaselineKind::kLinear:
+      return h.linear.predict(rows);
+    case BaselineKind::kMlp:
+      return h.mlp.predict(rows);
+    case BaselineKind::kGbdt:
+      return h.gbdt.predict(rows);
+    case BaselineKind::kRescale:
+      break;
+  }
+  throw ConfigError("a rescale baseline predicts from its source run's predictions, not from features");
+}
+
+std::string baseline_file(const std::string& run_dir) { return (fs::path(run_dir) / "baseline.json").string(); }
+
+void BaselineModel::save(const std::string& run_dir) const {
+  nlohmann::json out = {{"kind", to_string(kind)},     {"features", to_string(features)}, {"loss", to_string(loss)},
+                        {"feature_names", feature_names}, {"setting", setting},
+                        {"heads", heads.size()}};
+  if (kind == BaselineKind::kLinear) {
+    out["linear"] = nlohmann::json::array();
+    for (const auto& h : heads) out["linear"].push_back(h.linear.to_json());
+  }
+  if (kind == BaselineKind::kRescale) {
+    out["source_run"] = source_run;
+    out["factors"] = nlohmann::json::array();
+    for (const auto& h : heads) out["factors"].push_back(h.factor);
+  }
+  if (kind == BaselineKind::kMlp) {
+    WeightFile weights;
+    weights.meta = "narformer MLP baseline";
+    for (size_t h = 0; h < heads.size(); ++h) heads[h].mlp.write_to(weights, "head" + std::to_string(h) + ".");
+    write_weight_file(weights_file(run_dir), weights);
+  }
+  if (kind == BaselineKind::kGbdt)
+    for (size_t h = 0; h < heads.size(); ++h) write_file_atomic(head_trees_file(run_dir, h), heads[h].gbdt.to_bytes());
+  write_file_atomic(baseline_file(run_dir), out.dump(1) + "\n");
+}
+
+BaselineModel BaselineModel::load(const std::string& run_dir) {
+  const std::string path = baseline_file(run_dir);
+  if (!fs::exists(path)) throw RunError(with_file(path, "missing: the run did not finish training its baseline"));
+  BaselineModel model;
+  size_t head_count = 0;
+  nlohmann::json in;
+  try {
+    in = nlohmann::json::parse(read_file(path));
+    model.kind = parse_baseline_kind(in.at("kind").get<std::string>());
+    model.features = parse_feature_set(in.at("features").get<std::string>());
+    model.loss = parse_baseline_loss(in.at("loss").get<std::string>());
+    model.feature_names = in.at("feature_names").get<std::vector<std::string>>();
+    model.setting = in.at("setting");
+    head_count = in.at("heads").get<size_t>();
+    model.heads.resize(head_count);
+    if (model.kind == BaselineKind::kLinear)
+      for (size_t h = 0; h < head_count; ++h) model.heads[h].linear = LinearModel::from_json(in.at("linear").at(h), path);
+    if (model.kind == BaselineKind::kRescale) {
+      model.source_run = in.at("source_run").get<std::string>();
+      for (size_t h = 0; h < head_count; ++h) model.heads[h].factor = in.at("factors").at(h).get<double>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw RunError(with_file(path, std::string("malformed: ") + e.what()));
+  } catch (const ConfigError& e) {
+    throw RunError(with_file(path, e.what()));
+  }
+  if (model.kind == BaselineKind::kMlp) {
+    const WeightFile weights = read_weight_file(weights_file(run_dir));
+    for (size_t h = 0; h < head_count; ++h)
+      model.heads[h].mlp = MlpModel::read_from(weights, "head" + std::to_string(h) + ".", weights_file(run_dir));
+  }
+  if (model.kind == BaselineKind::kGbdt)
+    for (size_t h = 0; h < head_count; ++h) {
+      const std::string trees = head_trees_file(run_dir, h);
+      if (!fs::exists(trees)) throw RunError(with_file(trees, "missing: the baseline's trees"));
+      model.heads[h].gbdt = GbdtModel::from_bytes(read_file(trees), trees, model.loss);
+    }
+  return model;
+}
+
+}  // namespace narformer

@@ -1,0 +1,88 @@
+#include "narformer/baseline/baseline_predictor.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "narformer/core/error.h"
+
+namespace narformer {
+
+namespace {
+
+bool baseline_config(const Config& config) { return is_baseline(config.model); }
+
+/// A finished baseline run's model (RunError when training never got there).
+BaselineModel load_model(const RunInputs& inputs) {
+  if (!baseline_config(inputs.config()))
+    throw RunError(with_file(inputs.run_dir(), "not a baseline run (model.kind " + inputs.config().model.kind + ")"));
+  return BaselineModel::load(inputs.run_dir());
+}
+
+}  // namespace
+
+std::vector<float> cell_feature_row(const RunInputs& inputs, const std::string& arch, FeatureSet set) {
+  return cell_features(inputs.parse_cell(arch), set);
+}
+
+BaselinePredictor::BaselinePredictor(const std::string& run_dir) : inputs_(run_dir), model_(load_model(inputs_)) {
+  if (model_.kind != BaselineKind::kRescale) return;
+  if (!is_baseline_run(model_.source_run))
+    throw ConfigError("run " + run_dir + " rescales " + model_.source_run +
+                      ", a narformer run: predict it with `narformer predict` or narformer::Predictor");
+  source_ = std::make_unique<BaselinePredictor>(model_.source_run);
+}
+
+BaselinePredictor::~BaselinePredictor() = default;
+BaselinePredictor::BaselinePredictor(BaselinePredictor&&) noexcept = default;
+BaselinePredictor& BaselinePredictor::operator=(BaselinePredictor&&) noexcept = default;
+
+bool BaselinePredictor::is_baseline_run(const std::string& run_dir) {
+  const std::filesystem::path config = std::filesystem::path(run_dir) / "config.yaml";
+  if (!std::filesystem::exists(config)) throw RunError(with_file(run_dir, "not a run folder (no config.yaml)"));
+  return baseline_config(load_config(config.string()));
+}
+
+TokenPtr BaselinePredictor::tokenize_onnx(const std::string& path, int64_t batch_size) const {
+  if (source_) return source_->tokenize_onnx(path, batch_size);
+  return inputs_.tokenize_onnx(path, batch_size);
+}
+
+TokenPtr BaselinePredictor::tokenize_cell(const std::string& arch) const {
+  if (source_) return source_->tokenize_cell(arch);
+  auto tokens = std::make_shared<TokenSequence>();
+  tokens->static_features = cell_feature_row(inputs_, arch, model_.features);
+  return tokens;
+}
+
+std::vector<double> BaselinePredictor::predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const {
+  const int64_t head = inputs_.head(platform);
+  if (source_) {
+    // The source's head of the same platform when it has one, else its first.
+    const auto& source_platforms = source_->platforms();
+    const bool known = std::find(source_platforms.begin(), source_platforms.end(), platform) != source_platforms.end();
+    std::vector<double> out = source_->predict(tokens, known ? platform : "");
+    for (double& v : out) v *= model_.heads.at(static_cast<size_t>(head)).factor;
+    return out;
+  }
+  FeatureRows rows;
+  rows.reserve(tokens.size());
+  for (const TokenPtr& t : tokens) rows.push_back(takes_onnx() ? onnx_features(*t, model_.features) : t->static_features);
+  return model_.predict(rows, head);
+}
+
+double BaselinePredictor::predict(const TokenPtr& tokens, const std::string& platform) const {
+  return predict(std::vector<TokenPtr>{tokens}, platform).front();
+}
+
+double BaselinePredictor::predict_onnx(const std::string& path, int64_t batch_size, const std::string& platform) const {
+  return predict(tokenize_onnx(path, batch_size), platform);
+}
+
+double BaselinePredictor::predict_cell(const std::string& arch) const { return predict(tokenize_cell(arch)); }
+
+std::vector<float> BaselinePredictor::embed(const TokenPtr&) const {
+  throw ConfigError("run " + inputs_.run_dir() + " is a " + to_string(model_.kind) +
+                    " baseline: it has no learned representation to embed (embed needs a model.kind narformer run)");
+}
+
+}  // namespace narformer
