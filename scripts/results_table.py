@@ -6,6 +6,15 @@
     scripts/results_table.py runs runs/gold_6226 runs/1080ti_1
     scripts/results_table.py seeds runs/leave_out_* runs/seed1_leave_out_*   # runs of the same test family side by side
 
+    scripts/results_table.py compare runs/tables/help/*       # narformer beside every baseline, over seeds
+
+`compare` reads folders named <kind>.<task>.s<seed> (scripts/baselines.sh writes them; narformer
+runs of a table go beside them as narformer.<task>.s<seed>): a row per task, a column per kind
+with the mean ± standard deviation over its seeds of the metric the runs selected on
+(eval.selection: MAPE or Kendall's tau), the best baseline chosen by its mean validation score
+(never by test), and whether narformer wins against it: by more than the larger of the two
+standard deviations.
+
 `seeds` puts runs that test the same family (leave-family-out runs of several seeds or
 settings) in one row: each run's MAPE, their mean, and the MAPE of their ensemble (the
 geometric mean of the runs' predictions, matched by line id from predictions.csv).
@@ -122,12 +131,76 @@ def seeds_table(runs):
           " | ".join(pct(sum(columns[c]) / len(columns[c])) for c in settings + ["mean", "ensemble"]) + " |")
 
 
+KIND_ORDER = ["narformer", "linear", "mlp", "gbdt"]
+
+
+def mean_std(xs):
+    m = sum(xs) / len(xs)
+    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0
+    return m, sd
+
+
+def compare_table(runs, with_mean=False):
+    groups = {}  # task -> kind -> [test_metrics]
+    for run in runs:
+        name = os.path.basename(os.path.normpath(run))
+        match = re.fullmatch(r"(.+?)\.(.+)\.s(\d+)", name)
+        if not match:
+            sys.exit(f"results_table: {run}: compare needs folders named <kind>.<task>.s<seed>")
+        if not os.path.exists(os.path.join(run, "test_metrics.json")):
+            print(f"results_table: {run}: not finished, left out", file=sys.stderr)
+            continue
+        groups.setdefault(match.group(2), {}).setdefault(match.group(1), []).append(load(run))
+    kinds = sorted({k for by_kind in groups.values() for k in by_kind},
+                   key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER), k))
+    first = next(iter(next(iter(groups.values())).values()))[0]
+    metric = first.get("validation", {}).get("metric", "mape")
+    lower = metric == "mape"
+    fmt = (lambda m, sd: f"{100 * m:.2f} ± {100 * sd:.2f} %") if lower else (lambda m, sd: f"{m:.3f} ± {sd:.3f}")
+    label = "MAPE" if lower else "Kendall's tau"
+    print(f"{label}, mean ± std over seeds (the number of seeds in brackets where not 3); the best baseline is "
+          "the one with the best mean validation score\n")
+    print("| task | " + " | ".join(kinds) + " | best baseline (by validation) | narformer vs it |")
+    print("| --- |" + " ---: |" * len(kinds) + " --- | --- |")
+    column_means = {k: [] for k in kinds + ["best"]}
+    for task in sorted(groups):
+        cells, stats = [], {}
+        for kind in kinds:
+            ms = groups[task].get(kind, [])
+            if not ms:
+                cells.append("")
+                continue
+            m, sd = mean_std([x[metric] for x in ms])
+            val = [x.get("validation", {}).get("score") for x in ms]
+            stats[kind] = (m, sd, sum(val) / len(val) if None not in val else None)
+            column_means[kind].append(m)
+            cells.append(fmt(m, sd) + ("" if len(ms) == 3 else f" ({len(ms)})"))
+        baselines = [k for k in stats if k != "narformer" and stats[k][2] is not None]
+        best = (min if lower else max)(baselines, key=lambda k: stats[k][2]) if baselines else None
+        verdict = ""
+        if best and "narformer" in stats:
+            (nm, nsd, _), (bm, bsd, _) = stats["narformer"], stats[best]
+            better = nm < bm if lower else nm > bm
+            verdict = ("win" if better else "loss") if abs(nm - bm) > max(nsd, bsd) else "within the spread"
+        if best:
+            column_means["best"].append(stats[best][0])
+        print(f"| {task} | " + " | ".join(cells) + f" | {best or ''} | {verdict} |")
+    if with_mean and len(groups) > 1:
+        mean = lambda xs: (f"{100 * sum(xs) / len(xs):.2f} %" if lower else f"{sum(xs) / len(xs):.3f}") if xs else ""  # noqa: E731
+        print(f"| **mean of {len(groups)}** | " + " | ".join(mean(column_means[k]) for k in kinds) +
+              f" | {mean(column_means['best'])} | |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["families", "runs", "seeds"])
+    parser.add_argument("kind", choices=["families", "runs", "seeds", "compare"])
     parser.add_argument("run", nargs="+", help="run folders")
+    parser.add_argument("--mean", action="store_true", help="compare: a last row with each column's mean over tasks")
     args = parser.parse_args()
-    {"families": families, "runs": runs_table, "seeds": seeds_table}[args.kind](args.run)
+    if args.kind == "compare":
+        compare_table(args.run, args.mean)
+    else:
+        {"families": families, "runs": runs_table, "seeds": seeds_table}[args.kind](args.run)
 
 
 if __name__ == "__main__":

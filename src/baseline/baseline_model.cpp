@@ -1,9 +1,13 @@
 #include "narformer/baseline/baseline_model.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/eval/metrics.h"
 
 namespace narformer {
 
@@ -27,7 +31,9 @@ std::vector<nlohmann::json> product(const std::vector<std::pair<std::string, std
     for (const auto& setting : settings)
       for (double v : values) {
         nlohmann::json extended = setting;
-        extended[name] = v;
+        // Whole numbers (depths, widths) as integers, so settings read as written.
+        if (v == std::floor(v) && std::abs(v) < 1e15) extended[name] = static_cast<int64_t>(v);
+        else extended[name] = v;
         next.push_back(std::move(extended));
       }
     settings = std::move(next);
@@ -90,6 +96,49 @@ std::vector<double> BaselineModel::predict(const FeatureRows& rows, int64_t head
 }
 
 std::string baseline_file(const std::string& run_dir) { return (fs::path(run_dir) / "baseline.json").string(); }
+
+std::string prior_file(const std::string& run_dir) { return (fs::path(run_dir) / "prior.json").string(); }
+
+float LinearPrior::value(const Cell& cell) const {
+  return static_cast<float>(std::max(floor, model.predict(cell_features(cell, FeatureSet::kEncoding))));
+}
+
+nlohmann::json LinearPrior::to_json() const {
+  return {{"features", "encoding"}, {"linear", model.to_json()}, {"ridge", ridge}, {"floor", floor}};
+}
+
+LinearPrior LinearPrior::from_json(const nlohmann::json& json, const std::string& source) {
+  LinearPrior prior;
+  try {
+    prior.model = LinearModel::from_json(json.at("linear"), source);
+    prior.ridge = json.at("ridge").get<double>();
+    prior.floor = json.at("floor").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw RunError(with_file(source, std::string("malformed prior: ") + e.what()));
+  }
+  return prior;
+}
+
+LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows, const std::vector<double>& labels,
+                             const FeatureRows& val_rows, const std::vector<double>& val_labels) {
+  LinearOptions options;
+  options.loss = baseline_loss(config);
+  LinearPrior best;
+  double best_score = std::numeric_limits<double>::infinity();
+  for (const double ridge : config.baseline.linear_ridge) {
+    options.ridge = ridge;
+    LinearPrior candidate;
+    candidate.model = fit_linear(rows, labels, options);
+    candidate.ridge = ridge;
+    candidate.floor = 0.01 * *std::min_element(labels.begin(), labels.end());
+    std::vector<double> predictions = candidate.model.predict(val_rows);
+    for (double& p : predictions) p = std::max(candidate.floor, p);
+    const MetricSummary m = val_rows.empty() ? MetricSummary{} : summarize(predictions, val_labels);
+    const double score = config.eval.selection == "mape" ? m.mape : -m.kendall_tau;
+    if (score < best_score || best_score == std::numeric_limits<double>::infinity()) best_score = score, best = candidate;
+  }
+  return best;
+}
 
 void BaselineModel::save(const std::string& run_dir) const {
   nlohmann::json out = {{"kind", to_string(kind)},     {"features", to_string(features)}, {"loss", to_string(loss)},

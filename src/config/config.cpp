@@ -56,6 +56,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("model.use_degree", &c.model.use_degree);
   s.add("model.layer_scale_init", &c.model.layer_scale_init, 0.0, 10.0);
   s.add("model.readout", &c.model.readout, {"fusion", "mean", "sum", "cost"});
+  s.add("model.prior", &c.model.prior, {"none", "linear"});
   // baseline grids
   s.add("baseline.features", &c.baseline.features, {"auto", "encoding", "graph"});
   s.add("baseline.loss", &c.baseline.loss, {"auto", "relative", "squared"});
@@ -148,6 +149,8 @@ void validate(const Config& c) {
     fail("data.protocol '" + c.data.protocol + "' needs a latency dataset (data.dataset: nnlqp)");
   if (!latency && c.model.readout == "cost")
     fail("model.readout 'cost' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no FLOPs or memory");
+  if (latency && c.model.prior != "none")
+    fail("model.prior linear is for NAS-Bench cells; ONNX graphs have model.readout: cost (a linear model of their work)");
   if (!latency && !c.data.extra_train.empty())
     fail("data.extra_train adds latency lines (gt.txt layout): it needs data.dataset: nnlqp");
   if (c.data.protocol == "leave_family_out" && c.data.test_family.empty())

@@ -19,6 +19,8 @@ PaddedBatch collate(const std::vector<const TokenSequence*>& items) {
       throw std::invalid_argument("collate: token sequences of different static widths");
     if (item->node_costs.empty() != items.front()->node_costs.empty())
       throw std::invalid_argument("collate: token sequences with and without node costs");
+    if ((item->prior > 0) != (items.front()->prior > 0))
+      throw std::invalid_argument("collate: token sequences with and without priors");
     batch.max_nodes = std::max<int64_t>(batch.max_nodes, item->num_nodes);
   }
   const bool with_costs = !items.front()->node_costs.empty();
@@ -29,6 +31,8 @@ PaddedBatch collate(const std::vector<const TokenSequence*>& items) {
   batch.num_nodes.resize(static_cast<size_t>(B));
   batch.static_features.resize(static_cast<size_t>(B * batch.static_dim));
   if (with_costs) batch.node_costs.assign(static_cast<size_t>(B * N * kNodeCostDims), 0.0f);
+  if (items.front()->prior > 0)
+    for (const TokenSequence* item : items) batch.prior.push_back(item->prior);
 
   for (int64_t b = 0; b < B; ++b) {
     const TokenSequence& item = *items[static_cast<size_t>(b)];

@@ -315,7 +315,8 @@ double LiteModel::predict(const TokenSequence& tokens, int64_t head) const {
   for (float& v : b) v = std::max(v, 0.0f);
   float z = 0;
   apply(b.data(), 1, h, h, 1, head_out_.weight + head * h, head_out_.bias + head, &z, 1);
-  return softplus(-static_cast<double>(z));
+  const double out = softplus(-static_cast<double>(z));
+  return tokens.prior > 0 ? tokens.prior * out / std::log(2.0) : out;  // model.prior (NarFormerModel)
 }
 
 std::vector<float> LiteModel::embed(const TokenSequence& tokens) const {

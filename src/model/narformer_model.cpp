@@ -135,7 +135,9 @@ torch::Tensor NarFormerModelImpl::forward(const BatchTensors& batch) {
   z = fast_dropout(torch::relu(head2_(z)), options_.dropout, is_training());
   z = head_out_(z);  // (B, heads)
   z = batch.head_index.defined() ? z.gather(1, batch.head_index.unsqueeze(1)).squeeze(1) : z.select(1, 0);
-  return torch::nn::functional::softplus(-z);  // = −log σ(z) > 0
+  const torch::Tensor out = torch::nn::functional::softplus(-z);  // = −log σ(z) > 0
+  // model.prior: a correction of the fitted prior, 1 at z = 0.
+  return batch.prior.defined() ? batch.prior * out / std::log(2.0) : out;
 }
 
 int64_t NarFormerModelImpl::parameter_count() const {

@@ -18,6 +18,7 @@ BatchTensors to_tensors(PaddedBatch&& batch, const torch::Device& device) {
   tensors.mask = wrap(owner->mask, {B, N});
   if (S > 0) tensors.static_features = wrap(owner->static_features, {B, S});
   if (!owner->node_costs.empty()) tensors.node_costs = wrap(owner->node_costs, {B, N, kNodeCostDims});
+  if (!owner->prior.empty()) tensors.prior = wrap(owner->prior, {B});
   if (!owner->head_index.empty()) {
     torch::Tensor heads = torch::from_blob(owner->head_index.data(), {B}, [owner](void*) {}, torch::kInt64);
     tensors.head_index = device.is_cpu() ? heads : heads.to(device);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "narformer/baseline/baseline_model.h"
 #include "narformer/cells/cell.h"
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
@@ -46,6 +47,15 @@ RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
   } else {
     cell_tokenizer_ = std::make_unique<CellTokenizer>(CellTokenizerOptions::from_config(config_->data.tokenizer));
   }
+  if (config_->model.prior == "linear") {
+    const std::string path = prior_file(run_dir);
+    if (!fs::exists(path)) throw RunError(with_file(path, "missing: the run was trained with model.prior linear"));
+    try {
+      prior_ = std::make_unique<LinearPrior>(LinearPrior::from_json(nlohmann::json::parse(read_file(path)), path));
+    } catch (const nlohmann::json::exception& e) {
+      throw RunError(with_file(path, std::string("malformed: ") + e.what()));
+    }
+  }
 }
 
 RunInputs::~RunInputs() = default;
@@ -82,6 +92,7 @@ TokenPtr RunInputs::tokenize_onnx(const std::string& path, int64_t batch_size) c
 
 TokenPtr RunInputs::tokenize_graph(const Graph& graph) const {
   if (onnx_) return std::make_shared<const TokenSequence>(onnx_tokenizer_->tokenize(graph));
+  if (prior_) throw ConfigError("this run's prior reads the cell: use tokenize_cell (an arch string)");
   return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(graph));
 }
 
@@ -95,7 +106,10 @@ Cell RunInputs::parse_cell(const std::string& arch) const {
 }
 
 TokenPtr RunInputs::tokenize_cell(const std::string& arch) const {
-  return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(to_graph(parse_cell(arch), arch)));
+  const Cell cell = parse_cell(arch);
+  auto tokens = std::make_shared<TokenSequence>(cell_tokenizer_->tokenize(to_graph(cell, arch)));
+  if (prior_) tokens->prior = prior_->value(cell);
+  return tokens;
 }
 
 }  // namespace narformer

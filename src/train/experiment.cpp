@@ -135,24 +135,28 @@ TestReport write_test_outputs(const Config& config, const TestResult& result, co
 }
 
 TestReport run_test(const Config& config, const Task& task, NarFormerModel& model, const std::string& checkpoint,
-                    const torch::Device& device, const std::string& output_dir) {
+                    const torch::Device& device, const std::string& output_dir,
+                    const nlohmann::json& validation = nullptr) {
   load_checkpoint(checkpoint, model, nullptr, device);
   model->to(device);
   Stopwatch clock;
   const TestResult result =
       task.evaluate_test(model, device, (fs::path(output_dir) / "predictions.csv").string());
   nlohmann::json extra = nlohmann::json::object();
+  if (!validation.is_null()) extra["validation"] = validation;
   if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
   return write_test_outputs(config, result, checkpoint, output_dir, clock.seconds(), extra);
 }
 
 /// A baseline run's test: its model's predictions of the test split.
 TestReport run_baseline_test(const Config& config, const Task& task, const BaselineModel& model,
-                             const std::string& model_dir, const std::string& output_dir) {
+                             const std::string& model_dir, const std::string& output_dir,
+                             const nlohmann::json& validation = nullptr) {
   Stopwatch clock;
   const TestResult result =
       task.report_test(predict_baseline(task, model), (fs::path(output_dir) / "predictions.csv").string());
   nlohmann::json extra = {{"setting", model.setting}, {"features", to_string(model.features)}};
+  if (!validation.is_null()) extra["validation"] = validation;
   if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
   return write_test_outputs(config, result, baseline_file(model_dir), output_dir, clock.seconds(), extra);
 }
@@ -175,9 +179,11 @@ TrainReport train_baseline(const Config& config, const Task& task, TrainReport r
   report.fit.finished = true;
   report.fit.best_score = fit.best_score;
   report.fit.seconds = fit.seconds;
+  report.kept_setting = fit.model.setting.dump();
   spdlog::info("{} baseline: {} settings in {}; kept {} (validation {} {:.4f})", config.model.kind, fit.settings,
                format_duration(fit.seconds), fit.model.setting.dump(), config.eval.selection, fit.best_score);
-  report.test = run_baseline_test(config, task, fit.model, config.run_dir(), config.run_dir());
+  report.test = run_baseline_test(config, task, fit.model, config.run_dir(), config.run_dir(),
+                                  {{"metric", config.eval.selection}, {"score", fit.best_score}});
   return report;
 }
 
@@ -219,6 +225,7 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
 
   prepare_run_dir(config, options);
   RunLog log((fs::path(config.run_dir()) / "train.log").string());
+  task->write_run_files(config.run_dir());
   if (const std::string skipped = task->skipped_report(); !skipped.empty())
     write_file_atomic((fs::path(config.run_dir()) / "skipped.txt").string(), skipped);
   spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
@@ -255,7 +262,9 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   spdlog::info("trained {} epochs in {} ({:.1f} samples/s); best validation {} {:.4f} at epoch {}",
                report.fit.epochs_done, format_duration(report.fit.seconds), report.fit.samples_per_second,
                config.eval.selection, report.fit.best_score, report.fit.best_epoch);
-  report.test = run_test(config, *task, model, trainer.best_checkpoint(), device, report.run_dir);
+  // The best validation score beside the test metrics: what chose this checkpoint.
+  report.test = run_test(config, *task, model, trainer.best_checkpoint(), device, report.run_dir,
+                         {{"metric", config.eval.selection}, {"score", report.fit.best_score}, {"epoch", report.fit.best_epoch}});
   return report;
 }
 

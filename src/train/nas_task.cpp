@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "narformer/cells/augment.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/train/evaluator.h"
@@ -13,10 +15,27 @@ NasTask::NasTask(const Config& config)
     : config_(config),
       table_(read_nas_table(config.data)),
       split_(make_split(static_cast<int64_t>(table_.records.size()), config.data, static_cast<uint64_t>(config.run.seed))),
-      tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {}
+      tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {
+  if (config.model.prior != "linear") return;
+  const FlatSet train = flat_set(SplitPart::kTrain, FeatureSet::kEncoding);
+  const FlatSet val = flat_set(SplitPart::kValidation, FeatureSet::kEncoding);
+  prior_ = fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
+  std::vector<double> predictions;
+  for (const int64_t i : split_items(split_, SplitPart::kValidation, config.eval.selection_split == "test"))
+    predictions.push_back(prior_->value(table_.records[static_cast<size_t>(i)].cell));
+  const MetricSummary m = summarize(predictions, val.labels);
+  spdlog::info("model.prior linear (ridge {}): alone on validation mape {:.3f}%  tau {:.4f}; the network learns its "
+               "correction", prior_->ridge, 100 * m.mape, m.kendall_tau);
+}
 
 TokenPtr NasTask::tokenize(const Cell& cell) const {
-  return std::make_shared<const TokenSequence>(tokenizer_.tokenize(to_graph(cell, table_.source)));
+  auto tokens = std::make_shared<TokenSequence>(tokenizer_.tokenize(to_graph(cell, table_.source)));
+  if (prior_) tokens->prior = prior_->value(cell);
+  return tokens;
+}
+
+void NasTask::write_run_files(const std::string& run_dir) const {
+  if (prior_) write_file_atomic(prior_file(run_dir), prior_->to_json().dump(1) + "\n");
 }
 
 TrainingSet NasTask::training_set() const {

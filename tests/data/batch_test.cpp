@@ -72,5 +72,14 @@ TEST(Collate, PadsNodeCostsWithZerosAndRejectsAMix) {
   EXPECT_THROW(collate({&small, &cell}), std::invalid_argument);
 }
 
+TEST(Collate, CarriesPriorsAndRejectsAMix) {
+  TokenSequence a = make_sequence(1, 2, 1.0f, {}), b = make_sequence(2, 2, 1.0f, {{0, 1}});
+  EXPECT_TRUE(collate({&a, &b}).prior.empty());
+  a.prior = 0.5f;
+  EXPECT_THROW(collate({&a, &b}), std::invalid_argument);
+  b.prior = 2.0f;
+  EXPECT_EQ(collate({&a, &b}).prior, (std::vector<float>{0.5f, 2.0f}));
+}
+
 }  // namespace
 }  // namespace narformer

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "narformer/baseline/baseline_predictor.h"
+#include "narformer/cells/nb201.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/predict/predictor.h"
@@ -16,6 +17,9 @@
 #include "narformer/train/experiment.h"
 #include "../test_util.h"
 #include "latency_fixture.h"
+#ifdef NARFORMER_WITH_LITE
+#include "narformer/lite/lite_predictor.h"
+#endif
 
 namespace narformer {
 namespace {
@@ -198,6 +202,39 @@ TEST(LatencyBaselines, LinearIsNonNegativeOnWorkTotalsAndOneFitPerPlatform) {
     const double p1 = with_torch.predict_onnx(path, 1, "1"), p2 = with_torch.predict_onnx(path, 1, "2");
     EXPECT_TRUE(std::abs(p1 - value) < 1e-6 * value || std::abs(p2 - value) < 1e-6 * value) << path;
   }
+}
+
+TEST(LinearPriorRun, TheNetworkCorrectsTheValidationChosenLinearFit) {
+  TempDir dir;
+  Config config = smoke("narformer", dir.path());
+  config.model.prior = "linear";
+  config.train.epochs = 2;
+  const TrainReport report = train_experiment(config, {});
+  // prior.json is the linear baseline an independent fit on the same split chooses.
+  const std::unique_ptr<Task> task = make_task(config);
+  const FlatSet train = task->flat_set(SplitPart::kTrain, FeatureSet::kEncoding);
+  const FlatSet val = task->flat_set(SplitPart::kValidation, FeatureSet::kEncoding);
+  const LinearPrior expected = fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
+  const LinearPrior saved = LinearPrior::from_json(nlohmann::json::parse(read_file(prior_file(report.run_dir))), "prior");
+  EXPECT_EQ(saved.ridge, expected.ridge);
+  ASSERT_EQ(saved.model.weights.size(), expected.model.weights.size());
+  for (size_t j = 0; j < saved.model.weights.size(); ++j) EXPECT_NEAR(saved.model.weights[j], expected.model.weights[j], 1e-12);
+  // Predicting from the run folder applies the same prior: predictions.csv is reproduced.
+  const Predictor predictor(report.run_dir);
+  const auto rows = read_predictions(report.run_dir, 1, 3);
+  for (size_t k = 0; k < rows.size(); k += 199)
+    EXPECT_NEAR(predictor.predict_cell(rows[k].first), rows[k].second, 1e-5 * rows[k].second) << rows[k].first;
+  // The prediction is the prior times the network's correction: twice the prior, twice the prediction.
+  const TokenPtr tokens = predictor.tokenize_cell(rows[0].first);
+  EXPECT_NEAR(tokens->prior, expected.value(parse_nb201_arch(rows[0].first)), 1e-6);
+  auto doubled = std::make_shared<TokenSequence>(*tokens);
+  doubled->prior *= 2;
+  EXPECT_NEAR(predictor.predict(doubled), 2 * predictor.predict(tokens), 1e-5 * predictor.predict(tokens));
+#ifdef NARFORMER_WITH_LITE
+  const LitePredictor lite(report.run_dir);
+  EXPECT_NEAR(lite.predict(doubled), predictor.predict(doubled), 1e-5 * predictor.predict(doubled));
+  EXPECT_NEAR(lite.predict_cell(rows[0].first), rows[0].second, 1e-5 * rows[0].second);
+#endif
 }
 
 }  // namespace

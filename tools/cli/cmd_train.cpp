@@ -37,10 +37,16 @@ void run_train(const TrainArguments& args) {
 
   const MetricSummary& m = report.test.metrics;
   std::printf("run:          %s\n", report.run_dir.c_str());
-  std::printf("best epoch:   %lld of %lld (validation %s %.4f)\n", static_cast<long long>(report.fit.best_epoch),
-              static_cast<long long>(report.fit.epochs_done), config.eval.selection.c_str(), report.fit.best_score);
-  std::printf("train time:   %.1f s, %.1f samples/s (%s, %d threads)\n", report.fit.seconds,
-              report.fit.samples_per_second, report.device.c_str(), report.threads);
+  if (is_baseline(config.model)) {
+    std::printf("kept:         %s, the best of %lld settings (validation %s %.4f)\n", report.kept_setting.c_str(),
+                static_cast<long long>(report.fit.epochs_done), config.eval.selection.c_str(), report.fit.best_score);
+    std::printf("train time:   %.1f s (%d threads)\n", report.fit.seconds, report.threads);
+  } else {
+    std::printf("best epoch:   %lld of %lld (validation %s %.4f)\n", static_cast<long long>(report.fit.best_epoch),
+                static_cast<long long>(report.fit.epochs_done), config.eval.selection.c_str(), report.fit.best_score);
+    std::printf("train time:   %.1f s, %.1f samples/s (%s, %d threads)\n", report.fit.seconds,
+                report.fit.samples_per_second, report.device.c_str(), report.threads);
+  }
   std::printf("test:         n %lld  kendall tau %.4f  mape %.3f%%  acc@10%% %.4f\n", static_cast<long long>(m.n),
               m.kendall_tau, 100 * m.mape, m.acc_10);
   if (args.json) {

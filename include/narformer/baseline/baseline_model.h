@@ -72,4 +72,27 @@ struct BaselineModel {
 /// The file a run folder's baseline is described by (RUN_DIR/baseline.json).
 std::string baseline_file(const std::string& run_dir);
 
+/// model.prior: linear (cells): the linear baseline on the cell encoding, its ridge chosen on
+/// validation from baseline.linear.ridge with eval.selection, as model.kind linear would
+/// choose it. The Transformer then learns a multiplicative correction of its prediction
+/// (TokenSequence::prior), as the cost readout does for ONNX graphs.
+struct LinearPrior {
+  LinearModel model;
+  double ridge = 0;
+  double floor = 0;  ///< predictions are clamped to at least this (a prior must be positive)
+
+  float value(const Cell& cell) const;
+  nlohmann::json to_json() const;
+  /// Throws RunError naming `source` for a malformed object.
+  static LinearPrior from_json(const nlohmann::json& json, const std::string& source);
+};
+
+/// Fits the prior on (rows, labels), choosing the ridge on (val_rows, val_labels); rows are
+/// cell_features(cell, FeatureSet::kEncoding). Throws DataError for bad data.
+LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows, const std::vector<double>& labels,
+                             const FeatureRows& val_rows, const std::vector<double>& val_labels);
+
+/// Where a run folder keeps its prior (RUN_DIR/prior.json).
+std::string prior_file(const std::string& run_dir);
+
 }  // namespace narformer

@@ -72,6 +72,9 @@ struct ModelConfig {
   bool use_degree = true;           ///< degree gating in the attention layer
   double layer_scale_init = 1e-4;   ///< initial layer-scale gamma
   std::string readout = "fusion";   ///< fusion (per-layer mean, fused) | mean | sum | cost (latency: fitted linear cost model × learned per-node correction)
+  /// none | linear (cells: the prediction is the linear baseline's, fitted on the training
+  /// split, times the network's learned correction; baseline/baseline_model.h LinearPrior)
+  std::string prior = "none";
 };
 
 /// The baselines' declared grids: every combination of the listed values of the run's

@@ -14,6 +14,7 @@ struct BatchTensors {
   torch::Tensor static_features;  ///< (B, S); undefined when S = 0
   torch::Tensor head_index;       ///< (B) int64; undefined = head 0 for every item
   torch::Tensor node_costs;       ///< (B, N, kNodeCostDims); undefined for cells
+  torch::Tensor prior;            ///< (B); undefined = no priors (model.prior: none)
 };
 
 /// Wraps the buffers without copying on CPU (the tensors own the moved batch) and moves

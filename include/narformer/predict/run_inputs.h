@@ -19,6 +19,7 @@ namespace narformer {
 
 class CellTokenizer;
 class OnnxTokenizer;
+struct LinearPrior;
 
 /// The checkpoint file `checkpoint` names in `run_dir`: best | last -> RUN_DIR/best.pt, ...;
 /// anything else is a path, returned as is.
@@ -63,6 +64,7 @@ class RunInputs {
   std::vector<std::string> platforms_;
   std::unique_ptr<OnnxTokenizer> onnx_tokenizer_;
   std::unique_ptr<CellTokenizer> cell_tokenizer_;
+  std::unique_ptr<LinearPrior> prior_;  ///< model.prior: linear (prior.json)
 };
 
 }  // namespace narformer

@@ -42,6 +42,9 @@ struct TokenSequence {
   /// them in the log and in test_metrics.json.
   int32_t missing_shapes = 0;
   int32_t unknown_op_types = 0;
+  /// model.prior (cells): a prediction of this item by a fitted linear model; the network then
+  /// predicts a multiplicative correction of it (model/options.h). 0 = no prior.
+  float prior = 0;
 
   const float* row(int node) const { return features.data() + static_cast<size_t>(node) * feature_dim; }
   float at(int node, int column) const { return row(node)[column]; }

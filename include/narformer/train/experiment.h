@@ -26,6 +26,7 @@ struct TrainReport {
   int threads = 0;
   int64_t parameters = 0;
   FitResult fit;
+  std::string kept_setting;  ///< baselines: the grid setting chosen on validation (JSON)
   TestReport test;  ///< empty when training paused before the last epoch
 };
 

@@ -2,6 +2,9 @@
 // Accuracy prediction on NAS-Bench-101/201 tables: cell tokens, fusion readout, ranking and
 // consistency losses, Kendall's tau on held-out architectures.
 
+#include <optional>
+
+#include "narformer/baseline/baseline_model.h"
 #include "narformer/cells/cell.h"
 #include "narformer/data/nas_table.h"
 #include "narformer/data/split.h"
@@ -22,6 +25,7 @@ class NasTask : public Task {
   FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const override;
   TestResult report_test(const std::vector<double>& predictions, const std::string& predictions_path) const override;
   std::string summary() const override;
+  void write_run_files(const std::string& run_dir) const override;
 
   const NasTable& table() const { return table_; }
   const Split& split() const { return split_; }
@@ -33,6 +37,7 @@ class NasTask : public Task {
   NasTable table_;
   Split split_;
   CellTokenizer tokenizer_;
+  std::optional<LinearPrior> prior_;  ///< model.prior: linear
 };
 
 }  // namespace narformer

@@ -94,6 +94,10 @@ class Task {
   /// operators) and how many lines were skipped, for test_metrics.json ("import"); null for
   /// data without an importer (cell tables).
   virtual nlohmann::json import_summary() const { return nullptr; }
+
+  /// Files the run folder needs besides the model to predict as training did (NasTask: the
+  /// fitted prior.json of model.prior). Called once the run folder exists.
+  virtual void write_run_files(const std::string& run_dir) const { (void)run_dir; }
 };
 
 /// The task a config describes (by data.dataset). Reads and validates the data.

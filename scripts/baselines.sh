@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Trains the baselines of every README results table: linear, MLP and gradient-boosted trees
+# (model.kind linear | mlp | gbdt, each tuned on its table's validation split over its
+# declared grid) on the same configs, splits and seeds as narformer, one thread per run, two
+# runs at a time. Runs that finished before are kept (a second call only fills gaps), so the
+# script can be interrupted and called again. Tables: scripts/results_table.py compare.
+#
+#   scripts/baselines.sh help nb201 nb101 transfer latency_cpu   # or any of them
+#   SEEDS="0 1 2" MLP_SEEDS="0" JOBS=2 scripts/baselines.sh help
+#
+# Run folders: runs/tables/<table>/<kind>.<task>.s<seed> (narformer runs of the same tables go
+# beside them as narformer.<task>.s<seed>), e.g.
+# runs/tables/help/gbdt.gold_6226.s1. The seeds are fixed here, before any run: 0, 1, 2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${NARFORMER:-build/narformer}
+SEEDS=${SEEDS:-"0 1 2"}
+MLP_SEEDS=${MLP_SEEDS:-$SEEDS}
+JOBS=${JOBS:-2}
+queue=$(mktemp)
+trap 'rm -f "$queue"' EXIT
+
+# job TABLE KIND TASK SEED CONFIG [--set ...]: one run, unless it already finished.
+job() {
+  local table=$1 kind=$2 task=$3 seed=$4 config=$5
+  shift 5
+  local dir="runs/tables/$table" name="$kind.$task.s$seed"
+  [[ -f "$dir/$name/test_metrics.json" ]] && return 0
+  local model=$kind
+  [[ $kind == rescale-* ]] && model=rescale
+  printf '%q ' "$bin" train "$config" --overwrite --set "model.kind=$model" --set "run.seed=$seed" \
+    --set run.threads=1 --set "run.dir=$dir" --set "run.name=$name" "$@" >>"$queue"
+  printf '>%q 2>&1\n' "$dir.$name.out" >>"$queue"
+  mkdir -p "$dir"
+}
+
+# kinds SEED: the baseline kinds run for this seed (the MLP, the slowest, for MLP_SEEDS only).
+kinds() {
+  local out="linear gbdt"
+  [[ " $MLP_SEEDS " == *" $1 "* ]] && out+=" mlp"
+  echo "$out"
+}
+
+for table in "$@"; do
+  case $table in
+    help)  # HELP latencies of NB201 cells, 1,000 training architectures, 4 devices
+      for device in gold_6226 1080ti_1 silver_4210r titan_rtx_1; do
+        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+          job help "$kind" "$device" "$seed" "configs/help/$device.yaml"
+        done; done
+      done ;;
+    transfer)  # 2080ti_1 from N measurements: rescaled 1080ti_1 baselines, and from scratch
+      for n in 20 50 100; do
+        for seed in $SEEDS; do
+          for source in linear gbdt; do
+            [[ -f runs/tables/help/$source.1080ti_1.s$seed/test_metrics.json ]] ||
+              { echo "baselines: transfer needs runs/tables/help/$source.1080ti_1.s$seed (run 'help' first)" >&2; exit 1; }
+            job transfer "rescale-$source" "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml \
+              --set "data.n_train=$n" --set "train.init_from=runs/tables/help/$source.1080ti_1.s$seed"
+          done
+          for kind in linear gbdt; do
+            job transfer "$kind" "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml --set "data.n_train=$n" \
+              --set train.init_from=
+          done
+        done
+      done ;;
+    nb201)  # NB201 accuracy, published protocol (first n_train architectures, validation the next 200)
+      for pct in 1 5 10; do
+        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+          job nb201 "$kind" "${pct}pct" "$seed" "configs/nb201/paper_${pct}pct.yaml"
+        done; done
+      done ;;
+    nb101)  # NB101 accuracy, holdout protocol
+      for n in 100 424 4236; do
+        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+          job nb101 "$kind" "train_$n" "$seed" "configs/nb101/train_$n.yaml"
+        done; done
+      done ;;
+    latency_cpu)  # the shipped CPU latency set: in-domain and leave-one-family-out
+      for config in configs/latency_cpu/*.yaml; do
+        task=$(basename "$config" .yaml)
+        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+          job latency_cpu "$kind" "$task" "$seed" "$config"
+        done; done
+      done ;;
+    *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb101, latency_cpu)" >&2; exit 2 ;;
+  esac
+done
+
+total=$(wc -l <"$queue")
+echo "baselines: $total runs to train, $JOBS at a time"
+# Each line is one shell command; a failed run is reported and the others go on.
+tr '\n' '\0' <"$queue" | xargs -0 -P "$JOBS" -I{} bash -c '{} || echo "baselines: failed: {}" >&2'
+echo "baselines: done"
