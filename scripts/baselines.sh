@@ -5,7 +5,7 @@
 # runs at a time. Runs that finished before are kept (a second call only fills gaps), so the
 # script can be interrupted and called again. Tables: scripts/results_table.py compare.
 #
-#   scripts/baselines.sh help nb201 nb101 transfer latency_cpu   # or any of them
+#   scripts/baselines.sh help transfer nb201 nb201_holdout nb101 latency_cpu   # or any of them
 #   SEEDS="0 1 2" MLP_SEEDS="0" JOBS=2 scripts/baselines.sh help
 #
 # Run folders: runs/tables/<table>/<kind>.<task>.s<seed> (narformer runs of the same tables go
@@ -70,6 +70,12 @@ for table in "$@"; do
           job nb201 "$kind" "${pct}pct" "$seed" "configs/nb201/paper_${pct}pct.yaml"
         done; done
       done ;;
+    nb201_holdout)  # the same sizes, holdout protocol: seeded random split, test never used for selection
+      for pct in 1 5 10; do
+        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+          job nb201_holdout "$kind" "${pct}pct" "$seed" "configs/nb201/paper_${pct}pct.yaml" --set data.protocol=holdout
+        done; done
+      done ;;
     nb101)  # NB101 accuracy, holdout protocol
       for n in 100 424 4236; do
         for seed in $SEEDS; do for kind in $(kinds "$seed"); do
@@ -83,7 +89,7 @@ for table in "$@"; do
           job latency_cpu "$kind" "$task" "$seed" "$config"
         done; done
       done ;;
-    *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb101, latency_cpu)" >&2; exit 2 ;;
+    *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb201_holdout, nb101, latency_cpu)" >&2; exit 2 ;;
   esac
 done
 

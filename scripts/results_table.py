@@ -163,7 +163,8 @@ def compare_table(runs, with_mean=False):
     print("| task | " + " | ".join(kinds) + " | best baseline (by validation) | narformer vs it |")
     print("| --- |" + " ---: |" * len(kinds) + " --- | --- |")
     column_means = {k: [] for k in kinds + ["best"]}
-    for task in sorted(groups):
+    natural = lambda t: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", t)]  # noqa: E731  n20 < n100
+    for task in sorted(groups, key=natural):
         cells, stats = [], {}
         for kind in kinds:
             ms = groups[task].get(kind, [])

@@ -40,6 +40,11 @@ NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(o
   init_linear_reference(head1_);
   init_linear_reference(head2_);
   init_linear_reference(head_out_);
+  if (options.correction_starts_at_one) {  // softplus(−0) / log 2 = 1: the prior itself
+    torch::NoGradGuard no_grad;
+    head_out_->weight.zero_();
+    head_out_->bias.zero_();
+  }
 }
 
 int64_t NarFormerModelImpl::embedding_dim() const {

@@ -14,6 +14,7 @@
 #include "narformer/core/error.h"
 #include "narformer/predict/predictor.h"
 #include "narformer/train/baseline_trainer.h"
+#include "narformer/train/evaluator.h"
 #include "narformer/train/experiment.h"
 #include "../test_util.h"
 #include "latency_fixture.h"
@@ -209,6 +210,16 @@ TEST(LinearPriorRun, TheNetworkCorrectsTheValidationChosenLinearFit) {
   Config config = smoke("narformer", dir.path());
   config.model.prior = "linear";
   config.train.epochs = 2;
+  {  // Before training the network predicts the prior itself (a correction of exactly 1).
+    NarFormerModel untrained(ModelOptions::from_config(config.model, 128, 0));
+    auto tokens = std::make_shared<TokenSequence>();
+    tokens->num_nodes = 2;
+    tokens->feature_dim = 128;
+    tokens->features.assign(256, 0.1f);
+    tokens->edges = {{0, 1}};
+    tokens->prior = 0.75f;
+    EXPECT_NEAR(predict(untrained, {tokens}, {}, 1, torch::kCPU)[0], 0.75, 1e-6);
+  }
   const TrainReport report = train_experiment(config, {});
   // prior.json is the linear baseline an independent fit on the same split chooses.
   const std::unique_ptr<Task> task = make_task(config);

@@ -32,6 +32,10 @@ struct ModelOptions {
   bool use_degree = true;
   double layer_scale_init = 1e-4;
   Readout readout = Readout::kFusion;
+  /// model.prior: the output layer starts at zero, so the first prediction is the prior itself
+  /// (a correction of exactly 1) and training departs from the linear model, as the cost
+  /// readout does. Only the initialisation differs; checkpoints are the same shape.
+  bool correction_starts_at_one = false;
   int64_t num_heads = 1;          ///< output heads, one per platform (NNLQP multi-platform)
 
   static ModelOptions from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim);
