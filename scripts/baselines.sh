@@ -77,7 +77,7 @@ for table in "$@"; do
         done; done
       done ;;
     nb101)  # NB101 accuracy, holdout protocol
-      for n in 100 424 4236; do
+      for n in 100 172 424 4236; do
         for seed in $SEEDS; do for kind in $(kinds "$seed"); do
           job nb101 "$kind" "train_$n" "$seed" "configs/nb101/train_$n.yaml"
         done; done

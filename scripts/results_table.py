@@ -2,6 +2,7 @@
 """Markdown tables of finished runs, from their run folders (test_metrics.json, train.log).
 
     scripts/results_table.py families runs/in_domain          # one run, a row per family + overall
+    scripts/results_table.py families runs/in_domain --beside runs/tables/latency_cpu/gbdt.in_domain.s*
     scripts/results_table.py runs runs/leave_out_*            # a row per run (LOFO: the left-out family)
     scripts/results_table.py runs runs/gold_6226 runs/1080ti_1
     scripts/results_table.py seeds runs/leave_out_* runs/seed1_leave_out_*   # runs of the same test family side by side
@@ -57,15 +58,23 @@ def row(name, m, extra=()):
     return "| " + " | ".join([name, pct(m["mape"]), pct(m["acc_10"]), f"{m['kendall_tau']:.3f}", str(m["n"]), *extra]) + " |"
 
 
-def families(runs):
+def families(runs, beside=()):
+    """One run per family; `beside`: runs (e.g. a baseline's seeds) whose mean MAPE per family
+    is printed in a last column."""
+    others = [load(b) for b in beside]
+    label = os.path.basename(os.path.normpath(beside[0])).split(".")[0] if beside else ""
+    def other(family):
+        xs = [o["per_family"][family]["mape"] if family else o["mape"] for o in others]
+        m, sd = mean_std(xs)
+        return [f"{100 * m:.2f} ± {100 * sd:.2f} %"]
     for run in runs:
         m = load(run)
         print(f"{run}: test set per family (training {training_time(run)})\n")
-        print("| family | MAPE | Acc@10% | tau | n |")
-        print("| --- | ---: | ---: | ---: | ---: |")
+        print("| family | MAPE | Acc@10% | tau | n |" + (f" MAPE, {label} ({len(others)} seeds) |" if others else ""))
+        print("| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if others else ""))
         for name, fm in sorted(m.get("per_family", {}).items()):
-            print(row(name, fm))
-        print(row("**all**", m))
+            print(row(name, fm, other(name) if others else ()))
+        print(row("**all**", m, other(None) if others else ()))
         print()
 
 
@@ -197,11 +206,15 @@ def main():
     parser.add_argument("kind", choices=["families", "runs", "seeds", "compare"])
     parser.add_argument("run", nargs="+", help="run folders")
     parser.add_argument("--mean", action="store_true", help="compare: a last row with each column's mean over tasks")
+    parser.add_argument("--beside", nargs="+", default=[], help="families: runs whose mean MAPE per family is a last column")
     args = parser.parse_args()
     if args.kind == "compare":
         compare_table(args.run, args.mean)
     else:
-        {"families": families, "runs": runs_table, "seeds": seeds_table}[args.kind](args.run)
+        if args.kind == "families":
+            families(args.run, args.beside)
+        else:
+            {"runs": runs_table, "seeds": seeds_table}[args.kind](args.run)
 
 
 if __name__ == "__main__":
