@@ -66,7 +66,13 @@ std::vector<double> BaselinePredictor::predict(const std::vector<TokenPtr>& toke
   }
   FeatureRows rows;
   rows.reserve(tokens.size());
-  for (const TokenPtr& t : tokens) rows.push_back(takes_onnx() ? onnx_features(*t, model_.features) : t->static_features);
+  for (const TokenPtr& t : tokens) {
+    rows.push_back(takes_onnx() ? onnx_features(*t, model_.features) : t->static_features);
+    if (rows.back().size() != model_.feature_names.size())
+      throw DataError("baseline run " + inputs_.run_dir() + " reads " + std::to_string(model_.feature_names.size()) +
+                      " features per item, these tokens give " + std::to_string(rows.back().size()) +
+                      " (tokens of another run? tokenize with this predictor)");
+  }
   return model_.predict(rows, head);
 }
 

@@ -124,6 +124,9 @@ TEST(LinearBaseline, RunFolderHoldsTheValidationChosenFitOfTheTrainingSplit) {
   EXPECT_NE(error_message<ConfigError>([&] { predictor.embed(predictor.tokenize_cell(rows[0].first)); })
                 .find("no learned representation"),
             std::string::npos);
+  // Tokens of another kind of run are refused, not read as an empty row.
+  const TokenPtr empty = std::make_shared<TokenSequence>();
+  EXPECT_NE(error_message<DataError>([&] { predictor.predict(empty); }).find("reads 30 features"), std::string::npos);
   // A finished baseline run is not overwritten by accident.
   EXPECT_NE(error_message<RunError>([&] { train_experiment(config, {}); }).find("already holds a run"), std::string::npos);
 }
