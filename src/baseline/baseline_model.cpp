@@ -7,7 +7,6 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
-#include "narformer/eval/metrics.h"
 
 namespace narformer {
 
@@ -99,9 +98,11 @@ std::string baseline_file(const std::string& run_dir) { return (fs::path(run_dir
 
 std::string prior_file(const std::string& run_dir) { return (fs::path(run_dir) / "prior.json").string(); }
 
-float LinearPrior::value(const Cell& cell) const {
-  return static_cast<float>(std::max(floor, model.predict(cell_features(cell, FeatureSet::kEncoding))));
+float LinearPrior::value(const std::vector<float>& encoding) const {
+  return static_cast<float>(std::max(floor, model.predict(encoding)));
 }
+
+float LinearPrior::value(const Cell& cell) const { return value(cell_features(cell, FeatureSet::kEncoding)); }
 
 nlohmann::json LinearPrior::to_json() const {
   return {{"features", "encoding"}, {"linear", model.to_json()}, {"ridge", ridge}, {"floor", floor}};
@@ -131,10 +132,10 @@ LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows, cons
     candidate.model = fit_linear(rows, labels, options);
     candidate.ridge = ridge;
     candidate.floor = 0.01 * *std::min_element(labels.begin(), labels.end());
-    std::vector<double> predictions = candidate.model.predict(val_rows);
-    for (double& p : predictions) p = std::max(candidate.floor, p);
-    const MetricSummary m = val_rows.empty() ? MetricSummary{} : summarize(predictions, val_labels);
-    const double score = config.eval.selection == "mape" ? m.mape : -m.kendall_tau;
+    std::vector<double> predictions;
+    for (const auto& row : val_rows) predictions.push_back(candidate.value(row));
+    candidate.validation = val_rows.empty() ? MetricSummary{} : summarize(predictions, val_labels);
+    const double score = selection_loss(config.eval.selection, candidate.validation);
     if (score < best_score || best_score == std::numeric_limits<double>::infinity()) best_score = score, best = candidate;
   }
   return best;

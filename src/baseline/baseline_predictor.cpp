@@ -1,6 +1,5 @@
 #include "narformer/baseline/baseline_predictor.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "narformer/core/error.h"
@@ -57,10 +56,7 @@ TokenPtr BaselinePredictor::tokenize_cell(const std::string& arch) const {
 std::vector<double> BaselinePredictor::predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const {
   const int64_t head = inputs_.head(platform);
   if (source_) {
-    // The source's head of the same platform when it has one, else its first.
-    const auto& source_platforms = source_->platforms();
-    const bool known = std::find(source_platforms.begin(), source_platforms.end(), platform) != source_platforms.end();
-    std::vector<double> out = source_->predict(tokens, known ? platform : "");
+    std::vector<double> out = source_->predict(tokens, platform_or_first(source_->platforms(), platform));
     for (double& v : out) v *= model_.heads.at(static_cast<size_t>(head)).factor;
     return out;
   }

@@ -25,6 +25,10 @@ void PredictionMeter::reset() {
 
 MetricSummary PredictionMeter::value() const { return summarize(predictions_, truths_); }
 
+double selection_loss(const std::string& selection, const MetricSummary& summary) {
+  return selection == "mape" ? summary.mape : -summary.kendall_tau;
+}
+
 MetricSummary summarize(const std::vector<double>& predictions, const std::vector<double>& truths) {
   if (predictions.size() != truths.size()) throw std::invalid_argument("summarize: length mismatch");
   MetricSummary s;

@@ -74,9 +74,7 @@ TokenPtr Predictor::tokenize_cell(const std::string& arch) const {
 std::vector<double> Predictor::predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const {
   if (impl_->baseline) return impl_->baseline->predict(tokens, platform);
   if (impl_->source) {
-    const auto& source_platforms = impl_->source->platforms();
-    const bool known = std::find(source_platforms.begin(), source_platforms.end(), platform) != source_platforms.end();
-    std::vector<double> out = impl_->source->predict(tokens, known ? platform : "");
+    std::vector<double> out = impl_->source->predict(tokens, platform_or_first(impl_->source->platforms(), platform));
     for (double& v : out) v *= impl_->factors.at(static_cast<size_t>(impl_->inputs.head(platform)));
     return out;
   }

@@ -78,6 +78,10 @@ std::string run_checkpoint_path(const std::string& run_dir, const std::string& c
   return checkpoint;
 }
 
+std::string platform_or_first(const std::vector<std::string>& platforms, const std::string& platform) {
+  return std::find(platforms.begin(), platforms.end(), platform) != platforms.end() ? platform : "";
+}
+
 Graph RunInputs::import_onnx(const std::string& path, int64_t batch_size) const {
   if (!onnx_) throw ConfigError("this run predicts NAS-Bench cells, not ONNX graphs: use tokenize_cell");
   OnnxImportOptions import;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
 #include "narformer/predict/predictor.h"
+#include "narformer/predict/run_inputs.h"
 
 namespace narformer {
 
@@ -29,11 +31,6 @@ FlatSet head_subset(const FlatSet& set, int64_t head) {
   return out;
 }
 
-/// Lower is better: MAPE, or −tau.
-double lower_is_better(const Config& config, const MetricSummary& m) {
-  return config.eval.selection == "mape" ? m.mape : -m.kendall_tau;
-}
-
 /// Writes predictions of head `head` back into their places of the whole set.
 void scatter(const FlatSet& set, int64_t head, const std::vector<double>& values, std::vector<double>& out) {
   size_t k = 0;
@@ -41,19 +38,21 @@ void scatter(const FlatSet& set, int64_t head, const std::vector<double>& values
     if (set.heads.empty() || set.heads[i] == head) out[i] = values.at(k++);
 }
 
-/// The source run's predictions of the items of `set` (the transfer baseline).
+/// The source run's predictions of the items of `set` (the transfer baseline): tokenized with
+/// the source's settings, predicted in batches, one call per platform the source is asked for.
 std::vector<double> source_predictions(const Predictor& source, const FlatSet& set) {
-  std::vector<double> out;
-  out.reserve(set.keys.size());
-  const auto& platforms = source.platforms();
-  for (size_t i = 0; i < set.keys.size(); ++i) {
-    if (!source.takes_onnx()) {
-      out.push_back(source.predict_cell(set.keys[i]));
-      continue;
-    }
-    const std::string& platform = set.platforms.empty() ? "" : set.platforms[i];
-    const bool known = std::find(platforms.begin(), platforms.end(), platform) != platforms.end();
-    out.push_back(source.predict_onnx(set.keys[i], set.batch_sizes.at(i), known ? platform : ""));
+  std::map<std::string, std::vector<size_t>> by_platform;
+  for (size_t i = 0; i < set.keys.size(); ++i)
+    by_platform[platform_or_first(source.platforms(), set.platforms.empty() ? "" : set.platforms[i])].push_back(i);
+  std::vector<double> out(set.keys.size());
+  for (const auto& [platform, items] : by_platform) {
+    std::vector<TokenPtr> tokens;
+    tokens.reserve(items.size());
+    for (const size_t i : items)
+      tokens.push_back(source.takes_onnx() ? source.tokenize_onnx(set.keys[i], set.batch_sizes.at(i))
+                                           : source.tokenize_cell(set.keys[i]));
+    const std::vector<double> predictions = source.predict(tokens, platform);
+    for (size_t k = 0; k < items.size(); ++k) out[items[k]] = predictions[k];
   }
   return out;
 }
@@ -163,7 +162,7 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
       const FlatSet& th = train_heads[static_cast<size_t>(h)];
       // A head's own validation items decide its early stopping (trees, MLP epochs).
       const ValidationScore score = [&](const std::vector<double>& predictions) {
-        return lower_is_better(config, summarize(predictions, vh.labels));
+        return selection_loss(config.eval.selection, summarize(predictions, vh.labels));
       };
       if (kind == BaselineKind::kRescale) {
         BaselineHead head;
@@ -181,7 +180,7 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
       if (!vh.rows.empty()) scatter(val, h, one.predict(vh.rows, 0), val_predictions);
     }
     const MetricSummary summary = val.labels.empty() ? MetricSummary{} : summarize(val_predictions, val.labels);
-    const double value = val.labels.empty() ? 0 : lower_is_better(config, summary);
+    const double value = val.labels.empty() ? 0 : selection_loss(config.eval.selection, summary);
     nlohmann::json line = {{"setting", grid[g]},
                            {"index", g},
                            {"val_kendall_tau", summary.kendall_tau},

@@ -230,13 +230,16 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
     write_file_atomic((fs::path(config.run_dir()) / "skipped.txt").string(), skipped);
   spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
                report.device, report.threads, config.run.seed);
+  // Baselines read flat features, not the Transformer's tokens and augmented copies.
+  if (is_baseline(config.model)) {
+    spdlog::info("{}", task->summary());
+    return train_baseline(config, *task, report);
+  }
   const TrainingSet train = task->training_set();
   const EvaluationSet val = task->validation_set();
   spdlog::info("{}", task->summary());
   spdlog::info("tokenized {} training (+{} augmented) and {} validation items in {}", train.inputs.size(),
                train.augmented.size(), val.inputs.size(), format_duration(clock.seconds()));
-
-  if (is_baseline(config.model)) return train_baseline(config, *task, report);
 
   seed_torch(static_cast<uint64_t>(config.run.seed));
   NarFormerModel model(model_options(config, *task));

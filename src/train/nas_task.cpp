@@ -20,12 +20,8 @@ NasTask::NasTask(const Config& config)
   const FlatSet train = flat_set(SplitPart::kTrain, FeatureSet::kEncoding);
   const FlatSet val = flat_set(SplitPart::kValidation, FeatureSet::kEncoding);
   prior_ = fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
-  std::vector<double> predictions;
-  for (const int64_t i : split_items(split_, SplitPart::kValidation, config.eval.selection_split == "test"))
-    predictions.push_back(prior_->value(table_.records[static_cast<size_t>(i)].cell));
-  const MetricSummary m = summarize(predictions, val.labels);
   spdlog::info("model.prior linear (ridge {}): alone on validation mape {:.3f}%  tau {:.4f}; the network learns its "
-               "correction", prior_->ridge, 100 * m.mape, m.kendall_tau);
+               "correction", prior_->ridge, 100 * prior_->validation.mape, prior_->validation.kendall_tau);
 }
 
 TokenPtr NasTask::tokenize(const Cell& cell) const {

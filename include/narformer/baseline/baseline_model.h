@@ -24,6 +24,7 @@
 #include "narformer/baseline/linear_model.h"
 #include "narformer/baseline/mlp.h"
 #include "narformer/config/config.h"
+#include "narformer/eval/metrics.h"
 
 namespace narformer {
 
@@ -80,8 +81,11 @@ struct LinearPrior {
   LinearModel model;
   double ridge = 0;
   double floor = 0;  ///< predictions are clamped to at least this (a prior must be positive)
+  MetricSummary validation;  ///< the kept ridge on the validation rows (fit_linear_prior; not saved)
 
   float value(const Cell& cell) const;
+  /// The same for a row of cell_features(cell, FeatureSet::kEncoding).
+  float value(const std::vector<float>& encoding) const;
   nlohmann::json to_json() const;
   /// Throws RunError naming `source` for a malformed object.
   static LinearPrior from_json(const nlohmann::json& json, const std::string& source);

@@ -40,4 +40,7 @@ class PredictionMeter {
 
 MetricSummary summarize(const std::vector<double>& predictions, const std::vector<double>& truths);
 
+/// eval.selection as a loss, lower is better: "mape" -> MAPE, "kendall_tau" -> −tau.
+double selection_loss(const std::string& selection, const MetricSummary& summary);
+
 }  // namespace narformer

@@ -25,6 +25,10 @@ struct LinearPrior;
 /// anything else is a path, returned as is.
 std::string run_checkpoint_path(const std::string& run_dir, const std::string& checkpoint);
 
+/// `platform` when a run with these head platforms has a head for it, else "" (its first
+/// head): how a run that rescales another asks that run for a platform it may not know.
+std::string platform_or_first(const std::vector<std::string>& platforms, const std::string& platform);
+
 class RunInputs {
  public:
   /// Reads `run_dir`/config.yaml and model.json. Throws RunError naming the folder or file
