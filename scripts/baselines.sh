@@ -7,6 +7,7 @@
 #
 #   scripts/baselines.sh help transfer nb201 nb201_holdout nb101 latency_cpu   # or any of them
 #   SEEDS="0 1 2" MLP_SEEDS="0" JOBS=2 scripts/baselines.sh help
+#   KINDS=narformer JOBS=12 scripts/baselines.sh help   # narformer itself, same folders and seeds
 #
 # Run folders: runs/tables/<table>/<kind>.<task>.s<seed> (narformer runs of the same tables go
 # beside them as narformer.<task>.s<seed>), e.g.
@@ -34,8 +35,10 @@ job() {
   mkdir -p "$dir"
 }
 
-# kinds SEED: the baseline kinds run for this seed (the MLP, the slowest, for MLP_SEEDS only).
+# kinds SEED: the baseline kinds run for this seed (the MLP, the slowest, for MLP_SEEDS only),
+# or the model kinds listed in KINDS.
 kinds() {
+  [[ -n ${KINDS:-} ]] && { echo "$KINDS"; return; }
   local out="linear gbdt"
   [[ " $MLP_SEEDS " == *" $1 "* ]] && out+=" mlp"
   echo "$out"

@@ -32,19 +32,7 @@ if ((${#missing[@]})); then
 fi
 
 # Shipped datasets whose ONNX files are packed in the repository: unpack once.
-for pack in data/*/onnx.tar.xz; do
-  [[ -f $pack ]] || continue
-  folder=$(dirname "$pack")
-  if [[ ! -d $folder/onnx || $pack -nt $folder/onnx ]]; then
-    echo "setup: unpacking $pack"
-    tmp=$(mktemp -d "$folder/.unpack.XXXXXX")
-    tar -xJf "$pack" -C "$tmp"
-    rm -rf "$folder/onnx"
-    mv "$tmp/onnx" "$folder/onnx"
-    rmdir "$tmp"
-    touch "$folder/onnx"
-  fi
-done
+scripts/unpack_data.sh
 
 build_dir=${BUILD_DIR:-build}
 generator=()

@@ -12,10 +12,13 @@ torch::Tensor loss_of(const std::vector<torch::Tensor>& params, const torch::Ten
   return (torch::tanh(x.matmul(params[0]) + params[1]).matmul(params[2]) - y).pow(2).mean();
 }
 
-TEST(FusedAdam, MatchesLibTorchAdamWithClipping) {
+/// 25 clipped steps of FusedAdam against LibTorch's Adam + clip_grad_norm_, with parameters of
+/// `options`: float32 on the CPU takes the fused loop, anything else the multi-tensor kernels.
+void expect_matches_libtorch_adam(const torch::TensorOptions& options) {
   torch::manual_seed(0);
-  const torch::Tensor x = torch::randn({64, 40}), y = torch::randn({64, 3});
-  std::vector<torch::Tensor> ours = {torch::randn({40, 70}), torch::randn({70}), torch::randn({70, 3})};
+  const torch::Tensor x = torch::randn({64, 40}).to(options), y = torch::randn({64, 3}).to(options);
+  std::vector<torch::Tensor> ours = {torch::randn({40, 70}).to(options), torch::randn({70}).to(options),
+                                     torch::randn({70, 3}).to(options)};
   std::vector<torch::Tensor> theirs;
   for (auto& p : ours) {
     p.set_requires_grad(true);
@@ -42,8 +45,17 @@ TEST(FusedAdam, MatchesLibTorchAdamWithClipping) {
     EXPECT_LT(difference, 1e-5) << "parameter " << k;
   }
   EXPECT_EQ(fused.steps(), 25);
+}
+
+TEST(FusedAdam, MatchesLibTorchAdamWithClipping) {
+  expect_matches_libtorch_adam(torch::TensorOptions(torch::kFloat32));
   EXPECT_DOUBLE_EQ(clip_coefficient(10.0, 0), 1.0);
   EXPECT_DOUBLE_EQ(clip_coefficient(0.25, 0.5), 1.0);
+}
+
+TEST(FusedAdam, MultiTensorPathMatchesLibTorchAdam) {
+  expect_matches_libtorch_adam(torch::TensorOptions(torch::kFloat64));
+  if (torch::cuda::is_available()) expect_matches_libtorch_adam(torch::TensorOptions(torch::kCUDA));
 }
 
 TEST(FastDropout, SeededScaledAndThreadIndependent) {
