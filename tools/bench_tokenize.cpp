@@ -1,11 +1,16 @@
 // bench_tokenize: how fast narformer turns ONNX files into tokens.
 //
-//   build-onnx/bench_tokenize [PATH ...] [--repeat N] [--batch B] [--compat corrected|reference]
+//   build/bench_tokenize [PATH ...] [--repeat N] [--batch B] [--compat corrected|reference]
+//   build/bench_tokenize [PATH ...] --digest [--batch B] [--compat corrected|reference]
 //
 // PATHs are .onnx files or folders searched recursively (default: tests/fixtures/onnx). Each
 // file is read once; then N times the full pipeline runs from the bytes in memory: protobuf
 // parse + batch + ONNX shape inference, graph building with costs, tokenizing. Prints per
 // file the median time of each stage, ms/file and µs/node, and in total files/s.
+//
+// --digest times nothing: it prints one line per file, `file<TAB>digest`, a 64-bit FNV-1a hash of
+// every part of its token sequence (or the import error), so that a refactor can show that it
+// leaves the tokens of every file byte-identical (scripts/refactor_check.sh).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -33,10 +38,32 @@ double median(std::vector<double> v) {
 }
 
 int usage() {
-  std::fprintf(
-      stderr,
-      "usage: bench_tokenize [PATH ...] [--repeat N] [--batch B] [--compat corrected|reference]\n");
+  std::fprintf(stderr,
+               "usage: bench_tokenize [PATH ...] [--repeat N | --digest] [--batch B] "
+               "[--compat corrected|reference]\n");
   return 2;
+}
+
+/// FNV-1a over raw bytes, continued across calls.
+uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ULL) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 0x100000001b3ULL;
+  return hash;
+}
+
+template <typename T>
+uint64_t fnv1a(const std::vector<T>& values, uint64_t hash) {
+  const uint64_t count = values.size();
+  return fnv1a(values.data(), values.size() * sizeof(T), fnv1a(&count, sizeof count, hash));
+}
+
+uint64_t digest(const TokenSequence& t) {
+  const int32_t header[] = {t.num_nodes, t.feature_dim, t.missing_shapes, t.unknown_op_types};
+  uint64_t hash = fnv1a(header, sizeof header);
+  hash = fnv1a(t.features, hash);
+  hash = fnv1a(t.edges, hash);
+  hash = fnv1a(t.static_features, hash);
+  return fnv1a(t.node_costs, hash);
 }
 
 }  // namespace
@@ -45,6 +72,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   std::vector<std::string> roots;
   int repeat = 50;
+  bool digest_only = false;
   int64_t batch = 1;
   OnnxCompat compat = OnnxCompat::kCorrected;
   try {
@@ -52,6 +80,8 @@ int main(int argc, char** argv) {
       const std::string a = argv[i];
       if (a == "--repeat" && i + 1 < argc)
         repeat = std::max(1, std::atoi(argv[++i]));
+      else if (a == "--digest")
+        digest_only = true;
       else if (a == "--batch" && i + 1 < argc)
         batch = std::atoll(argv[++i]);
       else if (a == "--compat" && i + 1 < argc)
@@ -81,11 +111,26 @@ int main(int argc, char** argv) {
     OnnxTokenizerOptions token_options;
     token_options.compat = compat;
     const OnnxTokenizer tokenizer(token_options);
+    if (digest_only) {
+      for (const std::string& file : files) {
+        try {
+          OnnxModel model = OnnxModel::load(file);
+          model.prepare(batch);
+          std::printf("%s\t%016llx\n", file.c_str(),
+                      static_cast<unsigned long long>(digest(tokenizer.tokenize(build_graph(model, compat)))));
+        } catch (const Error& e) {
+          std::printf("%s\terror: %s\n", file.c_str(), e.what());
+        }
+      }
+      return 0;
+    }
+
     // ONNX registers its operator schemas on first use (tens of ms): not per-file work.
     {
       OnnxModel warm = OnnxModel::load(files.front());
       warm.prepare(batch);
     }
+
 
     std::printf("%-44s %6s %6s %8s %8s %8s %8s %9s %8s\n", "file", "ops", "nodes", "parse", "infer",
                 "graph", "tokens", "ms/file", "us/node");
