@@ -35,7 +35,8 @@ done
 strip_timings() {
   python3 -c '
 import json, sys
-drop = {"samples_per_second", "train_seconds", "seconds", "time_ms", "eval_seconds", "wall_seconds"}
+drop = {"samples_per_second", "train_seconds", "seconds", "time_ms", "eval_seconds", "wall_seconds",
+        "items_per_second", "load_seconds", "predict_seconds"}
 def clean(x):
     if isinstance(x, dict): return {k: clean(v) for k, v in x.items() if k not in drop}
     if isinstance(x, list): return [clean(v) for v in x]
@@ -69,12 +70,17 @@ run linear configs/help/gold_6226.yaml --set model.kind=linear
 
 # predict --json from the runs trained at record time (cells and ONNX graphs).
 archs=$(sed -n '2,21p' "$dir/reference/runs/smoke/predictions.csv" | cut -d, -f2 | sed 's/^/--arch /' | tr '\n' ' ')
-mapfile -t graphs < <(sed -n '2,11p' "$dir/reference/runs/latency_cpu/predictions.csv" | cut -d, -f2)
+column=$(head -1 "$dir/reference/runs/latency_cpu/predictions.csv" | tr ',' '\n' | grep -n '^onnx_path$' | cut -d: -f1)
+mapfile -t graphs < <(sed -n '2,11p' "$dir/reference/runs/latency_cpu/predictions.csv" | cut -d, -f"$column")
 for name in smoke help linear; do
   # shellcheck disable=SC2086
-  "$bin" predict --run "$dir/reference/runs/$name" $archs --json >"$out/$name.predict.json"
+  "$bin" predict --run "$dir/reference/runs/$name" $archs --json 2>/dev/null >"$out/$name.predict.raw"
 done
-"$bin" predict --run "$dir/reference/runs/latency_cpu" "${graphs[@]}" --json >"$out/latency_cpu.predict.json"
+"$bin" predict --run "$dir/reference/runs/latency_cpu" "${graphs[@]}" --json 2>/dev/null >"$out/latency_cpu.predict.raw"
+for raw in "$out"/*.predict.raw; do
+  strip_timings "$raw" >"${raw%.raw}.json"
+  rm "$raw"
+done
 
 if [[ $mode == compare ]]; then
   status=0

@@ -54,7 +54,7 @@
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/train/fused_adam.h"
 #include "narformer/train/losses.h"
-#include "narformer/train/runtime.h"
+#include "narformer/runtime/device.h"
 
 using namespace narformer;
 

@@ -33,6 +33,7 @@
 
 // Prediction from a trained run
 #include "narformer/predict/predictor.h"
+#include "narformer/runtime/run_folder.h"
 
 // Model and training (LibTorch)
 #include "narformer/model/narformer_model.h"

@@ -7,6 +7,7 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/runtime/run_folder.h"
 
 namespace narformer {
 
@@ -15,12 +16,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kKindNames[] = {"linear", "mlp", "gbdt", "rescale"};
-
-std::string head_trees_file(const std::string& run_dir, size_t head) {
-  return (fs::path(run_dir) / ("baseline.head" + std::to_string(head) + ".xgb.json")).string();
-}
-
-std::string weights_file(const std::string& run_dir) { return (fs::path(run_dir) / "baseline.weights").string(); }
 
 /// Every combination of the lists, the first list varying slowest.
 std::vector<nlohmann::json> product(const std::vector<std::pair<std::string, std::vector<double>>>& axes) {
@@ -94,9 +89,7 @@ std::vector<double> BaselineModel::predict(const FeatureRows& rows, int64_t head
   throw ConfigError("a rescale baseline predicts from its source run's predictions, not from features");
 }
 
-std::string baseline_file(const std::string& run_dir) { return (fs::path(run_dir) / "baseline.json").string(); }
 
-std::string prior_file(const std::string& run_dir) { return (fs::path(run_dir) / "prior.json").string(); }
 
 float LinearPrior::value(const std::vector<float>& encoding) const {
   return static_cast<float>(std::max(floor, model.predict(encoding)));
@@ -158,15 +151,15 @@ void BaselineModel::save(const std::string& run_dir) const {
     WeightFile weights;
     weights.meta = "narformer MLP baseline";
     for (size_t h = 0; h < heads.size(); ++h) heads[h].mlp.write_to(weights, "head" + std::to_string(h) + ".");
-    write_weight_file(weights_file(run_dir), weights);
+    write_weight_file(RunFolder(run_dir).baseline_weights(), weights);
   }
   if (kind == BaselineKind::kGbdt)
-    for (size_t h = 0; h < heads.size(); ++h) write_file_atomic(head_trees_file(run_dir, h), heads[h].gbdt.to_bytes());
-  write_file_atomic(baseline_file(run_dir), out.dump(1) + "\n");
+    for (size_t h = 0; h < heads.size(); ++h) write_file_atomic(RunFolder(run_dir).baseline_trees(static_cast<int64_t>(h)), heads[h].gbdt.to_bytes());
+  write_file_atomic(RunFolder(run_dir).baseline(), out.dump(1) + "\n");
 }
 
 BaselineModel BaselineModel::load(const std::string& run_dir) {
-  const std::string path = baseline_file(run_dir);
+  const std::string path = RunFolder(run_dir).baseline();
   if (!fs::exists(path)) throw RunError(with_file(path, "missing: the run did not finish training its baseline"));
   BaselineModel model;
   size_t head_count = 0;
@@ -192,13 +185,13 @@ BaselineModel BaselineModel::load(const std::string& run_dir) {
     throw RunError(with_file(path, e.what()));
   }
   if (model.kind == BaselineKind::kMlp) {
-    const WeightFile weights = read_weight_file(weights_file(run_dir));
+    const WeightFile weights = read_weight_file(RunFolder(run_dir).baseline_weights());
     for (size_t h = 0; h < head_count; ++h)
-      model.heads[h].mlp = MlpModel::read_from(weights, "head" + std::to_string(h) + ".", weights_file(run_dir));
+      model.heads[h].mlp = MlpModel::read_from(weights, "head" + std::to_string(h) + ".", RunFolder(run_dir).baseline_weights());
   }
   if (model.kind == BaselineKind::kGbdt)
     for (size_t h = 0; h < head_count; ++h) {
-      const std::string trees = head_trees_file(run_dir, h);
+      const std::string trees = RunFolder(run_dir).baseline_trees(static_cast<int64_t>(h));
       if (!fs::exists(trees)) throw RunError(with_file(trees, "missing: the baseline's trees"));
       model.heads[h].gbdt = GbdtModel::from_bytes(read_file(trees), trees, model.loss);
     }

@@ -1,8 +1,7 @@
 #include "narformer/baseline/baseline_predictor.h"
 
-#include <filesystem>
-
 #include "narformer/core/error.h"
+#include "narformer/runtime/run_folder.h"
 
 namespace narformer {
 
@@ -36,9 +35,9 @@ BaselinePredictor::BaselinePredictor(BaselinePredictor&&) noexcept = default;
 BaselinePredictor& BaselinePredictor::operator=(BaselinePredictor&&) noexcept = default;
 
 bool BaselinePredictor::is_baseline_run(const std::string& run_dir) {
-  const std::filesystem::path config = std::filesystem::path(run_dir) / "config.yaml";
-  if (!std::filesystem::exists(config)) throw RunError(with_file(run_dir, "not a run folder (no config.yaml)"));
-  return baseline_config(load_config(config.string()));
+  const RunFolder run(run_dir);
+  run.require_run();
+  return baseline_config(load_config(run.config()));
 }
 
 TokenPtr BaselinePredictor::tokenize_onnx(const std::string& path, int64_t batch_size) const {

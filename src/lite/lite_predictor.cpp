@@ -6,7 +6,8 @@
 
 #include "narformer/core/error.h"
 
-#include "narformer/core/weight_file.h"
+#include "narformer/runtime/run_folder.h"
+#include "narformer/runtime/weight_file.h"
 
 namespace narformer {
 
@@ -25,7 +26,7 @@ LitePredictor::LitePredictor(const std::string& run_dir, const std::string& chec
     : inputs_(run_dir), model_(load_model(inputs_, checkpoint)) {}
 
 bool LitePredictor::available(const std::string& run_dir, const std::string& checkpoint) {
-  return std::filesystem::exists(weights_path_for(run_checkpoint_path(run_dir, checkpoint)));
+  return std::filesystem::exists(weights_path_for(RunFolder(run_dir).checkpoint(checkpoint)));
 }
 
 void LitePredictor::set_threads(int threads) {

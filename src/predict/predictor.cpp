@@ -6,9 +6,9 @@
 #include "narformer/core/error.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/predict/run_inputs.h"
-#include "narformer/train/checkpoint.h"
-#include "narformer/train/evaluator.h"
-#include "narformer/train/runtime.h"
+#include "narformer/runtime/checkpoint.h"
+#include "narformer/runtime/evaluator.h"
+#include "narformer/runtime/device.h"
 
 namespace narformer {
 

@@ -11,6 +11,7 @@
 #include "narformer/cells/nb201.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/runtime/run_folder.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/tokenize/onnx_tokenizer.h"
@@ -20,21 +21,21 @@ namespace narformer {
 namespace fs = std::filesystem;
 
 RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
-  const fs::path dir(run_dir);
-  if (!fs::exists(dir / "config.yaml")) throw RunError(with_file(run_dir, "not a run folder (no config.yaml)"));
-  if (!fs::exists(dir / "model.json")) throw RunError(with_file(run_dir, "run folder has no model.json (train it again)"));
-  config_ = std::make_unique<Config>(load_config((dir / "config.yaml").string()));
+  const RunFolder run(run_dir);
+  run.require_run();
+  if (!fs::exists(run.model_info())) throw RunError(with_file(run_dir, "run folder has no model.json (train it again)"));
+  config_ = std::make_unique<Config>(load_config(run.config()));
   onnx_ = config_->data.dataset == "nnlqp";
 
   nlohmann::json info;
   int64_t input_dim = 0, static_dim = 0;
   try {
-    info = nlohmann::json::parse(read_file((dir / "model.json").string()));
+    info = nlohmann::json::parse(read_file(run.model_info()));
     platforms_ = info.at("heads").get<std::vector<std::string>>();
     input_dim = info.at("input_dim").get<int64_t>();
     static_dim = info.at("static_dim").get<int64_t>();
   } catch (const nlohmann::json::exception& e) {
-    throw RunError(with_file((dir / "model.json").string(), std::string("malformed: ") + e.what()));
+    throw RunError(with_file(run.model_info(), std::string("malformed: ") + e.what()));
   }
   model_options_ = ModelOptions::from_config(config_->model, input_dim, static_dim);
   model_options_.num_heads = std::max<int64_t>(1, static_cast<int64_t>(platforms_.size()));
@@ -48,7 +49,7 @@ RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
     cell_tokenizer_ = std::make_unique<CellTokenizer>(CellTokenizerOptions::from_config(config_->data.tokenizer));
   }
   if (config_->model.prior == "linear") {
-    const std::string path = prior_file(run_dir);
+    const std::string path = RunFolder(run_dir).prior();
     if (!fs::exists(path)) throw RunError(with_file(path, "missing: the run was trained with model.prior linear"));
     try {
       prior_ = std::make_unique<LinearPrior>(LinearPrior::from_json(nlohmann::json::parse(read_file(path)), path));
@@ -71,11 +72,6 @@ int64_t RunInputs::head(const std::string& platform) const {
     throw ConfigError("unknown platform '" + platform + "' (this model predicts: " + known + ")");
   }
   return it - platforms_.begin();
-}
-
-std::string run_checkpoint_path(const std::string& run_dir, const std::string& checkpoint) {
-  if (checkpoint == "best" || checkpoint == "last") return (fs::path(run_dir) / (checkpoint + ".pt")).string();
-  return checkpoint;
 }
 
 std::string platform_or_first(const std::vector<std::string>& platforms, const std::string& platform) {

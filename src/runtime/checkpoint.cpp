@@ -1,10 +1,11 @@
-#include "narformer/train/checkpoint.h"
+#include "narformer/runtime/checkpoint.h"
 
 #include <filesystem>
 #include <sstream>
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/runtime/run_folder.h"
 
 namespace narformer {
 
@@ -17,7 +18,7 @@ std::string describe(const ModelOptions& o) {
   return s.str();
 }
 
-void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
+void save_checkpoint(const std::string& path, NarFormerModel& model, const ResumableState* optimizer,
                      const TrainingState& state) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive;
@@ -62,7 +63,7 @@ std::string export_checkpoint_weights(const std::string& checkpoint, NarFormerMo
   return path;
 }
 
-TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, ResumableState* optimizer,
                               const torch::Device& device) {
   if (!std::filesystem::exists(path)) throw RunError(with_file(path, "checkpoint not found"));
   TrainingState state;
@@ -124,7 +125,7 @@ bool read_nested(torch::serialize::InputArchive& archive, const std::vector<std:
 std::vector<std::string> load_matching_weights(const std::string& path, NarFormerModel& model,
                                                const torch::Device& device) {
   std::string file = path;
-  if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "best.pt").string();
+  if (std::filesystem::is_directory(path)) file = RunFolder(path).checkpoint("best");
   if (!std::filesystem::exists(file)) throw RunError(with_file(file, "checkpoint not found (train.init_from)"));
   std::vector<std::string> not_copied;
   int64_t copied = 0;

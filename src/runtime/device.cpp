@@ -1,4 +1,4 @@
-#include "narformer/train/runtime.h"
+#include "narformer/runtime/device.h"
 
 #include <thread>
 

@@ -1,4 +1,4 @@
-#include "narformer/train/evaluator.h"
+#include "narformer/runtime/evaluator.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,4 +1,4 @@
-#include "narformer/core/weight_file.h"
+#include "narformer/runtime/weight_file.h"
 
 #include <cstring>
 #include <sstream>

@@ -15,8 +15,9 @@
 #include "narformer/eval/metrics.h"
 #include "narformer/eval/plots.h"
 #include "narformer/train/baseline_trainer.h"
-#include "narformer/train/checkpoint.h"
-#include "narformer/train/runtime.h"
+#include "narformer/runtime/checkpoint.h"
+#include "narformer/runtime/device.h"
+#include "narformer/runtime/run_folder.h"
 
 namespace narformer {
 
@@ -53,36 +54,31 @@ class RunLog {
 };
 
 void prepare_run_dir(const Config& config, const TrainOptions& options) {
-  const fs::path dir = config.run_dir();
-  const fs::path last = dir / "last.pt";
+  const RunFolder run(config.run_dir());
+  const fs::path dir = run.path();
+  const fs::path last = run.checkpoint("last");
   const std::string resolved = to_yaml(config);
   if (options.resume) {
     if (!fs::exists(last))
       throw RunError(with_file(dir.string(), "nothing to resume: no last.pt in the run folder"));
-    const fs::path stored_path = dir / "config.yaml";
-    if (fs::exists(stored_path)) {
-      const std::string stored = read_file(stored_path.string());
+    if (fs::exists(run.config())) {
+      const std::string stored = read_file(run.config());
       if (stored != resolved)
-        throw RunError(with_file(stored_path.string(), "resume needs the same config as the run was started with; "
-                                                       "first difference: " + first_difference(stored, resolved)));
+        throw RunError(with_file(run.config(), "resume needs the same config as the run was started with; "
+                                               "first difference: " + first_difference(stored, resolved)));
     }
     return;
   }
   if (fs::exists(dir)) {
     // A folder without last.pt holds no epoch worth keeping (a start that failed early).
-    const bool finished_baseline = fs::exists(baseline_file(dir.string()));
+    const bool finished_baseline = fs::exists(run.baseline());
     if ((fs::exists(last) || finished_baseline) && !options.overwrite)
       throw RunError(with_file(dir.string(), "run folder already holds a run: pass --resume to continue it, "
                                              "--overwrite to start over, or --set run.name=NEW"));
     fs::remove_all(dir);
   }
   fs::create_directories(dir);
-  write_file_atomic((dir / "config.yaml").string(), resolved);
-}
-
-std::string checkpoint_path(const std::string& run_dir, const std::string& checkpoint) {
-  if (checkpoint == "best" || checkpoint == "last") return (fs::path(run_dir) / (checkpoint + ".pt")).string();
-  return checkpoint;
+  write_file_atomic(run.config(), resolved);
 }
 
 nlohmann::json to_json(const MetricSummary& m) {
@@ -96,7 +92,8 @@ TestReport write_test_outputs(const Config& config, const TestResult& result, co
                               const std::string& output_dir, double seconds, nlohmann::json extra) {
   TestReport report;
   report.checkpoint = checkpoint;
-  report.predictions_file = (fs::path(output_dir) / "predictions.csv").string();
+  const RunFolder output(output_dir);
+  report.predictions_file = output.predictions();
   report.metrics = result.overall;
   report.groups = result.groups;
   nlohmann::json out = to_json(report.metrics);
@@ -116,7 +113,7 @@ TestReport write_test_outputs(const Config& config, const TestResult& result, co
   out["seconds"] = seconds;
   out["config"] = config.source_file;
   out.update(extra);
-  write_file_atomic((fs::path(output_dir) / "test_metrics.json").string(), out.dump(2) + "\n");
+  write_file_atomic(output.test_metrics(), out.dump(2) + "\n");
   PlotRequest plot;
   plot.dir = output_dir;
   plot.truths = result.truths;
@@ -124,8 +121,7 @@ TestReport write_test_outputs(const Config& config, const TestResult& result, co
   plot.groups = result.item_groups;
   plot.log_scale = result.log_scale;
   plot.quantity = result.quantity;
-  if (const fs::path metrics = fs::path(output_dir) / "metrics.jsonl"; fs::exists(metrics) && !is_baseline(config.model))
-    plot.metrics_file = metrics.string();
+  if (fs::exists(output.metrics()) && !is_baseline(config.model)) plot.metrics_file = output.metrics();
   report.plots = write_plots(plot).message;
   spdlog::info("{}", report.plots);
   spdlog::info("test ({} items, {}): kendall tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]", report.metrics.n,
@@ -141,7 +137,7 @@ TestReport run_test(const Config& config, const Task& task, NarFormerModel& mode
   model->to(device);
   Stopwatch clock;
   const TestResult result =
-      task.evaluate_test(model, device, (fs::path(output_dir) / "predictions.csv").string());
+      task.evaluate_test(model, device, RunFolder(output_dir).predictions());
   nlohmann::json extra = nlohmann::json::object();
   if (!validation.is_null()) extra["validation"] = validation;
   if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
@@ -154,11 +150,11 @@ TestReport run_baseline_test(const Config& config, const Task& task, const Basel
                              const nlohmann::json& validation = nullptr) {
   Stopwatch clock;
   const TestResult result =
-      task.report_test(predict_baseline(task, model), (fs::path(output_dir) / "predictions.csv").string());
+      task.report_test(predict_baseline(task, model), RunFolder(output_dir).predictions());
   nlohmann::json extra = {{"setting", model.setting}, {"features", to_string(model.features)}};
   if (!validation.is_null()) extra["validation"] = validation;
   if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
-  return write_test_outputs(config, result, baseline_file(model_dir), output_dir, clock.seconds(), extra);
+  return write_test_outputs(config, result, RunFolder(model_dir).baseline(), output_dir, clock.seconds(), extra);
 }
 
 /// What a Predictor needs besides config.yaml and the weights, so it never reads the data.
@@ -166,12 +162,12 @@ void write_model_info(const Config& config, const Task& task, const nlohmann::js
   const nlohmann::json info = {{"input_dim", task.input_dim()}, {"static_dim", task.static_dim()},
                                {"heads", task.head_names()},    {"kind", config.model.kind},
                                {"model", model}};
-  write_file_atomic((fs::path(config.run_dir()) / "model.json").string(), info.dump(2) + "\n");
+  write_file_atomic(RunFolder(config.run_dir()).model_info(), info.dump(2) + "\n");
 }
 
 /// model.kind linear | mlp | gbdt | rescale: the grid on training + validation, then test.
 TrainReport train_baseline(const Config& config, const Task& task, TrainReport report) {
-  const std::string metrics = (fs::path(config.run_dir()) / "metrics.jsonl").string();
+  const std::string metrics = RunFolder(config.run_dir()).metrics();
   const BaselineFit fit = fit_baseline(config, task, metrics);
   fit.model.save(config.run_dir());
   write_model_info(config, task, {{"setting", fit.model.setting}, {"features", to_string(fit.model.features)}});
@@ -224,10 +220,10 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   const std::unique_ptr<Task> task = make_task(config);
 
   prepare_run_dir(config, options);
-  RunLog log((fs::path(config.run_dir()) / "train.log").string());
+  RunLog log(RunFolder(config.run_dir()).train_log());
   task->write_run_files(config.run_dir());
   if (const std::string skipped = task->skipped_report(); !skipped.empty())
-    write_file_atomic((fs::path(config.run_dir()) / "skipped.txt").string(), skipped);
+    write_file_atomic(RunFolder(config.run_dir()).skipped(), skipped);
   spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
                report.device, report.threads, config.run.seed);
   // Baselines read flat features, not the Transformer's tokens and augmented copies.
@@ -290,10 +286,10 @@ TestReport evaluate_checkpoint(const Config& config, const std::string& checkpoi
 
 TestReport evaluate_run(const std::string& run_dir, const std::string& checkpoint,
                         const std::vector<std::string>& overrides) {
-  const fs::path config_path = fs::path(run_dir) / "config.yaml";
-  if (!fs::exists(config_path)) throw RunError(with_file(run_dir, "not a run folder (no config.yaml)"));
-  const Config config = load_config(config_path.string(), overrides);
-  return evaluate_checkpoint(config, checkpoint_path(run_dir, checkpoint), run_dir);
+  const RunFolder run(run_dir);
+  run.require_run();
+  const Config config = load_config(run.config(), overrides);
+  return evaluate_checkpoint(config, run.checkpoint(checkpoint), run_dir);
 }
 
 }  // namespace narformer

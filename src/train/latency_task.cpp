@@ -14,7 +14,7 @@
 #include "narformer/data/latency_split.h"
 #include "narformer/onnx/cost.h"
 #include "narformer/tokenize/token_cache.h"
-#include "narformer/train/evaluator.h"
+#include "narformer/runtime/evaluator.h"
 
 namespace narformer {
 

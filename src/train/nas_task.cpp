@@ -6,7 +6,8 @@
 
 #include "narformer/cells/augment.h"
 #include "narformer/core/atomic_file.h"
-#include "narformer/train/evaluator.h"
+#include "narformer/runtime/evaluator.h"
+#include "narformer/runtime/run_folder.h"
 #include "narformer/train/latency_task.h"
 
 namespace narformer {
@@ -31,7 +32,7 @@ TokenPtr NasTask::tokenize(const Cell& cell) const {
 }
 
 void NasTask::write_run_files(const std::string& run_dir) const {
-  if (prior_) write_file_atomic(prior_file(run_dir), prior_->to_json().dump(1) + "\n");
+  if (prior_) write_file_atomic(RunFolder(run_dir).prior(), prior_->to_json().dump(1) + "\n");
 }
 
 TrainingSet NasTask::training_set() const {

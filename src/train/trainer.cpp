@@ -17,8 +17,9 @@
 #include "narformer/data/batch.h"
 #include "narformer/data/epoch_order.h"
 #include "narformer/model/tensors.h"
-#include "narformer/train/checkpoint.h"
-#include "narformer/train/evaluator.h"
+#include "narformer/runtime/checkpoint.h"
+#include "narformer/runtime/evaluator.h"
+#include "narformer/runtime/run_folder.h"
 #include "narformer/train/fused_adam.h"
 #include "narformer/train/losses.h"
 #include "narformer/train/schedule.h"
@@ -73,9 +74,9 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
 Trainer::Trainer(const Config& config, const torch::Device& device, std::string run_dir)
     : config_(config), device_(device), run_dir_(std::move(run_dir)) {}
 
-std::string Trainer::best_checkpoint() const { return (std::filesystem::path(run_dir_) / "best.pt").string(); }
-std::string Trainer::last_checkpoint() const { return (std::filesystem::path(run_dir_) / "last.pt").string(); }
-std::string Trainer::metrics_file() const { return (std::filesystem::path(run_dir_) / "metrics.jsonl").string(); }
+std::string Trainer::best_checkpoint() const { return RunFolder(run_dir_).checkpoint("best"); }
+std::string Trainer::last_checkpoint() const { return RunFolder(run_dir_).checkpoint("last"); }
+std::string Trainer::metrics_file() const { return RunFolder(run_dir_).metrics(); }
 
 double Trainer::selection_score(const MetricSummary& summary) const {
   return config_.eval.selection == "mape" ? summary.mape : summary.kendall_tau;

@@ -13,7 +13,7 @@
 #include "narformer/data/cost_prior.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/tokenize/cell_tokenizer.h"
-#include "narformer/train/checkpoint.h"
+#include "narformer/runtime/checkpoint.h"
 
 namespace narformer {
 namespace {

@@ -12,9 +12,10 @@
 #include "narformer/cells/nb201.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/runtime/run_folder.h"
 #include "narformer/predict/predictor.h"
 #include "narformer/train/baseline_trainer.h"
-#include "narformer/train/evaluator.h"
+#include "narformer/runtime/evaluator.h"
 #include "narformer/train/experiment.h"
 #include "../test_util.h"
 #include "latency_fixture.h"
@@ -229,7 +230,7 @@ TEST(LinearPriorRun, TheNetworkCorrectsTheValidationChosenLinearFit) {
   const FlatSet train = task->flat_set(SplitPart::kTrain, FeatureSet::kEncoding);
   const FlatSet val = task->flat_set(SplitPart::kValidation, FeatureSet::kEncoding);
   const LinearPrior expected = fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
-  const LinearPrior saved = LinearPrior::from_json(nlohmann::json::parse(read_file(prior_file(report.run_dir))), "prior");
+  const LinearPrior saved = LinearPrior::from_json(nlohmann::json::parse(read_file(RunFolder(report.run_dir).prior())), "prior");
   EXPECT_EQ(saved.ridge, expected.ridge);
   ASSERT_EQ(saved.model.weights.size(), expected.model.weights.size());
   for (size_t j = 0; j < saved.model.weights.size(); ++j) EXPECT_NEAR(saved.model.weights[j], expected.model.weights[j], 1e-12);

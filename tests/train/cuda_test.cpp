@@ -13,7 +13,7 @@
 #include "narformer/model/narformer_model.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/train/experiment.h"
-#include "narformer/train/runtime.h"
+#include "narformer/runtime/device.h"
 #include "../test_util.h"
 
 namespace narformer {

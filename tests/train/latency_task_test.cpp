@@ -13,13 +13,13 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
-#include "narformer/core/weight_file.h"
+#include "narformer/runtime/weight_file.h"
 #include "narformer/data/cost_prior.h"
 #ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"
 #endif
 #include "narformer/predict/predictor.h"
-#include "narformer/train/checkpoint.h"
+#include "narformer/runtime/checkpoint.h"
 #include "narformer/train/experiment.h"
 #include "../test_util.h"
 #include "latency_fixture.h"

@@ -5,11 +5,11 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
-#include "narformer/train/checkpoint.h"
-#include "narformer/train/evaluator.h"
+#include "narformer/runtime/checkpoint.h"
+#include "narformer/runtime/evaluator.h"
 #include "narformer/train/experiment.h"
 #include "narformer/train/nas_task.h"
-#include "narformer/train/runtime.h"
+#include "narformer/runtime/device.h"
 #include "../test_util.h"
 
 namespace narformer {

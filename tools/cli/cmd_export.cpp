@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "narformer/core/error.h"
 #include "narformer/predict/run_inputs.h"
-#include "narformer/train/checkpoint.h"
+#include "narformer/runtime/checkpoint.h"
 
 namespace narformer::cli {
 

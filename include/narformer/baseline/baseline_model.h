@@ -70,9 +70,6 @@ struct BaselineModel {
   static BaselineModel load(const std::string& run_dir);
 };
 
-/// The file a run folder's baseline is described by (RUN_DIR/baseline.json).
-std::string baseline_file(const std::string& run_dir);
-
 /// model.prior: linear (cells): the linear baseline on the cell encoding, its ridge chosen on
 /// validation from baseline.linear.ridge with eval.selection, as model.kind linear would
 /// choose it. The Transformer then learns a multiplicative correction of its prediction
@@ -95,8 +92,5 @@ struct LinearPrior {
 /// cell_features(cell, FeatureSet::kEncoding). Throws DataError for bad data.
 LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows, const std::vector<double>& labels,
                              const FeatureRows& val_rows, const std::vector<double>& val_labels);
-
-/// Where a run folder keeps its prior (RUN_DIR/prior.json).
-std::string prior_file(const std::string& run_dir);
 
 }  // namespace narformer

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "narformer/baseline/linear_model.h"
-#include "narformer/core/weight_file.h"
+#include "narformer/runtime/weight_file.h"
 
 namespace narformer {
 

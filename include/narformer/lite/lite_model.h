@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "narformer/core/weight_file.h"
+#include "narformer/runtime/weight_file.h"
 #include "narformer/model/options.h"
 #include "narformer/tokenize/token_sequence.h"
 

@@ -13,6 +13,7 @@
 #include "narformer/config/config.h"
 #include "narformer/graph/graph.h"
 #include "narformer/model/options.h"
+#include "narformer/runtime/run_folder.h"
 #include "narformer/tokenize/token_sequence.h"
 
 namespace narformer {
@@ -20,10 +21,6 @@ namespace narformer {
 class CellTokenizer;
 class OnnxTokenizer;
 struct LinearPrior;
-
-/// The checkpoint file `checkpoint` names in `run_dir`: best | last -> RUN_DIR/best.pt, ...;
-/// anything else is a path, returned as is.
-std::string run_checkpoint_path(const std::string& run_dir, const std::string& checkpoint);
 
 /// `platform` when a run with these head platforms has a head for it, else "" (its first
 /// head): how a run that rescales another asks that run for a platform it may not know.
@@ -46,8 +43,8 @@ class RunInputs {
   const std::vector<std::string>& platforms() const { return platforms_; }
   /// The output head of `platform` ("" = the first). Throws ConfigError for an unknown one.
   int64_t head(const std::string& platform) const;
-  /// best | last | a path: the checkpoint file it names (run_checkpoint_path).
-  std::string checkpoint_path(const std::string& checkpoint) const { return run_checkpoint_path(run_dir_, checkpoint); }
+  /// best | last | a path: the checkpoint file it names (RunFolder::checkpoint).
+  std::string checkpoint_path(const std::string& checkpoint) const { return RunFolder(run_dir_).checkpoint(checkpoint); }
 
   // Tokens, exactly as in training. Throws DataError for unreadable inputs, ConfigError for
   // inputs of the other kind (an ONNX file for a cell run, ...).

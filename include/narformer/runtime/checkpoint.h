@@ -10,9 +10,9 @@
 
 #include <torch/torch.h>
 
-#include "narformer/core/weight_file.h"
+#include "narformer/runtime/weight_file.h"
 #include "narformer/model/narformer_model.h"
-#include "narformer/train/fused_adam.h"
+#include "narformer/runtime/resumable_state.h"
 
 namespace narformer {
 
@@ -31,12 +31,12 @@ std::string describe(const ModelOptions& options);
 
 /// Saves atomically, and the weights alone beside it for the torch-free forward pass
 /// (weights_path_for(path), core/weight_file.h). `optimizer` may be null (weights-only export).
-void save_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
+void save_checkpoint(const std::string& path, NarFormerModel& model, const ResumableState* optimizer,
                      const TrainingState& state);
 
 /// Loads into `model` (and `optimizer` unless null). Throws RunError naming the file when it
 /// is missing, corrupt, or was written for a model with other options.
-TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, FusedAdam* optimizer,
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, ResumableState* optimizer,
                               const torch::Device& device);
 
 /// Every parameter and buffer of `model` by name, with the model options as meta text.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The house's layering, checked on every source (run by ctest as layers.includes):
+#   runtime/ (checkpoints, weight files, the run folder, devices) and predict/ sit below
+#   train/: neither includes anything from it, so inference never depends on training.
+#   lite/ (the forward pass without LibTorch) includes no LibTorch header.
+# Prints each offending include and exits 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+# check RULE PATTERN FOLDER...: no line matching PATTERN in the sources under FOLDER...
+check() {
+  local rule=$1 pattern=$2
+  shift 2
+  local hits
+  if hits=$(grep -rnE "$pattern" "$@" 2>/dev/null); then
+    echo "layers: $rule:"
+    echo "$hits" | sed 's/^/  /'
+    status=1
+  fi
+}
+check "runtime/ and predict/ must not include train/" '#include "narformer/train/' \
+  src/runtime include/narformer/runtime src/predict include/narformer/predict
+check "lite/ must not include LibTorch" '#include <(torch|ATen|c10)/' src/lite include/narformer/lite
+[[ $status -eq 0 ]] && echo "layers: ok"
+exit $status
