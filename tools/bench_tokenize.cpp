@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
     token_options.compat = compat;
     const OnnxTokenizer tokenizer(token_options);
     if (digest_only) {
+      spdlog::set_level(spdlog::level::err);  // warnings about a file are not part of its digest
       for (const std::string& file : files) {
         try {
           OnnxModel model = OnnxModel::load(file);

@@ -64,7 +64,9 @@ if "$bin" train configs/nb201/smoke.yaml --set train.epochs=2 --set run.dir="$wo
   done
   [[ $(wc -l <"$work/runs/smoke/metrics.jsonl") -eq 2 ]] || fail "metrics.jsonl should have 2 lines"
   json=$("$bin" eval --run "$work/runs/smoke" --json 2>/dev/null | tail -1)
-  if /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["n"]==2000 and -1<=d["kendall_tau"]<=1' "$json"; then
+  # Two epochs already rank the 2,000 held-out cells well above chance (tau 0.2-0.3 seen;
+  # chance is 0 +- 0.015 at this n).
+  if /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["n"]==2000 and d["kendall_tau"]>0.1, d' "$json"; then
     echo "ok: eval --json -> $json"
   else
     fail "eval --json last line is not the expected JSON: $json"

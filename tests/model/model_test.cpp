@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
+
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
@@ -28,19 +31,149 @@ TEST(Model, GroupedLinearXavierBoundsMatchReference) {
   EXPECT_GT(down->weight.abs().max().item<double>(), 0.0188);
 }
 
-TEST(Model, OutputsArePositive) {
-  torch::manual_seed(1);
-  NarFormerModel model(ModelOptions::nnlqp_latency());
+// One block, two features, three nodes in a chain, every weight set by hand: the model's output
+// against the same formulas written out in double-precision loops here (not the model's code).
+namespace by_hand {
+
+using Vec = std::vector<double>;
+using Mat = std::vector<Vec>;  // rows
+
+Vec affine(const Mat& w, const Vec& b, const Vec& x) {  // torch::nn::Linear: W x + b
+  Vec y(w.size(), 0.0);
+  for (size_t i = 0; i < w.size(); ++i) {
+    y[i] = b.empty() ? 0.0 : b[i];
+    for (size_t j = 0; j < x.size(); ++j) y[i] += w[i][j] * x[j];
+  }
+  return y;
+}
+Vec relu(Vec x) {
+  for (double& v : x) v = std::max(0.0, v);
+  return x;
+}
+double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+Vec flat(const Mat& m) {  // row-major, as LibTorch stores a (rows, columns) weight
+  Vec out;
+  for (const Vec& row : m) out.insert(out.end(), row.begin(), row.end());
+  return out;
+}
+Vec layer_norm(const Vec& x, const Vec& gamma, const Vec& beta) {
+  double mean = 0, var = 0;
+  for (double v : x) mean += v / static_cast<double>(x.size());
+  for (double v : x) var += (v - mean) * (v - mean) / static_cast<double>(x.size());
+  Vec y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) y[i] = (x[i] - mean) / std::sqrt(var + 1e-5) * gamma[i] + beta[i];
+  return y;
+}
+
+}  // namespace by_hand
+
+TEST(Model, OneBlockOnThreeNodesEqualsTheFormulasByHand) {
+  using namespace by_hand;
+  ModelOptions options;  // two features everywhere, one block, one group, no degree gate or dropout
+  options.input_dim = options.hidden = options.ffn_hidden = 2;
+  options.ffn_groups = options.blocks = 1;
+  options.use_degree = false;
+  options.dropout = 0;
+  options.readout = Readout::kSum;
+  NarFormerModel model(options);
   model->eval();
+
+  const Mat w_qk = {{0.5, -0.3}, {0.2, 0.8}}, w_n = {{1.0, 0.4}, {-0.6, 0.9}}, w_r = {{0.3, 0.0}, {0.1, -0.5}};
+  const Vec b_qk = {0.1, -0.2}, b_n = {0.05, 0.3};
+  const Vec norm_g = {1.2, 0.7}, norm_b = {0.1, -0.1};
+  const Mat w_up = {{0.4, -0.7}, {0.9, 0.2}}, w_down = {{-0.3, 0.6}, {0.5, 0.5}};  // grouped: x · W
+  const Vec b_up = {0.2, -0.1}, b_down = {0.0, 0.4}, up_g = {0.8, 1.1}, up_b = {0.0, 0.2}, down_g = {0.9, 1.3},
+            down_b = {-0.2, 0.1}, layer_scale = {0.5, 0.25};
+  const Mat w1 = {{0.7, -0.2}, {0.3, 0.6}}, w2 = {{-0.4, 0.9}, {0.8, 0.1}}, w_out = {{0.6, -1.1}};
+  const Vec b1 = {0.1, 0.0}, b2 = {0.0, -0.05}, b_out = {0.2};
+
+  const std::map<std::string, Vec> values = {
+      {"encoder.block0.attention.query_key.weight", flat(w_qk)},
+      {"encoder.block0.attention.query_key.bias", b_qk},
+      {"encoder.block0.attention.neighbour.weight", flat(w_n)},
+      {"encoder.block0.attention.neighbour.bias", b_n},
+      {"encoder.block0.attention.root.weight", flat(w_r)},
+      {"encoder.block0.norm.weight", norm_g},
+      {"encoder.block0.norm.bias", norm_b},
+      {"encoder.block0.ffn.up.weight", flat(w_up)},
+      {"encoder.block0.ffn.up.bias", b_up},
+      {"encoder.block0.ffn.up.norm.weight", up_g},
+      {"encoder.block0.ffn.up.norm.bias", up_b},
+      {"encoder.block0.ffn.down.weight", flat(w_down)},
+      {"encoder.block0.ffn.down.bias", b_down},
+      {"encoder.block0.ffn.down.norm.weight", down_g},
+      {"encoder.block0.ffn.down.norm.bias", down_b},
+      {"encoder.block0.layer_scale", layer_scale},
+      {"head1.weight", flat(w1)},
+      {"head1.bias", b1},
+      {"head2.weight", flat(w2)},
+      {"head2.bias", b2},
+      {"head_out.weight", flat(w_out)},
+      {"head_out.bias", b_out},
+  };
+  {
+    torch::NoGradGuard no_grad;
+    size_t set = 0;
+    for (auto& item : model->named_parameters()) {
+      const auto it = values.find(item.key());
+      ASSERT_NE(it, values.end()) << "no value by hand for " << item.key();
+      ASSERT_EQ(item.value().numel(), static_cast<int64_t>(it->second.size())) << item.key();
+      const std::vector<float> v(it->second.begin(), it->second.end());
+      item.value().copy_(torch::tensor(v).view(item.value().sizes()));
+      ++set;
+    }
+    ASSERT_EQ(set, values.size());
+  }
+
+  const Mat x = {{1.0, 0.5}, {-0.5, 2.0}, {0.25, -1.0}};
+  const std::vector<std::pair<int, int>> edges = {{0, 1}, {1, 2}};
   TokenSequence t;
-  t.num_nodes = 5;
-  t.feature_dim = 152;
-  t.features.assign(5 * 152, 0.3f);
-  t.edges = {{0, 1}, {1, 2}, {2, 3}, {3, 4}};
-  t.static_features.assign(40, 0.5f);
-  const torch::Tensor y = model->forward(to_tensors(collate({&t}), torch::kCPU));
-  ASSERT_EQ(y.sizes(), torch::IntArrayRef({1}));
-  EXPECT_GT(y.item<float>(), 0.0f);
+  t.num_nodes = 3;
+  t.feature_dim = 2;
+  for (const Vec& row : x) t.features.insert(t.features.end(), row.begin(), row.end());
+  for (const auto& [a, b] : edges) t.edges.emplace_back(a, b);
+  const double model_output = model->forward(to_tensors(collate({&t}), torch::kCPU)).item<double>();
+
+  // Attention over neighbours (no self-loops): scores q_i·q_j / sqrt(2), normalised per row.
+  Mat adjacency(3, Vec(3, 0.0));
+  for (const auto& [a, b] : edges) adjacency[a][b] = adjacency[b][a] = 1.0;
+  Mat q(3);
+  for (int i = 0; i < 3; ++i) {
+    q[i] = affine(w_qk, b_qk, x[i]);
+    for (double& v : q[i]) v = sigmoid(v);
+  }
+  Vec graph = {0.0, 0.0};
+  for (int i = 0; i < 3; ++i) {
+    Vec scores(3, 0.0);
+    double total = 0;
+    for (int j = 0; j < 3; ++j) {
+      scores[j] = (q[i][0] * q[j][0] + q[i][1] * q[j][1]) / std::sqrt(2.0) * adjacency[i][j];
+      total += scores[j];
+    }
+    Vec mixed = {0.0, 0.0};
+    for (int j = 0; j < 3; ++j)
+      for (int c = 0; c < 2; ++c) mixed[c] += scores[j] / (total + 1e-6) * x[j][c];
+    Vec h = affine(w_n, b_n, mixed);
+    const Vec root = affine(w_r, {}, x[i]);
+    for (int c = 0; c < 2; ++c) h[c] += root[c];
+    const double norm = std::max(std::hypot(h[0], h[1]), 1e-12);
+    for (double& v : h) v /= norm;
+    h = relu(h);
+    // Grouped feed-forward (one group): x · W + b, LayerNorm, ReLU; then the same down.
+    const Vec n = layer_norm(h, norm_g, norm_b);
+    Vec up = {b_up[0] + n[0] * w_up[0][0] + n[1] * w_up[1][0], b_up[1] + n[0] * w_up[0][1] + n[1] * w_up[1][1]};
+    up = relu(layer_norm(up, up_g, up_b));
+    Vec down = {b_down[0] + up[0] * w_down[0][0] + up[1] * w_down[1][0],
+                b_down[1] + up[0] * w_down[0][1] + up[1] * w_down[1][1]};
+    down = layer_norm(down, down_g, down_b);
+    for (int c = 0; c < 2; ++c) graph[c] += h[c] + layer_scale[c] * down[c];  // sum readout
+  }
+  const Vec z1 = relu(affine(w1, b1, graph));
+  const Vec z2 = relu(affine(w2, b2, z1));
+  const double z = affine(w_out, b_out, z2)[0];
+  const double expected = std::log1p(std::exp(-z));  // softplus(-z)
+  EXPECT_NEAR(model_output, expected, 1e-5 * std::abs(expected));
+  std::printf("by hand %.7f, model %.7f\n", expected, model_output);
 }
 
 /// A padded batch must give every sample exactly what it gets alone.

@@ -7,6 +7,7 @@
 #include "narformer/cells/augment.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
+#include "../golden_tokens.h"
 
 namespace narformer {
 namespace {
@@ -72,10 +73,14 @@ TEST(CellTokenizer, OneHotAndNoPosition) {
   EXPECT_THROW(too_short.tokenize(to_graph(parse_nb201_arch(kExample))), DataError);
 }
 
-TEST(CellTokenizer, DeterministicBytes) {
+// An NB201 cell with each embedder against values stored before (golden_tokens.h).
+TEST(CellTokenizer, TokensMatchTheirGoldenFixtures) {
   const CellTokenizer tokenizer{CellTokenizerOptions{}};
-  const Graph g = to_graph(parse_nb201_arch(kExample));
-  EXPECT_EQ(tokenizer.tokenize(g).features, tokenizer.tokenize(g).features);
+  testing::expect_golden_tokens(tokenizer.tokenize(to_graph(parse_nb201_arch(kExample))), "nb201_example");
+  CellTokenizerOptions trans;  // the other embedder, without the self-position code
+  trans.embed = EmbedType::kTrans;
+  trans.dp = 0;
+  testing::expect_golden_tokens(CellTokenizer(trans).tokenize(to_graph(parse_nb201_arch(kExample))), "nb201_example.trans");
 }
 
 }  // namespace
