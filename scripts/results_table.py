@@ -10,7 +10,7 @@
     scripts/results_table.py compare runs/tables/help/*       # narformer beside every baseline, over seeds
 
 `compare` reads folders named <kind>.<task>.s<seed> (scripts/baselines.sh writes them; narformer
-runs of a table go beside them as narformer.<task>.s<seed>): a row per task, a column per kind
+runs of a table go beside them as narformer.<task>.s<seed>; variants as narformer_<name>, never counted as baselines): a row per task, a column per kind
 with the mean ± standard deviation over its seeds of the metric the runs selected on
 (eval.selection: MAPE or Kendall's tau), the best baseline chosen by its mean validation score
 (never by test), and whether narformer wins against it: by more than the larger of the two
@@ -185,7 +185,7 @@ def compare_table(runs, with_mean=False):
             stats[kind] = (m, sd, sum(val) / len(val) if None not in val else None)
             column_means[kind].append(m)
             cells.append(fmt(m, sd) + ("" if len(ms) == 3 else f" ({len(ms)})"))
-        baselines = [k for k in stats if k != "narformer" and stats[k][2] is not None]
+        baselines = [k for k in stats if not k.startswith("narformer") and stats[k][2] is not None]
         best = (min if lower else max)(baselines, key=lambda k: stats[k][2]) if baselines else None
         verdict = ""
         if best and "narformer" in stats:
