@@ -137,9 +137,6 @@ void FusedAdam::load(torch::serialize::InputArchive& archive) {
   archive.read("step", value);
   step_ = value.toInt();
   torch::NoGradGuard no_grad;
-  // Parameters off the fast CPU path (a GPU's) are updated together by multi-tensor kernels:
-  // a handful of launches per step instead of six per parameter.
-  std::vector<torch::Tensor> ps, gs, ms, vs;
   for (size_t k = 0; k < parameters_.size(); ++k) {
     torch::Tensor m, v;
     archive.read("exp_avg." + std::to_string(k), m);

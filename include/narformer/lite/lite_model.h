@@ -1,6 +1,6 @@
 #pragma once
 // The trained model's inference forward pass in plain C++ and BLAS (cblas_sgemm), read from a
-// weight file (core/weight_file.h): the numbers NarFormerModel gives in eval mode, to float
+// weight file (runtime/weight_file.h): the numbers NarFormerModel gives in eval mode, to float
 // rounding, without LibTorch. Why it exists: loading LibTorch takes ~0.4 s per process and
 // its dispatcher adds microseconds per operator, which dominate one-graph predictions; this
 // pass starts in milliseconds. One graph per call, every readout and head the model has.

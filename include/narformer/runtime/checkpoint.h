@@ -30,7 +30,7 @@ struct TrainingState {
 std::string describe(const ModelOptions& options);
 
 /// Saves atomically, and the weights alone beside it for the torch-free forward pass
-/// (weights_path_for(path), core/weight_file.h). `optimizer` may be null (weights-only export).
+/// (weights_path_for(path), runtime/weight_file.h). `optimizer` may be null (weights-only export).
 void save_checkpoint(const std::string& path, NarFormerModel& model, const ResumableState* optimizer,
                      const TrainingState& state);
 
