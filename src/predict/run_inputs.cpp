@@ -40,11 +40,7 @@ RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
   model_options_ = ModelOptions::from_config(config_->model, input_dim, static_dim);
   model_options_.num_heads = std::max<int64_t>(1, static_cast<int64_t>(platforms_.size()));
   if (onnx_) {
-    OnnxTokenizerOptions tokenizer;
-    tokenizer.embed = parse_embed_type(config_->data.tokenizer.embed);
-    tokenizer.position_frequencies = static_cast<int>(config_->data.tokenizer.dp);
-    tokenizer.compat = parse_onnx_compat(config_->data.tokenizer.compat);
-    onnx_tokenizer_ = std::make_unique<OnnxTokenizer>(tokenizer);
+    onnx_tokenizer_ = std::make_unique<OnnxTokenizer>(OnnxTokenizerOptions::from_config(config_->data.tokenizer));
   } else {
     cell_tokenizer_ = std::make_unique<CellTokenizer>(CellTokenizerOptions::from_config(config_->data.tokenizer));
   }
@@ -80,10 +76,7 @@ std::string platform_or_first(const std::vector<std::string>& platforms, const s
 
 Graph RunInputs::import_onnx(const std::string& path, int64_t batch_size) const {
   if (!onnx_) throw ConfigError("this run predicts NAS-Bench cells, not ONNX graphs: use tokenize_cell");
-  OnnxImportOptions import;
-  import.batch_size = batch_size;
-  import.compat = onnx_tokenizer_->options().compat;
-  return narformer::import_onnx(path, import);
+  return narformer::import_onnx(path, onnx_tokenizer_->options().import_options(batch_size));
 }
 
 TokenPtr RunInputs::tokenize_onnx(const std::string& path, int64_t batch_size) const {

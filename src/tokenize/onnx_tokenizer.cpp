@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "narformer/config/config.h"
 #include "narformer/core/error.h"
 
 namespace narformer {
@@ -115,6 +116,21 @@ std::string OnnxTokenizerOptions::key() const {
   return std::string("onnx-tokens;embed=") + (embed == EmbedType::kNerf ? "nerf" : "trans") +
          ";frequencies=" + std::to_string(OnnxTokenizer::kFrequencies) +
          ";dp=" + std::to_string(position_frequencies) + ";compat=" + to_string(compat);
+}
+
+OnnxTokenizerOptions OnnxTokenizerOptions::from_config(const TokenizerConfig& config) {
+  OnnxTokenizerOptions options;
+  options.embed = parse_embed_type(config.embed);
+  options.position_frequencies = static_cast<int>(config.dp);
+  options.compat = parse_onnx_compat(config.compat);
+  return options;
+}
+
+OnnxImportOptions OnnxTokenizerOptions::import_options(int64_t batch_size) const {
+  OnnxImportOptions import;
+  import.batch_size = batch_size;
+  import.compat = compat;
+  return import;
 }
 
 OnnxTokenizer::OnnxTokenizer(const OnnxTokenizerOptions& options)

@@ -227,11 +227,8 @@ std::shared_ptr<const TokenSequence> TokenCache::get_bytes(const std::string& by
     }
   }
 
-  OnnxImportOptions import;
-  import.batch_size = batch_size;
-  import.compat = tokenizer_.options().compat;
   auto tokens = std::make_shared<const TokenSequence>(
-      tokenizer_.tokenize(import_onnx_bytes(bytes, source, import)));
+      tokenizer_.tokenize(import_onnx_bytes(bytes, source, tokenizer_.options().import_options(batch_size))));
   if (!file.empty()) {
     try {
       std::error_code ec;

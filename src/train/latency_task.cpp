@@ -20,14 +20,6 @@ namespace narformer {
 
 namespace {
 
-OnnxTokenizerOptions tokenizer_options(const TokenizerConfig& config) {
-  OnnxTokenizerOptions options;
-  options.embed = parse_embed_type(config.embed);
-  options.position_frequencies = static_cast<int>(config.dp);
-  options.compat = parse_onnx_compat(config.compat);
-  return options;
-}
-
 bool wanted(const std::vector<std::string>& filter, const std::string& value) {
   return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
 }
@@ -54,7 +46,7 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
     std::sort(platforms_.begin(), platforms_.end());
   }
 
-  TokenCache cache(tokenizer_options(config.data.tokenizer), config.data.cache_dir);
+  TokenCache cache(OnnxTokenizerOptions::from_config(config.data.tokenizer), config.data.cache_dir);
   input_dim_ = cache.tokenizer().feature_dim();
   static_dim_ = cache.tokenizer().static_dim();
   load_lines(table, cache, /*family_filter=*/true);

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "../test_util.h"
+#include "narformer/config/config.h"
+#include "narformer/core/error.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/tokenize/onnx_tokenizer.h"
 
@@ -348,6 +350,28 @@ TEST(OnnxTokenizer, ScalarsAndMissingShapesEncodeAsPaddedZeros) {
   for (int k = 0; k < 40; ++k) EXPECT_EQ(t.at(0, 112 + k), e0[static_cast<size_t>(k % 10)]);
   for (float v : t.features) EXPECT_FALSE(std::isnan(v));
   for (float v : t.static_features) EXPECT_FALSE(std::isnan(v));
+}
+
+// Training, the token cache and predict all map the config through from_config and
+// import_options; these pin that mapping (a dropped field would tokenize predict differently).
+TEST(OnnxTokenizerOptions, FromConfigCarriesEveryTokenSetting) {
+  TokenizerConfig config;
+  config.embed = "trans";
+  config.dp = 8;
+  config.compat = "reference";
+  const OnnxTokenizerOptions options = OnnxTokenizerOptions::from_config(config);
+  EXPECT_EQ(options.embed, EmbedType::kTrans);
+  EXPECT_EQ(options.position_frequencies, 8);
+  EXPECT_EQ(options.compat, OnnxCompat::kReference);
+  EXPECT_EQ(options.key(), "onnx-tokens;embed=trans;frequencies=5;dp=8;compat=reference");
+
+  const OnnxImportOptions import = options.import_options(4);
+  EXPECT_EQ(import.batch_size, 4);
+  EXPECT_EQ(import.compat, OnnxCompat::kReference);
+  EXPECT_TRUE(import.data_propagation);
+
+  config.embed = "fourier";
+  EXPECT_THROW(OnnxTokenizerOptions::from_config(config), ConfigError);
 }
 
 }  // namespace

@@ -65,13 +65,11 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 void inspect_one(const InspectArguments& args, const std::string& path) {
-  OnnxImportOptions import;
-  import.batch_size = args.batch;
-  import.compat = parse_onnx_compat(args.compat);
   OnnxTokenizerOptions token_options;
   token_options.embed = parse_embed_type(args.embed);
   token_options.position_frequencies = args.dp;
-  token_options.compat = import.compat;
+  token_options.compat = parse_onnx_compat(args.compat);
+  const OnnxImportOptions import = token_options.import_options(args.batch);
 
   Stopwatch clock;
   OnnxModel model = OnnxModel::load(path);

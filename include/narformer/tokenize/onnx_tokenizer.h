@@ -13,7 +13,9 @@
 //
 // with E = the `embed` embedder with 5 frequencies (trans in the published NNLQP config).
 // Static (graph-level) features, 40 values: [E(b), E(FLOPs/1e9), E(params/1e9), E(mem/1e9)].
-// Node costs (for the cost readout), raw, per node: [FLOPs/1e9, memory/1e6, 1].
+// Node costs (for the cost readout), raw, per node: the kNodeCostDims kinds of work of
+// token_sequence.h (FLOPs by kind of operator, pooling windows, elements written, weights read,
+// calls).
 // Edges: the undirected version of the graph's edges, each once (i < j), sorted.
 //
 // Op codes: 1 Conv, 2 Relu, 3 Add, 4 Sigmoid, 5 Reshape, 6 MaxPool, 7 Split,
@@ -34,11 +36,17 @@
 
 #include "narformer/graph/graph.h"
 #include "narformer/onnx/compat.h"
+#include "narformer/onnx/onnx_graph.h"
 #include "narformer/tokenize/embedder.h"
 #include "narformer/tokenize/token_sequence.h"
 
 namespace narformer {
 
+struct TokenizerConfig;
+
+/// The one mapping from a config to tokens: training (LatencyTask), the token cache and
+/// predict (RunInputs) all build their importer and tokenizer through from_config and
+/// import_options, so that predict tokenizes exactly as training did.
 struct OnnxTokenizerOptions {
   EmbedType embed = EmbedType::kTrans;         ///< embedder of attributes, shapes, statics
   int position_frequencies = 0;                ///< dp of the self-position code; 0 = off
@@ -46,6 +54,13 @@ struct OnnxTokenizerOptions {
 
   /// Canonical text of every setting that changes tokens, for cache keys.
   std::string key() const;
+
+  /// From the `data.tokenizer` config section (embed, dp, compat).
+  static OnnxTokenizerOptions from_config(const TokenizerConfig& config);
+
+  /// How to import an ONNX file for these tokens at a given batch size (the compat mode
+  /// decides the importer's behaviour too).
+  OnnxImportOptions import_options(int64_t batch_size) const;
 };
 
 class OnnxTokenizer {
