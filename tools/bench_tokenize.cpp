@@ -26,6 +26,7 @@
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/onnx/onnx_model.h"
 #include "narformer/tokenize/onnx_tokenizer.h"
+#include "narformer/tokenize/token_format.h"
 
 namespace fs = std::filesystem;
 using namespace narformer;
@@ -42,28 +43,6 @@ int usage() {
                "usage: bench_tokenize [PATH ...] [--repeat N | --digest] [--batch B] "
                "[--compat corrected|reference]\n");
   return 2;
-}
-
-/// FNV-1a over raw bytes, continued across calls.
-uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ULL) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 0x100000001b3ULL;
-  return hash;
-}
-
-template <typename T>
-uint64_t fnv1a(const std::vector<T>& values, uint64_t hash) {
-  const uint64_t count = values.size();
-  return fnv1a(values.data(), values.size() * sizeof(T), fnv1a(&count, sizeof count, hash));
-}
-
-uint64_t digest(const TokenSequence& t) {
-  const int32_t header[] = {t.num_nodes, t.feature_dim, t.missing_shapes, t.unknown_op_types};
-  uint64_t hash = fnv1a(header, sizeof header);
-  hash = fnv1a(t.features, hash);
-  hash = fnv1a(t.edges, hash);
-  hash = fnv1a(t.static_features, hash);
-  return fnv1a(t.node_costs, hash);
 }
 
 }  // namespace
@@ -118,7 +97,7 @@ int main(int argc, char** argv) {
           OnnxModel model = OnnxModel::load(file);
           model.prepare(batch);
           std::printf("%s\t%016llx\n", file.c_str(),
-                      static_cast<unsigned long long>(digest(tokenizer.tokenize(build_graph(model, compat)))));
+                      static_cast<unsigned long long>(token_digest(tokenizer.tokenize(build_graph(model, compat)))));
         } catch (const Error& e) {
           std::printf("%s\terror: %s\n", file.c_str(), e.what());
         }

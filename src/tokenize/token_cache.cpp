@@ -98,12 +98,13 @@ std::string content_hash(const void* data, size_t size) {
              murmur64a(bytes, size, 0xd1b54a32d192ed03ULL));
 }
 
-std::string serialize_tokens(const TokenSequence& tokens, const std::string& key) {
+std::string serialize_tokens(const TokenSequence& tokens, const std::string& key,
+                             uint32_t format_version) {
   std::string out;
   const size_t floats = tokens.features.size() + tokens.static_features.size() + tokens.node_costs.size();
   out.reserve(64 + key.size() + 4 * floats + 8 * tokens.edges.size());
   out.append(kMagic, sizeof(kMagic));
-  put(out, TokenCache::kFormatVersion);
+  put(out, format_version);
   put(out, static_cast<uint32_t>(key.size()));
   out.append(key);
   put(out, static_cast<int32_t>(tokens.num_nodes));
@@ -137,7 +138,7 @@ bool deserialize_tokens(const std::string& data, const std::string& key, TokenSe
   char magic[sizeof(kMagic)];
   uint32_t version = 0, key_size = 0;
   if (!in.get_bytes(magic, sizeof(magic)) || !in.get(version) ||
-      version != TokenCache::kFormatVersion)
+      version != token_format_version())
     return false;
   if (!in.get(key_size) || key_size != key.size()) return false;
   std::string stored_key(key_size, '\0');
@@ -179,7 +180,7 @@ TokenCache::TokenCache(const OnnxTokenizerOptions& options, std::string director
 std::string TokenCache::key(const std::string& bytes, int64_t batch_size) const {
   std::ostringstream text;
   text << content_hash(bytes.data(), bytes.size()) << ";batch=" << batch_size << ";"
-       << tokenizer_.options().key() << ";format=" << kFormatVersion;
+       << tokenizer_.options().key() << ";format=" << token_format_version();
   const std::string s = text.str();
   return content_hash(s.data(), s.size());
 }

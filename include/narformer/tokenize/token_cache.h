@@ -4,8 +4,9 @@
 //   TokenCache cache(OnnxTokenizerOptions{}, "runs/.token_cache");
 //   auto tokens = cache.get("model.onnx", /*batch_size=*/1);   // shared, immutable
 //
-// The key is a hash of (file bytes, batch size, every tokenizer setting, cache format
-// version). The reference keys its cache by sample id only and silently reuses stale
+// The key is a hash of (file bytes, batch size, every tokenizer setting, token format
+// version). The format version is derived from what this build's importer and tokenizer
+// produce (token_format.h), so a changed formula or layout makes old files stale by itself. The reference keys its cache by sample id only and silently reuses stale
 // features after a settings change (method.md §2.8, §6 item 22); here any change of the
 // file's content or of a setting gives a new key. Cache files are written atomically; a
 // cache file that is truncated, corrupt or of another format version is ignored, recomputed
@@ -19,6 +20,7 @@
 #include <unordered_map>
 
 #include "narformer/tokenize/onnx_tokenizer.h"
+#include "narformer/tokenize/token_format.h"
 #include "narformer/tokenize/token_sequence.h"
 
 namespace narformer {
@@ -32,9 +34,6 @@ struct TokenCacheStats {
 
 class TokenCache {
  public:
-  /// Bumped whenever the token layout or the importer changes what it produces.
-  static constexpr uint32_t kFormatVersion = 4;  // 2: node costs, 3: node costs by kind of work, 4: import counts
-
   /// `directory` empty: memory only. Otherwise cache files `<directory>/<key>.ntok`; the
   /// folder is created on first write.
   explicit TokenCache(const OnnxTokenizerOptions& options = {}, std::string directory = {});
@@ -68,7 +67,8 @@ class TokenCache {
 std::string content_hash(const void* data, size_t size);
 
 /// The cache file format: magic, format version, key, sizes, data, checksum (little endian).
-std::string serialize_tokens(const TokenSequence& tokens, const std::string& key);
+std::string serialize_tokens(const TokenSequence& tokens, const std::string& key,
+                             uint32_t format_version = token_format_version());
 /// False (and `out` unspecified) for anything that is not a complete, intact file for `key`.
 bool deserialize_tokens(const std::string& data, const std::string& key, TokenSequence& out);
 
