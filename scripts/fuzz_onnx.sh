@@ -26,7 +26,7 @@ sources=(
   src/core/error.cpp src/core/atomic_file.cpp
   src/graph/graph.cpp
   src/tokenize/embedder.cpp src/tokenize/onnx_tokenizer.cpp
-  src/onnx/onnx_model.cpp src/onnx/onnx_graph.cpp src/onnx/op_rules.cpp src/onnx/shape_folding.cpp src/onnx/cost.cpp
+  src/onnx/onnx_model.cpp src/onnx/onnx_graph.cpp src/onnx/operators.cpp src/onnx/shape_folding.cpp src/onnx/cost.cpp
   fuzz/fuzz_onnx.cpp
 )
 binary="$build/fuzz_onnx"

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <string_view>
-#include <unordered_map>
 
 #include "narformer/core/error.h"
+#include "narformer/onnx/operators.h"
 
 // All arithmetic is in double: products of int64 dims can overflow on hostile files, and the
 // reference's NumPy products of float divisions (GlobalAveragePool) are doubles too.
@@ -87,53 +87,6 @@ bool has_bias(const OperatorShapes& op) {
 // ----------------------------------------------------------------------------------------------
 // Reference formulas (method.md §2.5), including their quirks.
 
-enum class RefKind {
-  kConv,
-  kGemm,
-  kElementwise,
-  kBatchNorm,
-  kGlobalAveragePool,
-  kAveragePool,
-  kSoftmax,
-  kUpsample,
-  kZero,
-  kConvTranspose
-};
-
-const std::unordered_map<std::string_view, RefKind>& reference_table() {
-  static const std::unordered_map<std::string_view, RefKind> table = {
-      {"Conv", RefKind::kConv},
-      {"Relu", RefKind::kZero},
-      {"Add", RefKind::kElementwise},
-      {"Sigmoid", RefKind::kElementwise},
-      {"Reshape", RefKind::kZero},
-      {"MaxPool", RefKind::kZero},
-      {"Split", RefKind::kZero},
-      {"GlobalAveragePool", RefKind::kGlobalAveragePool},
-      {"Gemm", RefKind::kGemm},
-      {"Transpose", RefKind::kZero},
-      {"Upsample", RefKind::kUpsample},
-      {"BatchNormalization", RefKind::kBatchNorm},
-      {"Mul", RefKind::kElementwise},
-      {"Concat", RefKind::kZero},
-      {"Flatten", RefKind::kZero},
-      {"AveragePool", RefKind::kAveragePool},
-      {"Cast", RefKind::kZero},
-      // "Matmul" (sic) in the reference: never matches ONNX's MatMul, so it is not listed.
-      {"ReduceMean", RefKind::kElementwise},
-      {"Pow", RefKind::kElementwise},
-      {"Slice", RefKind::kZero},
-      {"Div", RefKind::kElementwise},
-      {"Sub", RefKind::kElementwise},
-      {"Sqrt", RefKind::kElementwise},
-      {"Clip", RefKind::kZero},
-      {"Softmax", RefKind::kSoftmax},
-      {"Tanh", RefKind::kElementwise},
-      {"ConvTranspose", RefKind::kConvTranspose},
-  };
-  return table;
-}
-
 Cost conv_transpose_cost(const OperatorShapes& op, bool with_constant_test);
 
 double upsample_factor(const std::string& mode, size_t interpolated_axes, bool reference) {
@@ -153,15 +106,14 @@ double upsample_factor(const std::string& mode, size_t interpolated_axes, bool r
 }
 
 Cost reference_cost(const OperatorShapes& op) {
-  const auto& table = reference_table();
-  const auto it = table.find(op.op_type);
-  if (it == table.end()) return {};
+  const OperatorInfo* info = find_operator(op.op_type);
+  if (!info || info->reference == ReferenceFormula::kNone) return {};
   Cost c;
   const Shape* in0 = input(op, 0);
   const Shape* out0 = output(op, 0);
   const double bias = has_bias(op) ? 1 : 0;
-  switch (it->second) {
-    case RefKind::kConv: {
+  switch (info->reference) {
+    case ReferenceFormula::kConv: {
       const Shape* w = input(op, 1);
       if (w && out0 && !w->empty()) {
         const double k = prod(*w, 1);
@@ -170,10 +122,10 @@ Cost reference_cost(const OperatorShapes& op) {
       }
       break;
     }
-    case RefKind::kConvTranspose:
+    case ReferenceFormula::kConvTranspose:
       c = conv_transpose_cost(op, false);
       break;
-    case RefKind::kGemm: {
+    case ReferenceFormula::kGemm: {
       const Shape* b = input(op, 1);
       if (b) {
         double ci = dim_from_end(*b, 2), co = dim_from_end(*b, 1);
@@ -183,10 +135,10 @@ Cost reference_cost(const OperatorShapes& op) {
       }
       break;
     }
-    case RefKind::kElementwise:
+    case ReferenceFormula::kElementwise:
       c.flops = prod_or_zero(out0);
       break;
-    case RefKind::kBatchNorm:
+    case ReferenceFormula::kBatchNorm:
       if (in0) {
         const double channels =
             in0->size() > 1 ? static_cast<double>(std::max<int64_t>((*in0)[1], 0)) : 0;
@@ -195,26 +147,27 @@ Cost reference_cost(const OperatorShapes& op) {
         c.params = per_element * channels;
       }
       break;
-    case RefKind::kGlobalAveragePool:
+    case ReferenceFormula::kGlobalAveragePool:
       if (in0 && out0 && in0->size() > 3 && out0->size() > 3 && (*out0)[3] > 0)
         c.flops =
             prod(*out0, 1) * (static_cast<double>((*in0)[3]) / static_cast<double>((*out0)[3]));
       break;
-    case RefKind::kAveragePool:
+    case ReferenceFormula::kAveragePool:
       if (out0) c.flops = prod(*out0, 1) * kernel_area(op);
       break;
-    case RefKind::kSoftmax:
+    case ReferenceFormula::kSoftmax:
       // n = rank // in0[0]; flops = n + (n − 1) + n. Meaningless, kept for fidelity.
       if (in0 && !in0->empty() && (*in0)[0] > 0) {
         const int64_t n = static_cast<int64_t>(in0->size()) / (*in0)[0];
         c.flops = static_cast<double>(3 * n - 1);
       }
       break;
-    case RefKind::kUpsample:
+    case ReferenceFormula::kUpsample:
       if (out0)
         c.flops = prod(*out0, 1) * upsample_factor(text_attribute(op, "mode", "nearest"), 2, true);
       break;
-    case RefKind::kZero:
+    case ReferenceFormula::kNone:  // returned above
+    case ReferenceFormula::kZero:
       break;
   }
   c.constant_memory = c.params;
@@ -224,127 +177,6 @@ Cost reference_cost(const OperatorShapes& op) {
 
 // ----------------------------------------------------------------------------------------------
 // Corrected formulas.
-
-enum class Kind {
-  kConv,
-  kConvTranspose,
-  kGemm,
-  kMatMul,
-  kElementwise,
-  kVariadic,
-  kBatchNorm,
-  kNormalization,
-  kGlobalPool,
-  kPool,
-  kSoftmax,
-  kReduce,
-  kResize,
-  kMove,
-  kFree
-};
-
-const std::unordered_map<std::string_view, Kind>& corrected_table() {
-  static const std::unordered_map<std::string_view, Kind> table = [] {
-    std::unordered_map<std::string_view, Kind> t = {
-        {"Conv", Kind::kConv},
-        {"ConvInteger", Kind::kConv},
-        {"ConvTranspose", Kind::kConvTranspose},
-        {"Gemm", Kind::kGemm},
-        {"MatMul", Kind::kMatMul},
-        {"MatMulInteger", Kind::kMatMul},
-        {"BatchNormalization", Kind::kBatchNorm},
-        {"LayerNormalization", Kind::kNormalization},
-        {"InstanceNormalization", Kind::kNormalization},
-        {"GroupNormalization", Kind::kNormalization},
-        {"MeanVarianceNormalization", Kind::kNormalization},
-        {"LpNormalization", Kind::kNormalization},
-        {"GlobalAveragePool", Kind::kGlobalPool},
-        {"GlobalMaxPool", Kind::kGlobalPool},
-        {"GlobalLpPool", Kind::kGlobalPool},
-        {"AveragePool", Kind::kPool},
-        {"MaxPool", Kind::kPool},
-        {"LpPool", Kind::kPool},
-        {"Softmax", Kind::kSoftmax},
-        {"LogSoftmax", Kind::kSoftmax},
-        {"Hardmax", Kind::kSoftmax},
-        {"Resize", Kind::kResize},
-        {"Upsample", Kind::kResize},
-        {"Sum", Kind::kVariadic},
-        {"Max", Kind::kVariadic},
-        {"Min", Kind::kVariadic},
-        {"Mean", Kind::kVariadic},
-        // Producers of constants: folded away by every runtime.
-        {"Constant", Kind::kFree},
-    };
-    for (const char* op :
-         {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-          "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin", "CumSum"})
-      t.emplace(op, Kind::kReduce);
-    for (const char* op : {"Add",
-                           "Sub",
-                           "Mul",
-                           "Div",
-                           "Pow",
-                           "Mod",
-                           "Sqrt",
-                           "Exp",
-                           "Log",
-                           "Neg",
-                           "Abs",
-                           "Reciprocal",
-                           "Sigmoid",
-                           "Tanh",
-                           "Relu",
-                           "LeakyRelu",
-                           "PRelu",
-                           "Elu",
-                           "Selu",
-                           "Celu",
-                           "Clip",
-                           "HardSigmoid",
-                           "HardSwish",
-                           "Erf",
-                           "Gelu",
-                           "Mish",
-                           "Softplus",
-                           "Softsign",
-                           "ThresholdedRelu",
-                           "Shrink",
-                           "Sin",
-                           "Cos",
-                           "Tan",
-                           "Asin",
-                           "Acos",
-                           "Atan",
-                           "Sinh",
-                           "Cosh",
-                           "Asinh",
-                           "Acosh",
-                           "Atanh",
-                           "Floor",
-                           "Ceil",
-                           "Round",
-                           "Sign",
-                           "Equal",
-                           "Greater",
-                           "GreaterOrEqual",
-                           "Less",
-                           "LessOrEqual",
-                           "And",
-                           "Or",
-                           "Xor",
-                           "Not",
-                           "Where",
-                           "IsNaN",
-                           "IsInf",
-                           "BitShift",
-                           "QuantizeLinear",
-                           "DequantizeLinear"})
-      t.emplace(op, Kind::kElementwise);
-    return t;
-  }();
-  return table;
-}
 
 Cost conv_transpose_cost(const OperatorShapes& op, bool with_constant_test) {
   // W: [Cin, Cout/group, kh, kw]. Every input element is multiplied with Cout/group·kh·kw
@@ -373,24 +205,23 @@ double constant_inputs(const OperatorShapes& op) {
 }
 
 Cost corrected_cost(const OperatorShapes& op) {
-  const auto& table = corrected_table();
-  const auto it = table.find(op.op_type);
-  const Kind kind = it == table.end() ? Kind::kMove : it->second;
-  if (kind == Kind::kFree) return {};
+  const OperatorInfo* info = find_operator(op.op_type);
+  const CostFormula kind = info ? info->cost : CostFormula::kMove;
+  if (kind == CostFormula::kFree) return {};
   Cost c;
   const Shape* in0 = input(op, 0);
   const Shape* out0 = output(op, 0);
   const bool bias = has_bias(op) && input(op, 2);
   switch (kind) {
-    case Kind::kConv: {
+    case CostFormula::kConv: {
       const Shape* w = input(op, 1);
       if (w && out0) c.flops = prod(*out0) * (2 * prod(*w, 1) - 1 + (bias ? 1 : 0));
       break;
     }
-    case Kind::kConvTranspose:
+    case CostFormula::kConvTranspose:
       c.flops = conv_transpose_cost(op, false).flops;
       break;
-    case Kind::kGemm: {
+    case CostFormula::kGemm: {
       const Shape* a = input(op, 0);
       if (a && out0 && a->size() >= 2) {
         const double k =
@@ -399,37 +230,37 @@ Cost corrected_cost(const OperatorShapes& op) {
       }
       break;
     }
-    case Kind::kMatMul: {
+    case CostFormula::kMatMul: {
       if (in0 && out0 && !in0->empty()) c.flops = prod(*out0) * (2 * dim_from_end(*in0, 1) - 1);
       break;
     }
-    case Kind::kElementwise:
+    case CostFormula::kElementwise:
       c.flops = prod_or_zero(out0);
       break;
-    case Kind::kVariadic: {
+    case CostFormula::kVariadic: {
       const double n = static_cast<double>(op.inputs.size());
       c.flops = prod_or_zero(out0) * std::max(n - 1, 0.0);
       if (op.op_type == "Mean") c.flops += prod_or_zero(out0);
       break;
     }
-    case Kind::kBatchNorm: {
+    case CostFormula::kBatchNorm: {
       if (in0) c.flops = 2 * prod(*in0);
       break;
     }
-    case Kind::kNormalization:
+    case CostFormula::kNormalization:
       if (in0) c.flops = 7 * prod(*in0);
       break;
-    case Kind::kGlobalPool:
-    case Kind::kReduce:
+    case CostFormula::kGlobalPool:
+    case CostFormula::kReduce:
       c.flops = prod_or_zero(in0);
       break;
-    case Kind::kPool:
+    case CostFormula::kPool:
       if (out0) c.flops = prod(*out0) * kernel_area(op);
       break;
-    case Kind::kSoftmax:
+    case CostFormula::kSoftmax:
       c.flops = 3 * prod_or_zero(in0);
       break;
-    case Kind::kResize: {
+    case CostFormula::kResize: {
       if (out0) {
         // Interpolated axes: those whose size changes (NCHW: usually H and W).
         size_t axes = 0;
@@ -442,8 +273,8 @@ Cost corrected_cost(const OperatorShapes& op) {
       }
       break;
     }
-    case Kind::kMove:
-    case Kind::kFree:
+    case CostFormula::kMove:
+    case CostFormula::kFree:
       break;
   }
   // Parameters: the weight tensors this operator is the first to read, whatever the operator
@@ -451,7 +282,7 @@ Cost corrected_cost(const OperatorShapes& op) {
   // BatchNormalization's running mean and variance, which are statistics.
   for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
     if (slot >= op.input_is_parameter.size() || !op.input_is_parameter[slot]) continue;
-    if (kind == Kind::kBatchNorm && slot >= 3) continue;
+    if (kind == CostFormula::kBatchNorm && slot >= 3) continue;
     c.params += prod_or_zero(op.inputs[slot]);
   }
   c.constant_memory = constant_inputs(op);

@@ -15,7 +15,7 @@
 #include "narformer/core/error.h"
 #include "narformer/onnx/cost.h"
 #include "narformer/onnx/onnx_model.h"
-#include "op_rules.h"
+#include "narformer/onnx/operators.h"
 
 // The steps follow method.md §2.2 (nodes, edges, pruning), §2.3 (shape table), §2.5 (costs)
 // and §2.7 (topological order). Tensor names are interned once; everything after that works
@@ -24,8 +24,6 @@
 namespace narformer {
 
 namespace {
-
-using onnx_import::OpRule;
 
 struct Tensor {
   Shape shape;
@@ -254,7 +252,7 @@ class GraphBuilder {
     std::vector<int> connected;
     for (int i = 0; i < n; ++i) {
       const onnx::NodeProto& node = graph_.node(i);
-      const OpRule rule = onnx_import::op_rule(node.domain(), node.op_type());
+      const EdgeRule rule = edge_rule(node.domain(), node.op_type());
       if (!rule.known) {
         unknown_ops_.insert(node.op_type());
         warn_unknown_op(node.domain(), node.op_type(), model_.source());
@@ -267,7 +265,7 @@ class GraphBuilder {
         for (int slot = 0; slot < node.input_size(); ++slot) {
           if (node.input(slot).empty()) continue;  // an omitted optional input
           const int tensor = intern(node.input(slot));
-          if (onnx_import::is_connected(rule, slot, tensors_[static_cast<size_t>(tensor)].known))
+          if (rule.connects(slot, tensors_[static_cast<size_t>(tensor)].known))
             connected.push_back(tensor);
         }
       }

@@ -14,6 +14,8 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include "narformer/onnx/operators.h"
+
 namespace narformer::onnx_import {
 
 namespace {
@@ -197,26 +199,12 @@ class ShapeFolder {
     } catch (const std::exception&) {
       return false;
     }
-    static const std::unordered_map<std::string, int> spatial = {{"Conv", 1},
-                                                                 {"ConvTranspose", 1},
-                                                                 {"ConvInteger", 1},
-                                                                 {"QLinearConv", 3},
-                                                                 {"DeformConv", 1},
-                                                                 {"MaxPool", -1},
-                                                                 {"AveragePool", -1},
-                                                                 {"LpPool", -1},
-                                                                 {"MaxUnpool", -1},
-                                                                 {"MaxRoiPool", -1},
-                                                                 {"GlobalAveragePool", -1},
-                                                                 {"GlobalMaxPool", -1},
-                                                                 {"GlobalLpPool", -1},
-                                                                 {"Col2Im", -1}};
-    const auto it = spatial.find(node.op_type());
-    if (it == spatial.end()) return true;
+    const OperatorInfo* info = find_operator(node.op_type());
+    if (!info || !info->spatial_guard) return true;
     const int rank = rank_of(node, 0);
     if (rank >= 0 && rank < 3) return false;
-    if (it->second >= 0) {
-      const int weight_rank = rank_of(node, it->second);
+    if (info->guard_weight_slot >= 0) {
+      const int weight_rank = rank_of(node, info->guard_weight_slot);
       if (weight_rank >= 0 && (weight_rank < 3 || (rank >= 0 && weight_rank != rank))) return false;
     }
     const int spatial_dims = rank >= 0 ? rank - 2 : -1;
@@ -281,7 +269,9 @@ class ShapeFolder {
   std::optional<Value> evaluate(const onnx::NodeProto& node) const {
     const std::string& op = node.op_type();
     if (!(node.domain().empty() || node.domain() == "ai.onnx")) return std::nullopt;
-    if (op == "Constant") {
+    const OperatorInfo* info = find_operator(op);
+    const ValueFold fold = info ? info->fold : ValueFold::kNone;
+    if (fold == ValueFold::kConstant) {
       if (const auto* a = attribute(node, "value"); a && a->has_t()) return tensor_value(a->t());
       if (const auto* a = attribute(node, "value_int"))
         return Value{{a->i()}, {}, TensorProto::INT64};
@@ -289,7 +279,7 @@ class ShapeFolder {
         return Value{{a->ints().begin(), a->ints().end()}, {a->ints_size()}, TensorProto::INT64};
       return std::nullopt;
     }
-    if (op == "Shape" || op == "Size") {
+    if (fold == ValueFold::kShape || fold == ValueFold::kSize) {
       const auto it = types_.find(node.input_size() ? node.input(0) : std::string());
       if (it == types_.end() || !it->second->has_tensor_type() ||
           !it->second->tensor_type().has_shape())
@@ -299,7 +289,7 @@ class ShapeFolder {
         if (!d.has_dim_value()) return std::nullopt;
         dims.push_back(d.dim_value());
       }
-      if (op == "Size") {
+      if (fold == ValueFold::kSize) {
         int64_t n = 1;
         for (int64_t d : dims) n *= d;
         return Value{{n}, {}, TensorProto::INT64};
@@ -313,11 +303,11 @@ class ShapeFolder {
       std::vector<int64_t> out(dims.begin() + start, dims.begin() + end);
       return Value{out, {static_cast<int64_t>(out.size())}, TensorProto::INT64};
     }
-    if (op == "Identity") {
+    if (fold == ValueFold::kIdentity) {
       if (const Value* x = value(node, 0)) return *x;
       return std::nullopt;
     }
-    if (op == "Cast") {
+    if (fold == ValueFold::kCast) {
       const Value* x = value(node, 0);
       const int32_t to = static_cast<int32_t>(int_attribute(node, "to", 0));
       if (!x || !is_integer_type(to)) return std::nullopt;
@@ -327,7 +317,7 @@ class ShapeFolder {
         for (auto& e : out.data) e = e != 0;
       return out;
     }
-    if (op == "Gather") {
+    if (fold == ValueFold::kGather) {
       const Value* data = value(node, 0);
       const Value* indices = value(node, 1);
       if (!data || !indices || data->dims.size() != 1 || int_attribute(node, "axis", 0) != 0)
@@ -343,7 +333,7 @@ class ShapeFolder {
       }
       return out;
     }
-    if (op == "Unsqueeze" || op == "Squeeze") {
+    if (fold == ValueFold::kUnsqueeze || fold == ValueFold::kSqueeze) {
       const Value* x = value(node, 0);
       if (!x) return std::nullopt;
       std::vector<int64_t> axes;
@@ -354,7 +344,7 @@ class ShapeFolder {
       else if (node.input_size() > 1 && !node.input(1).empty())
         return std::nullopt;
       Value out = *x;
-      if (op == "Unsqueeze") {
+      if (fold == ValueFold::kUnsqueeze) {
         const int64_t rank = static_cast<int64_t>(x->dims.size() + axes.size());
         for (auto& a : axes) a = a < 0 ? a + rank : a;
         std::sort(axes.begin(), axes.end());
@@ -378,7 +368,7 @@ class ShapeFolder {
       }
       return out;
     }
-    if (op == "Concat") {
+    if (fold == ValueFold::kConcat) {
       Value out;
       for (int i = 0; i < node.input_size(); ++i) {
         const Value* x = value(node, i);
@@ -390,7 +380,7 @@ class ShapeFolder {
       out.dims = {static_cast<int64_t>(out.data.size())};
       return out;
     }
-    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal") {
+    if (fold == ValueFold::kArithmetic) {
       const Value* a = value(node, 0);
       const Value* b = value(node, 1);
       if (!a || !b) return std::nullopt;
@@ -421,7 +411,7 @@ class ShapeFolder {
       }
       return out;
     }
-    if (op == "Where") {
+    if (fold == ValueFold::kWhere) {
       const Value* c = value(node, 0);
       const Value* x = value(node, 1);
       const Value* y = value(node, 2);
@@ -438,7 +428,7 @@ class ShapeFolder {
       }
       return out;
     }
-    if (op == "ConstantOfShape") {
+    if (fold == ValueFold::kConstantOfShape) {
       const Value* shape = value(node, 0);
       if (!shape) return std::nullopt;
       Value fill{{0}, {}, TensorProto::FLOAT};
@@ -452,7 +442,7 @@ class ShapeFolder {
       if (!n) return std::nullopt;
       return Value{std::vector<int64_t>(*n, fill.data[0]), shape->data, fill.type};
     }
-    if (op == "Range") {
+    if (fold == ValueFold::kRange) {
       const Value* start = value(node, 0);
       const Value* limit = value(node, 1);
       const Value* delta = value(node, 2);
@@ -469,7 +459,7 @@ class ShapeFolder {
       out.dims = {static_cast<int64_t>(out.data.size())};
       return out;
     }
-    if (op == "Slice") {
+    if (fold == ValueFold::kSlice) {
       const Value* x = value(node, 0);
       if (!x || x->dims.size() != 1) return std::nullopt;
       std::vector<int64_t> starts, ends, axes, steps;

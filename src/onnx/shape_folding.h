@@ -8,7 +8,8 @@
 // per-operator inference functions node by node, and after each node evaluates the values
 // of small integer tensors it can (Constant, Shape, Size, Gather, Unsqueeze, Squeeze, Concat,
 // Cast, Add, Sub, Mul, Div, Slice, Identity, ConstantOfShape, Equal, Where, Range), handing
-// them to the following nodes as constant inputs, exactly as initializers would be.
+// them to the following nodes as constant inputs, exactly as initializers would be. Which
+// operator folds how is the `fold` column of the operator table (onnx/operators.h).
 
 namespace onnx {
 class ModelProto;

@@ -10,6 +10,7 @@
 
 #include "narformer/config/config.h"
 #include "narformer/core/error.h"
+#include "narformer/onnx/operators.h"
 
 namespace narformer {
 
@@ -34,47 +35,6 @@ const float* small_integer_table(EmbedType type) {
   return table.get();
 }
 
-enum class Encoding { kNone, kConv, kConvTranspose, kPool, kGemm, kTranspose };
-
-struct OpEntry {
-  int code;
-  Encoding encoding;
-};
-
-const std::unordered_map<std::string_view, OpEntry>& op_table() {
-  static const std::unordered_map<std::string_view, OpEntry> table = {
-      {"Conv", {1, Encoding::kConv}},
-      {"Relu", {2, Encoding::kNone}},
-      {"Add", {3, Encoding::kNone}},
-      {"Sigmoid", {4, Encoding::kNone}},
-      {"Reshape", {5, Encoding::kNone}},
-      {"MaxPool", {6, Encoding::kPool}},
-      {"Split", {7, Encoding::kNone}},
-      {"GlobalAveragePool", {8, Encoding::kNone}},
-      {"Gemm", {9, Encoding::kGemm}},
-      {"Transpose", {10, Encoding::kTranspose}},
-      {"Upsample", {11, Encoding::kNone}},
-      {"BatchNormalization", {12, Encoding::kNone}},
-      {"Mul", {13, Encoding::kNone}},
-      {"Concat", {14, Encoding::kNone}},
-      {"Flatten", {15, Encoding::kNone}},
-      {"AveragePool", {16, Encoding::kPool}},
-      {"Cast", {17, Encoding::kNone}},
-      {"MatMul", {18, Encoding::kNone}},  // corrected compat only (the reference's "Matmul")
-      {"ReduceMean", {19, Encoding::kNone}},
-      {"Pow", {20, Encoding::kNone}},
-      {"Slice", {21, Encoding::kNone}},
-      {"Div", {22, Encoding::kNone}},
-      {"Sub", {23, Encoding::kNone}},
-      {"Sqrt", {24, Encoding::kNone}},
-      {"Clip", {25, Encoding::kNone}},
-      {"Softmax", {26, Encoding::kNone}},
-      {"Tanh", {27, Encoding::kNone}},
-      {"ConvTranspose", {28, Encoding::kConvTranspose}},
-  };
-  return table;
-}
-
 /// First element of an int attribute, or `fallback` when absent or empty.
 float first_int(const Node& node, const char* name, float fallback) {
   const auto it = node.attributes.find(name);
@@ -87,9 +47,10 @@ float first_int(const Node& node, const char* name, float fallback) {
 /// The node's cost split by kind of work (NodeCost columns).
 void write_node_costs(const Node& node, float* c) {
   const Cost& cost = node.cost;
-  const std::string& op = node.op_type;
+  const OperatorInfo* info = find_operator(node.op_type);
+  const FlopColumn flops = info ? info->flops : FlopColumn::kNone;
   int flop_column = -1;
-  if (op == "Conv" || op == "ConvTranspose") {
+  if (flops == FlopColumn::kConvolution) {
     if (first_int(node, "group", 1) > 1) {
       flop_column = kGroupedConvGflop;
     } else {
@@ -98,9 +59,9 @@ void write_node_costs(const Node& node, float* c) {
                              std::all_of(it->second.ints.begin(), it->second.ints.end(), [](int64_t k) { return k == 1; });
       flop_column = pointwise ? kPointwiseConvGflop : kSpatialConvGflop;
     }
-  } else if (op == "Gemm" || op == "MatMul") {
+  } else if (flops == FlopColumn::kMatMul) {
     flop_column = kMatMulGflop;
-  } else if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
+  } else if (flops == FlopColumn::kPoolWindow) {
     flop_column = kPoolWindowGiga;
   }
   if (flop_column >= 0) c[flop_column] = static_cast<float>(cost.flops / 1e9);
@@ -148,11 +109,10 @@ int OnnxTokenizer::feature_dim() const {
 }
 
 int OnnxTokenizer::op_code(std::string_view op_type) const {
-  const auto& table = op_table();
-  const auto it = table.find(op_type);
-  if (it == table.end()) return 0;
-  if (it->second.code == 18 && options_.compat == OnnxCompat::kReference) return 0;
-  return it->second.code;
+  const OperatorInfo* info = find_operator(op_type);
+  if (!info) return 0;
+  if (info->op_code == 18 && options_.compat == OnnxCompat::kReference) return 0;  // "Matmul"
+  return info->op_code;
 }
 
 void OnnxTokenizer::embed_scalar(float v, float* out) const {
@@ -176,39 +136,38 @@ TokenSequence OnnxTokenizer::tokenize(const Graph& graph) const {
   tokens.feature_dim = dim;
   tokens.features.assign(static_cast<size_t>(n) * static_cast<size_t>(dim), 0.0f);
 
-  const auto& table = op_table();
   for (int i = 0; i < n; ++i) {
     const Node& node = graph.node(i);
     float* row = tokens.features.data() + static_cast<size_t>(i) * static_cast<size_t>(dim);
 
     // Op type one-hot and attributes.
-    const auto it = table.find(node.op_type);
-    const bool listed = it != table.end() && op_code(node.op_type) > 0;
-    if (listed) {
-      row[it->second.code - 1] = 1.0f;
+    const int code = op_code(node.op_type);
+    if (code > 0) {
+      const AttributeEncoding encoding = find_operator(node.op_type)->attributes;
+      row[code - 1] = 1.0f;
       float* attrs = row + kOpTypeDims;
       std::array<float, kAttributeSlots> values{};
       int count = 0;
       const float bias = node.num_inputs == 3 ? 1.0f : 0.0f;
-      switch (it->second.encoding) {
-        case Encoding::kConv:
-        case Encoding::kConvTranspose:
+      switch (encoding) {
+        case AttributeEncoding::kConv:
+        case AttributeEncoding::kConvTranspose:
           values = {first_int(node, "kernel_shape", -1), first_int(node, "strides", 1),
                     first_int(node, "pads", 0),          first_int(node, "dilations", 1),
                     first_int(node, "group", 1),         bias,
                     first_int(node, "output_padding", 0)};
-          count = it->second.encoding == Encoding::kConv ? 6 : 7;
+          count = encoding == AttributeEncoding::kConv ? 6 : 7;
           break;
-        case Encoding::kPool:
+        case AttributeEncoding::kPool:
           values = {first_int(node, "kernel_shape", 0), first_int(node, "strides", 1),
                     first_int(node, "pads", 0)};
           count = 3;
           break;
-        case Encoding::kGemm:
+        case AttributeEncoding::kGemm:
           values[0] = bias;
           count = 1;
           break;
-        case Encoding::kTranspose: {
+        case AttributeEncoding::kTranspose: {
           std::array<float, 8> perm{};
           const auto p = node.attributes.find("perm");
           if (p != node.attributes.end())
@@ -217,7 +176,7 @@ TokenSequence OnnxTokenizer::tokenize(const Graph& graph) const {
           embedder_.embed_vector(perm.data(), static_cast<int>(perm.size()), attrs);
           break;
         }
-        case Encoding::kNone:
+        case AttributeEncoding::kNone:
           break;
       }
       for (int k = 0; k < count; ++k)

@@ -70,7 +70,8 @@ TEST(TokenFormat, VersionMovesWithAnyChangeOfTheProbeTokens) {
   std::vector<TokenSequence> conv_formula = base;
   TokenSequence& t = conv_formula[kMainReference];
   int conv = 0;
-  while (conv < t.num_nodes && t.node_costs[static_cast<size_t>(conv * kNodeCostDims + kSpatialConvGflop)] == 0)
+  while (conv < t.num_nodes &&
+         t.node_costs[static_cast<size_t>(conv * kNodeCostDims + kSpatialConvGflop)] == 0)
     ++conv;
   ASSERT_LT(conv, t.num_nodes);
   t.node_costs[static_cast<size_t>(conv * kNodeCostDims + kSpatialConvGflop)] *= 1.01f;
@@ -96,7 +97,8 @@ TEST(TokenFormat, CacheFilesOfAnotherVersionAreStale) {
   TokenSequence read;
   EXPECT_TRUE(deserialize_tokens(serialize_tokens(tokens, "k"), "k", read));
   EXPECT_EQ(token_digest(read), token_digest(tokens));
-  EXPECT_FALSE(deserialize_tokens(serialize_tokens(tokens, "k", token_format_version() + 1), "k", read));
+  EXPECT_FALSE(
+      deserialize_tokens(serialize_tokens(tokens, "k", token_format_version() + 1), "k", read));
 }
 
 }  // namespace

@@ -18,9 +18,9 @@
 // calls).
 // Edges: the undirected version of the graph's edges, each once (i < j), sorted.
 //
-// Op codes: 1 Conv, 2 Relu, 3 Add, 4 Sigmoid, 5 Reshape, 6 MaxPool, 7 Split,
-// 8 GlobalAveragePool, 9 Gemm, 10 Transpose, 11 Upsample, 12 BatchNormalization, 13 Mul,
-// 14 Concat, 15 Flatten, 16 AveragePool, 17 Cast, 18 MatMul (reference compat: never, the
+// Op codes (the `code` column of onnx/operators.h): 1 Conv, 2 Relu, 3 Add, 4 Sigmoid,
+// 5 Reshape, 6 MaxPool, 7 Split, 8 GlobalAveragePool, 9 Gemm, 10 Transpose, 11 Upsample,
+// 12 BatchNormalization, 13 Mul, 14 Concat, 15 Flatten, 16 AveragePool, 17 Cast, 18 MatMul (reference compat: never, the
 // reference spelled it "Matmul"), 19 ReduceMean, 20 Pow, 21 Slice, 22 Div, 23 Sub, 24 Sqrt,
 // 25 Clip, 26 Softmax, 27 Tanh, 28 ConvTranspose. Encoded attributes (first element of each):
 // Conv: kernel_shape, strides, pads, dilations, group, bias; ConvTranspose: the same +
