@@ -16,6 +16,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   libeigen3-dev libxgboost-dev              # the baselines: least squares / MLP forward pass, gradient-boosted trees
   gnuplot-nox                               # plots in run folders (pred_vs_true.png, learning_curves.png)
+  clang-format-14                           # the house style, checked by ctest (format.clang_format)
   python3-torch python3-torchvision python3-onnx python3-numpy   # dataset builders in scripts/ (same LibTorch)
 )
 

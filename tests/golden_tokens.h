@@ -49,10 +49,12 @@ inline std::vector<double> read_values(std::istream& in) {
 }
 
 /// Equal to float rounding of another libm (sin/cos in the embedders): 1e-6 of the value's size.
-inline void expect_near_values(const std::vector<double>& stored, const std::vector<double>& now, const char* what) {
+inline void expect_near_values(const std::vector<double>& stored, const std::vector<double>& now,
+                               const char* what) {
   ASSERT_EQ(stored.size(), now.size()) << what;
   for (size_t i = 0; i < stored.size(); ++i)
-    ASSERT_NEAR(now[i], stored[i], 1e-6 * std::max(1.0, std::abs(stored[i]))) << what << " [" << i << "]";
+    ASSERT_NEAR(now[i], stored[i], 1e-6 * std::max(1.0, std::abs(stored[i])))
+        << what << " [" << i << "]";
 }
 
 template <typename T>
@@ -74,8 +76,10 @@ inline std::vector<double> edge_values(const TokenSequence& t) {
 /// Compares `tokens` with tests/fixtures/tokens/`name`.txt (or writes it, see above).
 inline void expect_golden_tokens(const TokenSequence& tokens, const std::string& name) {
   const std::string path = source_path("tests/fixtures/tokens/" + name + ".txt");
-  const std::vector<int> header = {tokens.num_nodes, tokens.feature_dim, tokens.missing_shapes, tokens.unknown_op_types};
-  if (const char* update = std::getenv("NARFORMER_UPDATE_FIXTURES"); update && std::string(update) == "1") {
+  const std::vector<int> header = {tokens.num_nodes, tokens.feature_dim, tokens.missing_shapes,
+                                   tokens.unknown_op_types};
+  if (const char* update = std::getenv("NARFORMER_UPDATE_FIXTURES");
+      update && std::string(update) == "1") {
     std::ofstream out(path);
     golden::write_values(out, header);
     golden::write_values(out, tokens.features);
@@ -87,11 +91,15 @@ inline void expect_golden_tokens(const TokenSequence& tokens, const std::string&
   }
   std::ifstream in(path);
   ASSERT_TRUE(in.good()) << path << " is missing";
-  golden::expect_near_values(golden::read_values(in), golden::as_doubles(header), "num_nodes, feature_dim, counts");
-  golden::expect_near_values(golden::read_values(in), golden::as_doubles(tokens.features), "features");
+  golden::expect_near_values(golden::read_values(in), golden::as_doubles(header),
+                             "num_nodes, feature_dim, counts");
+  golden::expect_near_values(golden::read_values(in), golden::as_doubles(tokens.features),
+                             "features");
   golden::expect_near_values(golden::read_values(in), golden::edge_values(tokens), "edges");
-  golden::expect_near_values(golden::read_values(in), golden::as_doubles(tokens.static_features), "static_features");
-  golden::expect_near_values(golden::read_values(in), golden::as_doubles(tokens.node_costs), "node_costs");
+  golden::expect_near_values(golden::read_values(in), golden::as_doubles(tokens.static_features),
+                             "static_features");
+  golden::expect_near_values(golden::read_values(in), golden::as_doubles(tokens.node_costs),
+                             "node_costs");
 }
 
 }  // namespace narformer::testing

@@ -19,9 +19,10 @@ class TempFile {
  public:
   explicit TempFile(const std::string& contents, const std::string& suffix = ".txt") {
     static std::atomic<int> counter{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             ("narformer_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + suffix))
-                .string();
+    path_ =
+        (std::filesystem::temp_directory_path() / ("narformer_test_" + std::to_string(::getpid()) +
+                                                   "_" + std::to_string(counter++) + suffix))
+            .string();
     std::ofstream(path_) << contents;
   }
   ~TempFile() {

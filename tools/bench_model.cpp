@@ -11,7 +11,8 @@
 //   nb201-infer    inference archs/s at batch 1, 8 and 256
 //   latency-infer  one graph at batch 1 (70 and 289 nodes: resnet18, efficientnet_b0 sizes),
 //                  and graphs/s at batch 16
-//   predict        Predictor::predict_onnx (LibTorch) and LitePredictor::predict_onnx (no LibTorch) of
+//   predict        Predictor::predict_onnx (LibTorch) and LitePredictor::predict_onnx (no LibTorch)
+//   of
 //                  one ONNX file, in-process (needs --run and --onnx)
 //   outputs        predictions of seeded models on seeded inputs (to compare BLAS kernels)
 //   memory         where NB201 training's peak RSS goes: this LibTorch process before any work
@@ -38,8 +39,8 @@
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "narformer/cells/augment.h"
 #include "narformer/cells/nb201.h"
@@ -51,10 +52,10 @@
 #include "narformer/lite/lite_predictor.h"
 #endif
 #include "narformer/predict/predictor.h"
+#include "narformer/runtime/device.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/train/fused_adam.h"
 #include "narformer/train/losses.h"
-#include "narformer/runtime/device.h"
 
 using namespace narformer;
 
@@ -83,7 +84,7 @@ double status_mib(const std::string& field) {
 }
 
 void print_figure(const std::string& what, const std::string& unit, double value, int threads) {
-  const nlohmann::json out = {{"what", what}, {"unit", unit}, {"median", value}, {"min", value},
+  const nlohmann::json out = {{"what", what}, {"unit", unit}, {"median", value},   {"min", value},
                               {"max", value}, {"rounds", 1},  {"threads", threads}};
   std::printf("%s\n", out.dump().c_str());
 }
@@ -118,21 +119,27 @@ void measure(const Options& o, const std::string& what, const std::string& unit,
     rates.push_back(units * static_cast<double>(count) / clock.seconds());
   }
   std::sort(rates.begin(), rates.end());
-  const nlohmann::json out = {{"what", what},           {"unit", unit},        {"median", rates[rates.size() / 2]},
-                              {"min", rates.front()},   {"max", rates.back()}, {"rounds", o.rounds},
-                              {"threads", threads},     {"peak_rss_mib", peak_rss_mib()}};
+  const nlohmann::json out = {{"what", what},
+                              {"unit", unit},
+                              {"median", rates[rates.size() / 2]},
+                              {"min", rates.front()},
+                              {"max", rates.back()},
+                              {"rounds", o.rounds},
+                              {"threads", threads},
+                              {"peak_rss_mib", peak_rss_mib()}};
   std::printf("%s\n", out.dump().c_str());
   std::fflush(stdout);
 }
 
 std::vector<TokenPtr> nb201_tokens(int count, bool augmented, std::mt19937_64& engine) {
   const CellTokenizer tokenizer{CellTokenizerOptions{}};
-  const std::vector<std::string> ops = {"nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3", "skip_connect", "none"};
+  const std::vector<std::string> ops = {"nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
+                                        "skip_connect", "none"};
   std::vector<TokenPtr> out;
   for (int i = 0; i < count; ++i) {
     auto op = [&] { return ops[engine() % ops.size()]; };
-    const std::string arch = "|" + op() + "~0|+|" + op() + "~0|" + op() + "~1|+|" + op() + "~0|" + op() + "~1|" +
-                             op() + "~2|";
+    const std::string arch = "|" + op() + "~0|+|" + op() + "~0|" + op() + "~1|+|" + op() + "~0|" +
+                             op() + "~1|" + op() + "~2|";
     Cell cell = parse_nb201_arch(arch);
     if (augmented) cell = consistency_augment(cell);
     out.push_back(std::make_shared<const TokenSequence>(tokenizer.tokenize(to_graph(cell))));
@@ -161,35 +168,41 @@ std::vector<const TokenSequence*> raw(const std::vector<TokenPtr>& items) {
   return out;
 }
 
-void train_loop(const Options& o, const std::string& what, const std::string& unit, NarFormerModel& model,
-                const std::vector<const TokenSequence*>& rows, int64_t originals, bool cell_losses, int threads) {
+void train_loop(const Options& o, const std::string& what, const std::string& unit,
+                NarFormerModel& model, const std::vector<const TokenSequence*>& rows,
+                int64_t originals, bool cell_losses, int threads) {
   FusedAdam optimizer(model->parameters());
   model->train();
   const int64_t R = static_cast<int64_t>(rows.size());
   const torch::Tensor targets = torch::rand({R}) + 0.5;
   std::mt19937_64 engine(1);
-  measure(o, what, unit, static_cast<double>(originals), [&] {
-    optimizer.zero_grad();
-    const torch::Tensor y = model->forward(to_tensors(collate(rows), torch::kCPU));
-    torch::Tensor loss = relative_error_loss(y, targets);
-    if (cell_losses) {
-      std::vector<int64_t> perm(static_cast<size_t>(R));
-      std::iota(perm.begin(), perm.end(), 0);
-      std::shuffle(perm.begin(), perm.end(), engine);
-      loss = loss + 0.1 * ranking_loss(y, targets, torch::tensor(perm)) +
-             0.5 * consistency_loss(y.narrow(0, 0, originals), y.narrow(0, originals, originals));
-    }
-    loss.backward();
-    optimizer.step(1e-5);
-  }, threads);
+  measure(
+      o, what, unit, static_cast<double>(originals),
+      [&] {
+        optimizer.zero_grad();
+        const torch::Tensor y = model->forward(to_tensors(collate(rows), torch::kCPU));
+        torch::Tensor loss = relative_error_loss(y, targets);
+        if (cell_losses) {
+          std::vector<int64_t> perm(static_cast<size_t>(R));
+          std::iota(perm.begin(), perm.end(), 0);
+          std::shuffle(perm.begin(), perm.end(), engine);
+          loss =
+              loss + 0.1 * ranking_loss(y, targets, torch::tensor(perm)) +
+              0.5 * consistency_loss(y.narrow(0, 0, originals), y.narrow(0, originals, originals));
+        }
+        loss.backward();
+        optimizer.step(1e-5);
+      },
+      threads);
 }
 
-void infer_loop(const Options& o, const std::string& what, const std::string& unit, NarFormerModel& model,
-                const std::vector<const TokenSequence*>& rows, int threads) {
+void infer_loop(const Options& o, const std::string& what, const std::string& unit,
+                NarFormerModel& model, const std::vector<const TokenSequence*>& rows, int threads) {
   model->eval();
   torch::NoGradGuard no_grad;
-  measure(o, what, unit, static_cast<double>(rows.size()),
-          [&] { model->forward(to_tensors(collate(rows), torch::kCPU)).sum().item<float>(); }, threads);
+  measure(
+      o, what, unit, static_cast<double>(rows.size()),
+      [&] { model->forward(to_tensors(collate(rows), torch::kCPU)).sum().item<float>(); }, threads);
 }
 
 }  // namespace
@@ -200,18 +213,26 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--rounds") o.rounds = std::max(1, std::stoi(next()));
-    else if (a == "--threads") o.threads = std::stoi(next());
-    else if (a == "--seconds") o.seconds = std::stod(next());
-    else if (a == "--run") o.run_dir = next();
-    else if (a == "--onnx") o.onnx = next();
-    else if (a == "--trace") o.trace = next();
-    else if (o.mode.empty()) o.mode = a;
+    if (a == "--rounds")
+      o.rounds = std::max(1, std::stoi(next()));
+    else if (a == "--threads")
+      o.threads = std::stoi(next());
+    else if (a == "--seconds")
+      o.seconds = std::stod(next());
+    else if (a == "--run")
+      o.run_dir = next();
+    else if (a == "--onnx")
+      o.onnx = next();
+    else if (a == "--trace")
+      o.trace = next();
+    else if (o.mode.empty())
+      o.mode = a;
   }
   if (o.mode == "memory") {  // before anything allocates
     const double file = status_mib("RssFile"), anonymous = status_mib("RssAnon");
-    print_figure("RSS of this LibTorch process before any work: shared libraries' pages " + std::to_string(std::lround(file)) +
-                     " MiB + their start-up allocations " + std::to_string(std::lround(anonymous)) + " MiB",
+    print_figure("RSS of this LibTorch process before any work: shared libraries' pages " +
+                     std::to_string(std::lround(file)) + " MiB + their start-up allocations " +
+                     std::to_string(std::lround(anonymous)) + " MiB",
                  "MiB", file + anonymous, 1);
     NarFormerModel model{ModelOptions{}};
     const double parameters = static_cast<double>(model->parameter_count());
@@ -228,8 +249,9 @@ int main(int argc, char** argv) {
   if (o.mode == "gemm") {
     for (const int64_t n : {512, 1024}) {
       const torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
-      measure(o, "fp32 GEMM " + std::to_string(n) + "^3", "GFLOP/s", 2.0 * n * n * n / 1e9,
-              [&] { torch::mm(a, b); }, threads);
+      measure(
+          o, "fp32 GEMM " + std::to_string(n) + "^3", "GFLOP/s", 2.0 * n * n * n / 1e9,
+          [&] { torch::mm(a, b); }, threads);
     }
   } else if (o.mode == "nb201-train") {
     NarFormerModel model{ModelOptions{}};
@@ -238,32 +260,38 @@ int main(int argc, char** argv) {
     auto augmented = nb201_tokens(8, true, same);  // the same 8 cells, relabelled
     std::vector<TokenPtr> all = originals;
     all.insert(all.end(), augmented.begin(), augmented.end());
-    train_loop(o, "NB201 training, 6x512, batch 8 + 8 augmented, SR + consistency", "archs/s", model, raw(all), 8,
-               true, threads);
+    train_loop(o, "NB201 training, 6x512, batch 8 + 8 augmented, SR + consistency", "archs/s",
+               model, raw(all), 8, true, threads);
   } else if (o.mode == "latency-train") {
     NarFormerModel model{ModelOptions::nnlqp_latency()};
     std::vector<TokenPtr> graphs;
-    for (int i = 0; i < 16; ++i) graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
+    for (int i = 0; i < 16; ++i)
+      graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
     double mean = 0;
     for (const auto& g : graphs) mean += g->num_nodes / 16.0;
-    train_loop(o, "latency training, 2x512, batch 16, mean " + std::to_string(static_cast<int>(mean)) + " nodes",
+    train_loop(o,
+               "latency training, 2x512, batch 16, mean " + std::to_string(static_cast<int>(mean)) +
+                   " nodes",
                "graphs/s", model, raw(graphs), 16, false, threads);
   } else if (o.mode == "nb201-infer") {
     NarFormerModel model{ModelOptions{}};
     for (const int batch : {1, 8, 256}) {
       const auto cells = nb201_tokens(batch, false, engine);
-      infer_loop(o, "NB201 inference, batch " + std::to_string(batch), "archs/s", model, raw(cells), threads);
+      infer_loop(o, "NB201 inference, batch " + std::to_string(batch), "archs/s", model, raw(cells),
+                 threads);
     }
   } else if (o.mode == "latency-infer") {
     NarFormerModel model{ModelOptions::nnlqp_latency()};
     for (const int nodes : {70, 289}) {
       const auto g = synthetic_graph(nodes, engine);
-      infer_loop(o, "latency inference, one graph of " + std::to_string(nodes) + " nodes", "graphs/s", model,
-                 {g.get()}, threads);
+      infer_loop(o, "latency inference, one graph of " + std::to_string(nodes) + " nodes",
+                 "graphs/s", model, {g.get()}, threads);
     }
     std::vector<TokenPtr> graphs;
-    for (int i = 0; i < 16; ++i) graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
-    infer_loop(o, "latency inference, batch 16 (mean ~137 nodes)", "graphs/s", model, raw(graphs), threads);
+    for (int i = 0; i < 16; ++i)
+      graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
+    infer_loop(o, "latency inference, batch 16 (mean ~137 nodes)", "graphs/s", model, raw(graphs),
+               threads);
   } else if (o.mode == "outputs") {
     // Predictions of seeded models on seeded inputs, for comparing BLAS kernels (--blas-coretype).
     NarFormerModel cells{ModelOptions{}};
@@ -273,7 +301,8 @@ int main(int argc, char** argv) {
     torch::NoGradGuard no_grad;
     const auto cell_tokens = nb201_tokens(64, false, engine);
     std::vector<TokenPtr> graphs;
-    for (int i = 0; i < 16; ++i) graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
+    for (int i = 0; i < 16; ++i)
+      graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
     const torch::Tensor a = cells->forward(to_tensors(collate(raw(cell_tokens)), torch::kCPU));
     const torch::Tensor b = latency->forward(to_tensors(collate(raw(graphs)), torch::kCPU));
     const torch::Tensor all = torch::cat({a, b}).to(torch::kFloat64).contiguous();
@@ -285,20 +314,24 @@ int main(int argc, char** argv) {
       return 2;
     }
     const Predictor predictor(o.run_dir);
-    measure(o, "predict in-process: " + o.onnx, "predictions/s", 1.0, [&] { predictor.predict_onnx(o.onnx); },
-            threads);
+    measure(
+        o, "predict in-process: " + o.onnx, "predictions/s", 1.0,
+        [&] { predictor.predict_onnx(o.onnx); }, threads);
 #ifdef NARFORMER_WITH_LITE
     LitePredictor::set_threads(o.threads);
     const LitePredictor lite(o.run_dir);
-    measure(o, "predict in-process without LibTorch (LitePredictor): " + o.onnx, "predictions/s", 1.0,
-            [&] { lite.predict_onnx(o.onnx); }, threads);
+    measure(
+        o, "predict in-process without LibTorch (LitePredictor): " + o.onnx, "predictions/s", 1.0,
+        [&] { lite.predict_onnx(o.onnx); }, threads);
     const TokenPtr tokens = lite.tokenize_onnx(o.onnx);
-    measure(o, "forward pass alone without LibTorch (LitePredictor, tokens ready)", "predictions/s", 1.0,
-            [&] { lite.predict(tokens); }, threads);
+    measure(
+        o, "forward pass alone without LibTorch (LitePredictor, tokens ready)", "predictions/s",
+        1.0, [&] { lite.predict(tokens); }, threads);
 #endif
   } else {
     std::fprintf(stderr,
-                 "usage: bench_model gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict|memory "
+                 "usage: bench_model "
+                 "gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict|memory "
                  "[--rounds R] [--threads T] [--seconds S] [--run DIR --onnx FILE]\n");
     return 2;
   }

@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
           OnnxModel model = OnnxModel::load(file);
           model.prepare(batch);
           std::printf("%s\t%016llx\n", file.c_str(),
-                      static_cast<unsigned long long>(token_digest(tokenizer.tokenize(build_graph(model, compat)))));
+                      static_cast<unsigned long long>(
+                          token_digest(tokenizer.tokenize(build_graph(model, compat)))));
         } catch (const Error& e) {
           std::printf("%s\terror: %s\n", file.c_str(), e.what());
         }
@@ -110,7 +111,6 @@ int main(int argc, char** argv) {
       OnnxModel warm = OnnxModel::load(files.front());
       warm.prepare(batch);
     }
-
 
     std::printf("%-44s %6s %6s %8s %8s %8s %8s %9s %8s\n", "file", "ops", "nodes", "parse", "infer",
                 "graph", "tokens", "ms/file", "us/node");

@@ -18,7 +18,8 @@ namespace {
 constexpr const char* kKindNames[] = {"linear", "mlp", "gbdt", "rescale"};
 
 /// Every combination of the lists, the first list varying slowest.
-std::vector<nlohmann::json> product(const std::vector<std::pair<std::string, std::vector<double>>>& axes) {
+std::vector<nlohmann::json> product(
+    const std::vector<std::pair<std::string, std::vector<double>>>& axes) {
   std::vector<nlohmann::json> settings = {nlohmann::json::object()};
   for (const auto& [name, values] : axes) {
     std::vector<nlohmann::json> next;
@@ -26,8 +27,10 @@ std::vector<nlohmann::json> product(const std::vector<std::pair<std::string, std
       for (double v : values) {
         nlohmann::json extended = setting;
         // Whole numbers (depths, widths) as integers, so settings read as written.
-        if (v == std::floor(v) && std::abs(v) < 1e15) extended[name] = static_cast<int64_t>(v);
-        else extended[name] = v;
+        if (v == std::floor(v) && std::abs(v) < 1e15)
+          extended[name] = static_cast<int64_t>(v);
+        else
+          extended[name] = v;
         next.push_back(std::move(extended));
       }
     settings = std::move(next);
@@ -43,7 +46,9 @@ BaselineKind parse_baseline_kind(const std::string& name) {
   throw ConfigError("'" + name + "' is not a baseline kind (linear | mlp | gbdt | rescale)");
 }
 
-std::string to_string(BaselineKind kind) { return kKindNames[static_cast<int>(kind)]; }
+std::string to_string(BaselineKind kind) {
+  return kKindNames[static_cast<int>(kind)];
+}
 
 FeatureSet baseline_features(const Config& config) {
   if (config.baseline.features != "auto") return parse_feature_set(config.baseline.features);
@@ -61,7 +66,10 @@ std::vector<nlohmann::json> baseline_grid(const Config& config) {
     case BaselineKind::kLinear:
       return product({{"ridge", b.linear_ridge}});
     case BaselineKind::kMlp:
-      return product({{"hidden", b.mlp_hidden}, {"layers", b.mlp_layers}, {"lr", b.mlp_lr}, {"weight_decay", b.mlp_weight_decay}});
+      return product({{"hidden", b.mlp_hidden},
+                      {"layers", b.mlp_layers},
+                      {"lr", b.mlp_lr},
+                      {"weight_decay", b.mlp_weight_decay}});
     case BaselineKind::kGbdt:
       return product({{"max_depth", b.gbdt_max_depth},
                       {"eta", b.gbdt_eta},
@@ -86,19 +94,21 @@ std::vector<double> BaselineModel::predict(const FeatureRows& rows, int64_t head
     case BaselineKind::kRescale:
       break;
   }
-  throw ConfigError("a rescale baseline predicts from its source run's predictions, not from features");
+  throw ConfigError(
+      "a rescale baseline predicts from its source run's predictions, not from features");
 }
-
-
 
 float LinearPrior::value(const std::vector<float>& encoding) const {
   return static_cast<float>(std::max(floor, model.predict(encoding)));
 }
 
-float LinearPrior::value(const Cell& cell) const { return value(cell_features(cell, FeatureSet::kEncoding)); }
+float LinearPrior::value(const Cell& cell) const {
+  return value(cell_features(cell, FeatureSet::kEncoding));
+}
 
 nlohmann::json LinearPrior::to_json() const {
-  return {{"features", "encoding"}, {"linear", model.to_json()}, {"ridge", ridge}, {"floor", floor}};
+  return {
+      {"features", "encoding"}, {"linear", model.to_json()}, {"ridge", ridge}, {"floor", floor}};
 }
 
 LinearPrior LinearPrior::from_json(const nlohmann::json& json, const std::string& source) {
@@ -113,8 +123,9 @@ LinearPrior LinearPrior::from_json(const nlohmann::json& json, const std::string
   return prior;
 }
 
-LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows, const std::vector<double>& labels,
-                             const FeatureRows& val_rows, const std::vector<double>& val_labels) {
+LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows,
+                             const std::vector<double>& labels, const FeatureRows& val_rows,
+                             const std::vector<double>& val_labels) {
   LinearOptions options;
   options.loss = baseline_loss(config);
   LinearPrior best;
@@ -129,15 +140,16 @@ LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows, cons
     for (const auto& row : val_rows) predictions.push_back(candidate.value(row));
     candidate.validation = val_rows.empty() ? MetricSummary{} : summarize(predictions, val_labels);
     const double score = selection_loss(config.eval.selection, candidate.validation);
-    if (score < best_score || best_score == std::numeric_limits<double>::infinity()) best_score = score, best = candidate;
+    if (score < best_score || best_score == std::numeric_limits<double>::infinity())
+      best_score = score, best = candidate;
   }
   return best;
 }
 
 void BaselineModel::save(const std::string& run_dir) const {
-  nlohmann::json out = {{"kind", to_string(kind)},     {"features", to_string(features)}, {"loss", to_string(loss)},
-                        {"feature_names", feature_names}, {"setting", setting},
-                        {"heads", heads.size()}};
+  nlohmann::json out = {{"kind", to_string(kind)}, {"features", to_string(features)},
+                        {"loss", to_string(loss)}, {"feature_names", feature_names},
+                        {"setting", setting},      {"heads", heads.size()}};
   if (kind == BaselineKind::kLinear) {
     out["linear"] = nlohmann::json::array();
     for (const auto& h : heads) out["linear"].push_back(h.linear.to_json());
@@ -150,17 +162,21 @@ void BaselineModel::save(const std::string& run_dir) const {
   if (kind == BaselineKind::kMlp) {
     WeightFile weights;
     weights.meta = "narformer MLP baseline";
-    for (size_t h = 0; h < heads.size(); ++h) heads[h].mlp.write_to(weights, "head" + std::to_string(h) + ".");
+    for (size_t h = 0; h < heads.size(); ++h)
+      heads[h].mlp.write_to(weights, "head" + std::to_string(h) + ".");
     write_weight_file(RunFolder(run_dir).baseline_weights(), weights);
   }
   if (kind == BaselineKind::kGbdt)
-    for (size_t h = 0; h < heads.size(); ++h) write_file_atomic(RunFolder(run_dir).baseline_trees(static_cast<int64_t>(h)), heads[h].gbdt.to_bytes());
+    for (size_t h = 0; h < heads.size(); ++h)
+      write_file_atomic(RunFolder(run_dir).baseline_trees(static_cast<int64_t>(h)),
+                        heads[h].gbdt.to_bytes());
   write_file_atomic(RunFolder(run_dir).baseline(), out.dump(1) + "\n");
 }
 
 BaselineModel BaselineModel::load(const std::string& run_dir) {
   const std::string path = RunFolder(run_dir).baseline();
-  if (!fs::exists(path)) throw RunError(with_file(path, "missing: the run did not finish training its baseline"));
+  if (!fs::exists(path))
+    throw RunError(with_file(path, "missing: the run did not finish training its baseline"));
   BaselineModel model;
   size_t head_count = 0;
   nlohmann::json in;
@@ -174,10 +190,12 @@ BaselineModel BaselineModel::load(const std::string& run_dir) {
     head_count = in.at("heads").get<size_t>();
     model.heads.resize(head_count);
     if (model.kind == BaselineKind::kLinear)
-      for (size_t h = 0; h < head_count; ++h) model.heads[h].linear = LinearModel::from_json(in.at("linear").at(h), path);
+      for (size_t h = 0; h < head_count; ++h)
+        model.heads[h].linear = LinearModel::from_json(in.at("linear").at(h), path);
     if (model.kind == BaselineKind::kRescale) {
       model.source_run = in.at("source_run").get<std::string>();
-      for (size_t h = 0; h < head_count; ++h) model.heads[h].factor = in.at("factors").at(h).get<double>();
+      for (size_t h = 0; h < head_count; ++h)
+        model.heads[h].factor = in.at("factors").at(h).get<double>();
     }
   } catch (const nlohmann::json::exception& e) {
     throw RunError(with_file(path, std::string("malformed: ") + e.what()));
@@ -187,7 +205,8 @@ BaselineModel BaselineModel::load(const std::string& run_dir) {
   if (model.kind == BaselineKind::kMlp) {
     const WeightFile weights = read_weight_file(RunFolder(run_dir).baseline_weights());
     for (size_t h = 0; h < head_count; ++h)
-      model.heads[h].mlp = MlpModel::read_from(weights, "head" + std::to_string(h) + ".", RunFolder(run_dir).baseline_weights());
+      model.heads[h].mlp = MlpModel::read_from(weights, "head" + std::to_string(h) + ".",
+                                               RunFolder(run_dir).baseline_weights());
   }
   if (model.kind == BaselineKind::kGbdt)
     for (size_t h = 0; h < head_count; ++h) {

@@ -12,13 +12,13 @@ namespace {
 
 /// What the flat encodings of a cell space look like.
 struct SpaceLayout {
-  int positions;         ///< inner vertices encoded (NB201: one per edge)
-  int first_op;          ///< op ids of inner vertices: first_op .. first_op + ops - 1
+  int positions;  ///< inner vertices encoded (NB201: one per edge)
+  int first_op;   ///< op ids of inner vertices: first_op .. first_op + ops - 1
   int ops;
-  int padded_vertices;   ///< adjacency padded to this many vertices (0 = not encoded)
-  int min_path;          ///< inner vertices on the shortest possible input-to-output path
-  int max_path;          ///< ... on the longest
-  int dead_op;           ///< op id through which no data flows (NB201 `none`), -1 = none
+  int padded_vertices;  ///< adjacency padded to this many vertices (0 = not encoded)
+  int min_path;         ///< inner vertices on the shortest possible input-to-output path
+  int max_path;         ///< ... on the longest
+  int dead_op;          ///< op id through which no data flows (NB201 `none`), -1 = none
 };
 
 SpaceLayout layout_of(CellSpace space) {
@@ -60,7 +60,9 @@ std::vector<std::vector<int>> input_output_paths(const Cell& cell) {
   return paths;
 }
 
-std::string op_name(CellSpace space, int op) { return cell_op_names(space).at(static_cast<size_t>(op)); }
+std::string op_name(CellSpace space, int op) {
+  return cell_op_names(space).at(static_cast<size_t>(op));
+}
 
 }  // namespace
 
@@ -70,17 +72,20 @@ FeatureSet parse_feature_set(const std::string& name) {
   throw ConfigError("unknown feature set '" + name + "' (encoding | graph)");
 }
 
-std::string to_string(FeatureSet set) { return set == FeatureSet::kEncoding ? "encoding" : "graph"; }
+std::string to_string(FeatureSet set) {
+  return set == FeatureSet::kEncoding ? "encoding" : "graph";
+}
 
 std::vector<std::string> cell_feature_names(CellSpace space, FeatureSet set) {
   const SpaceLayout l = layout_of(space);
   std::vector<std::string> names;
   for (int p = 0; p < l.positions; ++p)
     for (int o = 0; o < l.ops; ++o)
-      names.push_back((space == CellSpace::kNasBench201 ? "edge" : "vertex") + std::to_string(p + 1) + "=" +
-                      op_name(space, l.first_op + o));
+      names.push_back((space == CellSpace::kNasBench201 ? "edge" : "vertex") +
+                      std::to_string(p + 1) + "=" + op_name(space, l.first_op + o));
   for (int i = 0; i < l.padded_vertices; ++i)
-    for (int j = i + 1; j < l.padded_vertices; ++j) names.push_back("adj" + std::to_string(i) + "-" + std::to_string(j));
+    for (int j = i + 1; j < l.padded_vertices; ++j)
+      names.push_back("adj" + std::to_string(i) + "-" + std::to_string(j));
   if (set == FeatureSet::kEncoding) return names;
   for (int o = 0; o < l.ops; ++o) names.push_back("count:" + op_name(space, l.first_op + o));
   for (int length = l.min_path; length <= l.max_path; ++length)
@@ -91,7 +96,8 @@ std::vector<std::string> cell_feature_names(CellSpace space, FeatureSet set) {
         path += (k ? ">" : "") + op_name(space, l.first_op + static_cast<int>(rest % l.ops));
       names.push_back(length == 0 ? "path:direct" : path);
     }
-  for (const char* name : {"live_paths", "shortest_live_path", "longest_live_path", "vertices", "edges"})
+  for (const char* name :
+       {"live_paths", "shortest_live_path", "longest_live_path", "vertices", "edges"})
     names.emplace_back(name);
   return names;
 }
@@ -101,26 +107,31 @@ std::vector<float> cell_features(const Cell& cell, FeatureSet set) {
   const int n = cell.num_vertices;
   const int inner = n - 2;
   if (inner < 0 || inner > l.positions || (l.padded_vertices && n > l.padded_vertices))
-    throw DataError(to_string(cell.space) + " cell with " + std::to_string(n) + " vertices: too many for its features");
+    throw DataError(to_string(cell.space) + " cell with " + std::to_string(n) +
+                    " vertices: too many for its features");
   std::vector<float> row;
   // (position, operation) one-hot of the inner vertices.
   for (int p = 0; p < l.positions; ++p)
     for (int o = 0; o < l.ops; ++o)
-      row.push_back(p < inner && cell.ops[static_cast<size_t>(p + 1)] == l.first_op + o ? 1.0f : 0.0f);
+      row.push_back(p < inner && cell.ops[static_cast<size_t>(p + 1)] == l.first_op + o ? 1.0f
+                                                                                        : 0.0f);
   // Adjacency padded to the largest cell: the output vertex always takes the last index.
   if (l.padded_vertices) {
     auto padded = [&](int v) { return v == n - 1 ? l.padded_vertices - 1 : v; };
     std::vector<float> adjacency(static_cast<size_t>(l.padded_vertices * l.padded_vertices), 0.0f);
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)
-        if (cell.edge(i, j)) adjacency[static_cast<size_t>(padded(i) * l.padded_vertices + padded(j))] = 1.0f;
+        if (cell.edge(i, j))
+          adjacency[static_cast<size_t>(padded(i) * l.padded_vertices + padded(j))] = 1.0f;
     for (int i = 0; i < l.padded_vertices; ++i)
-      for (int j = i + 1; j < l.padded_vertices; ++j) row.push_back(adjacency[static_cast<size_t>(i * l.padded_vertices + j)]);
+      for (int j = i + 1; j < l.padded_vertices; ++j)
+        row.push_back(adjacency[static_cast<size_t>(i * l.padded_vertices + j)]);
   }
   if (set == FeatureSet::kEncoding) return row;
 
   std::vector<float> counts(static_cast<size_t>(l.ops), 0.0f);
-  for (int v = 1; v + 1 < n; ++v) counts.at(static_cast<size_t>(cell.ops[static_cast<size_t>(v)] - l.first_op)) += 1;
+  for (int v = 1; v + 1 < n; ++v)
+    counts.at(static_cast<size_t>(cell.ops[static_cast<size_t>(v)] - l.first_op)) += 1;
   row.insert(row.end(), counts.begin(), counts.end());
 
   const size_t path_begin = row.size();
@@ -129,9 +140,11 @@ std::vector<float> cell_features(const Cell& cell, FeatureSet set) {
   for (const std::vector<int>& path : input_output_paths(cell)) {
     const int length = static_cast<int>(path.size());
     if (length < l.min_path || length > l.max_path)
-      throw DataError(to_string(cell.space) + " cell: a path of " + std::to_string(length) + " operations");
+      throw DataError(to_string(cell.space) + " cell: a path of " + std::to_string(length) +
+                      " operations");
     int64_t code = 0;
-    for (int k = length - 1; k >= 0; --k) code = code * l.ops + (path[static_cast<size_t>(k)] - l.first_op);
+    for (int k = length - 1; k >= 0; --k)
+      code = code * l.ops + (path[static_cast<size_t>(k)] - l.first_op);
     row[path_begin + static_cast<size_t>(path_offset(l, length) + code)] += 1;
     if (std::find(path.begin(), path.end(), l.dead_op) != path.end()) continue;
     shortest = live == 0 ? length : std::min(shortest, length);
@@ -145,13 +158,16 @@ std::vector<float> cell_features(const Cell& cell, FeatureSet set) {
 }
 
 std::vector<std::string> onnx_feature_names(FeatureSet set) {
-  std::vector<std::string> names = {"gflop_spatial_conv", "gflop_pointwise_conv", "gflop_grouped_conv",
-                                    "gflop_matmul",       "giga_pool_windows",    "melem_written",
-                                    "melem_weights_read", "library_calls",        "other_operators"};
+  std::vector<std::string> names = {
+      "gflop_spatial_conv", "gflop_pointwise_conv", "gflop_grouped_conv",
+      "gflop_matmul",       "giga_pool_windows",    "melem_written",
+      "melem_weights_read", "library_calls",        "other_operators"};
   static_assert(kNodeCostDims == 9, "name every NodeCost column here");
   if (set == FeatureSet::kEncoding) return names;
-  for (int code = 1; code <= OnnxTokenizer::kOpTypeDims; ++code) names.push_back("ops:code" + std::to_string(code));
-  for (const char* name : {"ops:other", "nodes", "edges", "depth", "max_fan_in", "max_fan_out"}) names.emplace_back(name);
+  for (int code = 1; code <= OnnxTokenizer::kOpTypeDims; ++code)
+    names.push_back("ops:code" + std::to_string(code));
+  for (const char* name : {"ops:other", "nodes", "edges", "depth", "max_fan_in", "max_fan_out"})
+    names.emplace_back(name);
   return names;
 }
 
@@ -161,7 +177,9 @@ std::vector<float> onnx_features(const TokenSequence& tokens, FeatureSet set) {
     throw DataError("ONNX features need tokens of an ONNX graph with node costs; these have none");
   std::vector<double> totals(kNodeCostDims, 0.0);
   for (int i = 0; i < n; ++i)
-    for (int c = 0; c < kNodeCostDims; ++c) totals[static_cast<size_t>(c)] += tokens.node_costs[static_cast<size_t>(i * kNodeCostDims + c)];
+    for (int c = 0; c < kNodeCostDims; ++c)
+      totals[static_cast<size_t>(c)] +=
+          tokens.node_costs[static_cast<size_t>(i * kNodeCostDims + c)];
   std::vector<float> row(totals.begin(), totals.end());
   if (set == FeatureSet::kEncoding) return row;
 
@@ -179,16 +197,21 @@ std::vector<float> onnx_features(const TokenSequence& tokens, FeatureSet set) {
   row.insert(row.end(), op_counts.begin(), op_counts.end());
   // Nodes are in topological order and each undirected edge is stored once with first <
   // second, so (first, second) is the data-flow direction.
-  std::vector<int> depth(static_cast<size_t>(n), 1), fan_in(static_cast<size_t>(n), 0), fan_out(static_cast<size_t>(n), 0);
+  std::vector<int> depth(static_cast<size_t>(n), 1), fan_in(static_cast<size_t>(n), 0),
+      fan_out(static_cast<size_t>(n), 0);
   std::vector<std::pair<int32_t, int32_t>> edges = tokens.edges;
-  std::sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::sort(edges.begin(), edges.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
   for (const auto& [from, to] : edges) {
-    depth[static_cast<size_t>(to)] = std::max(depth[static_cast<size_t>(to)], depth[static_cast<size_t>(from)] + 1);
+    depth[static_cast<size_t>(to)] =
+        std::max(depth[static_cast<size_t>(to)], depth[static_cast<size_t>(from)] + 1);
     ++fan_in[static_cast<size_t>(to)];
     ++fan_out[static_cast<size_t>(from)];
   }
-  for (int value : {n, static_cast<int>(edges.size()), *std::max_element(depth.begin(), depth.end()),
-                    *std::max_element(fan_in.begin(), fan_in.end()), *std::max_element(fan_out.begin(), fan_out.end())})
+  for (int value :
+       {n, static_cast<int>(edges.size()), *std::max_element(depth.begin(), depth.end()),
+        *std::max_element(fan_in.begin(), fan_in.end()),
+        *std::max_element(fan_out.begin(), fan_out.end())})
     row.push_back(static_cast<float>(value));
   return row;
 }

@@ -13,25 +13,36 @@ namespace narformer {
 
 #ifndef NARFORMER_WITH_XGBOOST
 
-bool gbdt_available() { return false; }
+bool gbdt_available() {
+  return false;
+}
 
 namespace {
 [[noreturn]] void unavailable() {
-  throw ConfigError("model.kind gbdt: this build has no XGBoost (install libxgboost-dev and rebuild)");
+  throw ConfigError(
+      "model.kind gbdt: this build has no XGBoost (install libxgboost-dev and rebuild)");
 }
 }  // namespace
 
-GbdtModel GbdtModel::fit(const FeatureRows&, const std::vector<double>&, const FeatureRows&, const ValidationScore&,
-                         const GbdtSettings&) {
+GbdtModel GbdtModel::fit(const FeatureRows&, const std::vector<double>&, const FeatureRows&,
+                         const ValidationScore&, const GbdtSettings&) {
   unavailable();
 }
-GbdtModel GbdtModel::from_bytes(const std::string&, const std::string&, BaselineLoss) { unavailable(); }
-std::vector<double> GbdtModel::predict(const FeatureRows&) const { unavailable(); }
-std::string GbdtModel::to_bytes() const { unavailable(); }
+GbdtModel GbdtModel::from_bytes(const std::string&, const std::string&, BaselineLoss) {
+  unavailable();
+}
+std::vector<double> GbdtModel::predict(const FeatureRows&) const {
+  unavailable();
+}
+std::string GbdtModel::to_bytes() const {
+  unavailable();
+}
 
 #else
 
-bool gbdt_available() { return true; }
+bool gbdt_available() {
+  return true;
+}
 
 namespace {
 
@@ -50,7 +61,8 @@ class Matrix {
       if (row.size() != width) throw DataError("gbdt: feature rows of different widths");
       dense.insert(dense.end(), row.begin(), row.end());
     }
-    check(XGDMatrixCreateFromMat(dense.data(), rows.size(), width, std::numeric_limits<float>::quiet_NaN(), &handle_),
+    check(XGDMatrixCreateFromMat(dense.data(), rows.size(), width,
+                                 std::numeric_limits<float>::quiet_NaN(), &handle_),
           "DMatrix");
   }
   ~Matrix() { XGDMatrixFree(handle_); }
@@ -69,24 +81,31 @@ std::shared_ptr<void> new_booster(DMatrixHandle* cache, bst_ulong count) {
 }
 
 /// Predictions of the first `rounds` rounds (0 = all), exp'd when the trees predict log y.
-std::vector<double> predict_rounds(void* booster, const Matrix& matrix, size_t count, int64_t rounds, bool log_target) {
-  const std::string config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": " +
-                             std::to_string(rounds) + ", \"strict_shape\": false}";
+std::vector<double> predict_rounds(void* booster, const Matrix& matrix, size_t count,
+                                   int64_t rounds, bool log_target) {
+  const std::string config =
+      "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": " +
+      std::to_string(rounds) + ", \"strict_shape\": false}";
   const bst_ulong* shape = nullptr;
   bst_ulong dims = 0;
   const float* values = nullptr;
-  check(XGBoosterPredictFromDMatrix(booster, matrix.get(), config.c_str(), &shape, &dims, &values), "predict");
+  check(XGBoosterPredictFromDMatrix(booster, matrix.get(), config.c_str(), &shape, &dims, &values),
+        "predict");
   std::vector<double> out(count);
-  for (size_t i = 0; i < count; ++i) out[i] = log_target ? std::exp(static_cast<double>(values[i])) : values[i];
+  for (size_t i = 0; i < count; ++i)
+    out[i] = log_target ? std::exp(static_cast<double>(values[i])) : values[i];
   return out;
 }
 
 }  // namespace
 
-GbdtModel GbdtModel::fit(const FeatureRows& rows, const std::vector<double>& labels, const FeatureRows& val_rows,
-                         const ValidationScore& score, const GbdtSettings& s) {
-  if (rows.empty() || rows.size() != labels.size()) throw DataError("gbdt: need one label per row and at least one row");
-  if (val_rows.empty()) throw DataError("gbdt: early stopping needs validation rows (the validation split is empty)");
+GbdtModel GbdtModel::fit(const FeatureRows& rows, const std::vector<double>& labels,
+                         const FeatureRows& val_rows, const ValidationScore& score,
+                         const GbdtSettings& s) {
+  if (rows.empty() || rows.size() != labels.size())
+    throw DataError("gbdt: need one label per row and at least one row");
+  if (val_rows.empty())
+    throw DataError("gbdt: early stopping needs validation rows (the validation split is empty)");
   GbdtModel model;
   model.log_target_ = s.loss == BaselineLoss::kRelative;
   std::vector<float> targets;
@@ -102,7 +121,9 @@ GbdtModel GbdtModel::fit(const FeatureRows& rows, const std::vector<double>& lab
   DMatrixHandle cache[] = {train.get()};
   model.booster_ = new_booster(cache, 1);
   void* booster = model.booster_.get();
-  const auto set = [&](const char* key, const std::string& value) { check(XGBoosterSetParam(booster, key, value.c_str()), key); };
+  const auto set = [&](const char* key, const std::string& value) {
+    check(XGBoosterSetParam(booster, key, value.c_str()), key);
+  };
   set("objective", "reg:squarederror");
   set("tree_method", "hist");
   set("base_score", std::to_string(mean_target));
@@ -120,7 +141,8 @@ GbdtModel GbdtModel::fit(const FeatureRows& rows, const std::vector<double>& lab
   for (int64_t round = 1; round <= s.max_rounds; ++round) {
     check(XGBoosterUpdateOneIter(booster, static_cast<int>(round - 1), train.get()), "update");
     if (round % s.check_every != 0 && round != s.max_rounds) continue;
-    const double value = score(predict_rounds(booster, val, val_rows.size(), round, model.log_target_));
+    const double value =
+        score(predict_rounds(booster, val, val_rows.size(), round, model.log_target_));
     if (value < best) best = value, best_round = round;
     if (round - best_round >= s.early_stopping) break;
   }
@@ -131,7 +153,8 @@ GbdtModel GbdtModel::fit(const FeatureRows& rows, const std::vector<double>& lab
   return model;
 }
 
-GbdtModel GbdtModel::from_bytes(const std::string& bytes, const std::string& source, BaselineLoss loss) {
+GbdtModel GbdtModel::from_bytes(const std::string& bytes, const std::string& source,
+                                BaselineLoss loss) {
   GbdtModel model;
   model.log_target_ = loss == BaselineLoss::kRelative;
   model.booster_ = new_booster(nullptr, 0);
@@ -152,7 +175,8 @@ std::vector<double> GbdtModel::predict(const FeatureRows& rows) const {
 std::string GbdtModel::to_bytes() const {
   bst_ulong length = 0;
   const char* data = nullptr;
-  check(XGBoosterSaveModelToBuffer(booster_.get(), "{\"format\": \"json\"}", &length, &data), "save");
+  check(XGBoosterSaveModelToBuffer(booster_.get(), "{\"format\": \"json\"}", &length, &data),
+        "save");
   return std::string(data, length);
 }
 

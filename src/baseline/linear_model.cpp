@@ -21,7 +21,8 @@ Vector solve_on(const Matrix& gram, const Vector& rhs, const std::vector<int>& p
   Vector b(k);
   for (int r = 0; r < k; ++r) {
     b(r) = rhs(passive[static_cast<size_t>(r)]);
-    for (int s = 0; s < k; ++s) g(r, s) = gram(passive[static_cast<size_t>(r)], passive[static_cast<size_t>(s)]);
+    for (int s = 0; s < k; ++s)
+      g(r, s) = gram(passive[static_cast<size_t>(r)], passive[static_cast<size_t>(s)]);
   }
   const Vector z = g.completeOrthogonalDecomposition().solve(b);
   Vector full = Vector::Zero(gram.rows());
@@ -39,7 +40,9 @@ Vector solve_non_negative(const Matrix& gram, const Vector& rhs) {
     const Vector gradient = rhs - gram * x;  // descent direction of the objective (halved)
     int best = -1;
     for (int j = 0; j < n; ++j)
-      if (!in_passive[static_cast<size_t>(j)] && gradient(j) > tolerance && (best < 0 || gradient(j) > gradient(best))) best = j;
+      if (!in_passive[static_cast<size_t>(j)] && gradient(j) > tolerance &&
+          (best < 0 || gradient(j) > gradient(best)))
+        best = j;
     if (best < 0) break;
     in_passive[static_cast<size_t>(best)] = true;
     for (int inner = 0; inner < 3 * n + 10; ++inner) {
@@ -74,10 +77,14 @@ BaselineLoss parse_baseline_loss(const std::string& name) {
   throw ConfigError("unknown baseline loss '" + name + "' (relative | squared)");
 }
 
-std::string to_string(BaselineLoss loss) { return loss == BaselineLoss::kRelative ? "relative" : "squared"; }
+std::string to_string(BaselineLoss loss) {
+  return loss == BaselineLoss::kRelative ? "relative" : "squared";
+}
 
-LinearModel fit_linear(const FeatureRows& rows, const std::vector<double>& labels, const LinearOptions& options) {
-  if (rows.empty() || rows.size() != labels.size()) throw DataError("linear fit: need one label per row and at least one row");
+LinearModel fit_linear(const FeatureRows& rows, const std::vector<double>& labels,
+                       const LinearOptions& options) {
+  if (rows.empty() || rows.size() != labels.size())
+    throw DataError("linear fit: need one label per row and at least one row");
   const size_t width = rows.front().size();
   const int n = static_cast<int>(width) + 1;  // + bias
   Matrix gram = Matrix::Zero(n, n);
@@ -86,7 +93,8 @@ LinearModel fit_linear(const FeatureRows& rows, const std::vector<double>& label
   for (size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].size() != width) throw DataError("linear fit: rows of different widths");
     if (!std::isfinite(labels[i]) || (options.loss == BaselineLoss::kRelative && !(labels[i] > 0)))
-      throw DataError("linear fit: label " + std::to_string(labels[i]) + " is not a positive number");
+      throw DataError("linear fit: label " + std::to_string(labels[i]) +
+                      " is not a positive number");
     // Rows scaled by 1/y_i with target 1 (relative), or as they are with target y_i.
     const double weight = options.loss == BaselineLoss::kRelative ? 1 / labels[i] : 1.0;
     const double target = options.loss == BaselineLoss::kRelative ? 1.0 : labels[i];
@@ -118,7 +126,9 @@ std::vector<double> LinearModel::predict(const FeatureRows& rows) const {
   return out;
 }
 
-nlohmann::json LinearModel::to_json() const { return {{"weights", weights}, {"bias", bias}}; }
+nlohmann::json LinearModel::to_json() const {
+  return {{"weights", weights}, {"bias", bias}};
+}
 
 LinearModel LinearModel::from_json(const nlohmann::json& json, const std::string& source) {
   try {

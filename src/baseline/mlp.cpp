@@ -21,7 +21,8 @@ NamedArray vector_array(const std::vector<double>& values) {
 std::vector<float> MlpModel::standardise(const std::vector<float>& row) const {
   std::vector<float> z(row.size());
   for (size_t j = 0; j < row.size(); ++j)
-    z[j] = static_cast<float>((std::log1p(std::max(0.0f, row[j])) - input_mean.at(j)) / input_std.at(j));
+    z[j] = static_cast<float>((std::log1p(std::max(0.0f, row[j])) - input_mean.at(j)) /
+                              input_std.at(j));
   return z;
 }
 
@@ -31,8 +32,8 @@ std::vector<double> MlpModel::predict(const FeatureRows& rows) const {
   RowMajor h(static_cast<Eigen::Index>(rows.size()), in);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (static_cast<int64_t>(rows[i].size()) != in)
-      throw DataError("MLP baseline: a feature row of " + std::to_string(rows[i].size()) + " values, the model reads " +
-                      std::to_string(in));
+      throw DataError("MLP baseline: a feature row of " + std::to_string(rows[i].size()) +
+                      " values, the model reads " + std::to_string(in));
     const std::vector<float> z = standardise(rows[i]);
     for (int64_t j = 0; j < in; ++j) h(static_cast<Eigen::Index>(i), j) = z[static_cast<size_t>(j)];
   }
@@ -46,7 +47,8 @@ std::vector<double> MlpModel::predict(const FeatureRows& rows) const {
     h = std::move(next);
   }
   std::vector<double> out(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) out[i] = scale * std::exp(static_cast<double>(h(static_cast<Eigen::Index>(i), 0)));
+  for (size_t i = 0; i < rows.size(); ++i)
+    out[i] = scale * std::exp(static_cast<double>(h(static_cast<Eigen::Index>(i), 0)));
   return out;
 }
 
@@ -60,11 +62,13 @@ void MlpModel::write_to(WeightFile& file, const std::string& prefix) const {
   }
 }
 
-MlpModel MlpModel::read_from(const WeightFile& file, const std::string& prefix, const std::string& source) {
+MlpModel MlpModel::read_from(const WeightFile& file, const std::string& prefix,
+                             const std::string& source) {
   MlpModel model;
   const auto find = [&](const std::string& name) -> const NamedArray& {
     const auto it = file.arrays.find(prefix + name);
-    if (it == file.arrays.end()) throw RunError(with_file(source, "MLP baseline: no array " + prefix + name));
+    if (it == file.arrays.end())
+      throw RunError(with_file(source, "MLP baseline: no array " + prefix + name));
     return it->second;
   };
   const NamedArray& mean = find("input_mean");
@@ -77,12 +81,15 @@ MlpModel MlpModel::read_from(const WeightFile& file, const std::string& prefix, 
   for (size_t l = 0; file.arrays.count(prefix + "layer" + std::to_string(l) + ".weight"); ++l) {
     const NamedArray& w = find("layer" + std::to_string(l) + ".weight");
     if (w.shape.size() != 2 || w.shape[1] != width)
-      throw RunError(with_file(source, "MLP baseline: layer " + std::to_string(l) + " does not fit its input"));
+      throw RunError(with_file(
+          source, "MLP baseline: layer " + std::to_string(l) + " does not fit its input"));
     model.weights.push_back(w);
-    model.biases.push_back(file.at(prefix + "layer" + std::to_string(l) + ".bias", {w.shape[0]}, source));
+    model.biases.push_back(
+        file.at(prefix + "layer" + std::to_string(l) + ".bias", {w.shape[0]}, source));
     width = w.shape[0];
   }
-  if (model.weights.empty() || width != 1) throw RunError(with_file(source, "MLP baseline: no layers, or more than one output"));
+  if (model.weights.empty() || width != 1)
+    throw RunError(with_file(source, "MLP baseline: no layers, or more than one output"));
   return model;
 }
 

@@ -30,7 +30,8 @@ Cell consistency_augment(const Cell& cell) {
       }
     }
     if (!upper_triangular) continue;
-    for (int j = 0; j < n; ++j) candidate.ops[static_cast<size_t>(j)] = cell.ops[static_cast<size_t>(label[j])];
+    for (int j = 0; j < n; ++j)
+      candidate.ops[static_cast<size_t>(j)] = cell.ops[static_cast<size_t>(label[j])];
     if (candidate.adjacency != cell.adjacency || candidate.ops != cell.ops) return candidate;
   } while (std::next_permutation(perm.begin(), perm.end()));
   return cell;

@@ -5,8 +5,8 @@ namespace narformer {
 const std::vector<std::string>& cell_op_names(CellSpace space) {
   static const std::vector<std::string> nb101 = {"input", "conv1x1-bn-relu", "conv3x3-bn-relu",
                                                  "maxpool3x3", "output"};
-  static const std::vector<std::string> nb201 = {"input", "nor_conv_1x1", "nor_conv_3x3",
-                                                 "avg_pool_3x3", "skip_connect", "none", "output"};
+  static const std::vector<std::string> nb201 = {
+      "input", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3", "skip_connect", "none", "output"};
   return space == CellSpace::kNasBench101 ? nb101 : nb201;
 }
 

@@ -27,12 +27,15 @@ std::vector<std::string> split_ops(const std::string& text) {
 
 }  // namespace
 
-Cell make_nb101_cell(const std::vector<std::vector<int>>& adjacency, const std::vector<std::string>& ops) {
+Cell make_nb101_cell(const std::vector<std::vector<int>>& adjacency,
+                     const std::vector<std::string>& ops) {
   const int n = static_cast<int>(ops.size());
   if (n < 2 || n > kNb101MaxVertices)
-    invalid(std::to_string(n) + " vertices (ops), expected 2.." + std::to_string(kNb101MaxVertices));
+    invalid(std::to_string(n) + " vertices (ops), expected 2.." +
+            std::to_string(kNb101MaxVertices));
   if (static_cast<int>(adjacency.size()) != n)
-    invalid("adjacency has " + std::to_string(adjacency.size()) + " rows for " + std::to_string(n) + " ops");
+    invalid("adjacency has " + std::to_string(adjacency.size()) + " rows for " + std::to_string(n) +
+            " ops");
 
   Cell cell;
   cell.space = CellSpace::kNasBench101;
@@ -42,12 +45,14 @@ Cell make_nb101_cell(const std::vector<std::vector<int>>& adjacency, const std::
   for (int i = 0; i < n; ++i) {
     if (static_cast<int>(adjacency[static_cast<size_t>(i)].size()) != n)
       invalid("adjacency row " + std::to_string(i) + " has " +
-              std::to_string(adjacency[static_cast<size_t>(i)].size()) + " entries, expected " + std::to_string(n));
+              std::to_string(adjacency[static_cast<size_t>(i)].size()) + " entries, expected " +
+              std::to_string(n));
     for (int j = 0; j < n; ++j) {
       const int a = adjacency[static_cast<size_t>(i)][static_cast<size_t>(j)];
       if (a != 0 && a != 1) invalid("adjacency entries must be 0 or 1");
       if (a == 1 && j <= i)
-        invalid("edge " + std::to_string(i) + "->" + std::to_string(j) + " is not above the diagonal (not a DAG in topological order)");
+        invalid("edge " + std::to_string(i) + "->" + std::to_string(j) +
+                " is not above the diagonal (not a DAG in topological order)");
       cell.adjacency[static_cast<size_t>(i * n + j)] = static_cast<uint8_t>(a);
       edges += a;
     }
@@ -67,18 +72,22 @@ Cell make_nb101_cell(const std::vector<std::vector<int>>& adjacency, const std::
   }
 
   // Pruned cells: every vertex is reachable from the input and reaches the output.
-  std::vector<bool> from_input(static_cast<size_t>(n), false), to_output(static_cast<size_t>(n), false);
+  std::vector<bool> from_input(static_cast<size_t>(n), false),
+      to_output(static_cast<size_t>(n), false);
   from_input[0] = true;
   for (int j = 1; j < n; ++j)
     for (int i = 0; i < j; ++i)
-      if (from_input[static_cast<size_t>(i)] && cell.edge(i, j)) from_input[static_cast<size_t>(j)] = true;
+      if (from_input[static_cast<size_t>(i)] && cell.edge(i, j))
+        from_input[static_cast<size_t>(j)] = true;
   to_output[static_cast<size_t>(n - 1)] = true;
   for (int i = n - 2; i >= 0; --i)
     for (int j = i + 1; j < n; ++j)
-      if (to_output[static_cast<size_t>(j)] && cell.edge(i, j)) to_output[static_cast<size_t>(i)] = true;
+      if (to_output[static_cast<size_t>(j)] && cell.edge(i, j))
+        to_output[static_cast<size_t>(i)] = true;
   for (int v = 0; v < n; ++v)
     if (!from_input[static_cast<size_t>(v)] || !to_output[static_cast<size_t>(v)])
-      invalid("vertex " + std::to_string(v) + " is not on a path from input to output (cell not pruned)");
+      invalid("vertex " + std::to_string(v) +
+              " is not on a path from input to output (cell not pruned)");
   return cell;
 }
 
@@ -86,8 +95,9 @@ Cell parse_nb101_cell(const std::string& adjacency_rowmajor, const std::string& 
   const std::vector<std::string> ops = split_ops(ops_joined);
   const size_t n = ops.size();
   if (adjacency_rowmajor.size() != n * n)
-    invalid("adjacency has " + std::to_string(adjacency_rowmajor.size()) + " characters, expected " +
-            std::to_string(n * n) + " for " + std::to_string(n) + " ops");
+    invalid("adjacency has " + std::to_string(adjacency_rowmajor.size()) +
+            " characters, expected " + std::to_string(n * n) + " for " + std::to_string(n) +
+            " ops");
   std::vector<std::vector<int>> matrix(n, std::vector<int>(n, 0));
   for (size_t k = 0; k < adjacency_rowmajor.size(); ++k) {
     const char c = adjacency_rowmajor[k];

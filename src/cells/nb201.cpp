@@ -37,7 +37,8 @@ std::vector<std::string> split(const std::string& text, char separator) {
 Cell parse_nb201_arch(const std::string& arch) {
   const auto& names = cell_op_names(CellSpace::kNasBench201);
   const std::vector<std::string> stages = split(arch, '+');
-  if (stages.size() != 3) malformed(arch, "expected 3 '+'-separated nodes, found " + std::to_string(stages.size()));
+  if (stages.size() != 3)
+    malformed(arch, "expected 3 '+'-separated nodes, found " + std::to_string(stages.size()));
 
   std::vector<int> edge_ops;  // in the order c0→c1, c0→c2, c1→c2, c0→c3, c1→c3, c2→c3
   for (size_t target = 0; target < stages.size(); ++target) {
@@ -46,8 +47,9 @@ Cell parse_nb201_arch(const std::string& arch) {
       malformed(arch, "node " + std::to_string(target + 1) + " must be written as |op~k|...|");
     const std::vector<std::string> items = split(stage.substr(1, stage.size() - 2), '|');
     if (items.size() != target + 1)
-      malformed(arch, "node " + std::to_string(target + 1) + " needs " + std::to_string(target + 1) +
-                          " input edges, found " + std::to_string(items.size()));
+      malformed(arch, "node " + std::to_string(target + 1) + " needs " +
+                          std::to_string(target + 1) + " input edges, found " +
+                          std::to_string(items.size()));
     for (size_t source = 0; source < items.size(); ++source) {
       const std::string& item = items[source];
       const auto tilde = item.find('~');
@@ -82,10 +84,11 @@ std::string nb201_arch_string(const Cell& cell) {
     throw DataError("nb201_arch_string: not a NAS-Bench-201 cell");
   const auto& names = cell_op_names(CellSpace::kNasBench201);
   auto op = [&](int node, int source) {
-    return names.at(static_cast<size_t>(cell.ops[static_cast<size_t>(node)])) + "~" + std::to_string(source);
+    return names.at(static_cast<size_t>(cell.ops[static_cast<size_t>(node)])) + "~" +
+           std::to_string(source);
   };
-  return "|" + op(1, 0) + "|+|" + op(2, 0) + "|" + op(3, 1) + "|+|" + op(4, 0) + "|" + op(5, 1) + "|" +
-         op(6, 2) + "|";
+  return "|" + op(1, 0) + "|+|" + op(2, 0) + "|" + op(3, 1) + "|+|" + op(4, 0) + "|" + op(5, 1) +
+         "|" + op(6, 2) + "|";
 }
 
 }  // namespace narformer

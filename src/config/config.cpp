@@ -110,16 +110,20 @@ int64_t product_of_sizes(std::initializer_list<size_t> sizes) {
 
 }  // namespace
 
-bool is_baseline(const ModelConfig& model) { return model.kind != "narformer"; }
+bool is_baseline(const ModelConfig& model) {
+  return model.kind != "narformer";
+}
 
 int64_t baseline_grid_size(const Config& c) {
   const BaselineConfig& b = c.baseline;
   if (c.model.kind == "linear") return product_of_sizes({b.linear_ridge.size()});
   if (c.model.kind == "mlp")
-    return product_of_sizes({b.mlp_hidden.size(), b.mlp_layers.size(), b.mlp_lr.size(), b.mlp_weight_decay.size()});
+    return product_of_sizes(
+        {b.mlp_hidden.size(), b.mlp_layers.size(), b.mlp_lr.size(), b.mlp_weight_decay.size()});
   if (c.model.kind == "gbdt")
-    return product_of_sizes({b.gbdt_max_depth.size(), b.gbdt_eta.size(), b.gbdt_min_child_weight.size(),
-                             b.gbdt_subsample.size(), b.gbdt_colsample.size()});
+    return product_of_sizes({b.gbdt_max_depth.size(), b.gbdt_eta.size(),
+                             b.gbdt_min_child_weight.size(), b.gbdt_subsample.size(),
+                             b.gbdt_colsample.size()});
   return 1;
 }
 
@@ -131,53 +135,64 @@ void validate(const Config& c) {
   const std::string origin = c.source_file;
   auto fail = [&](const std::string& message) { throw ConfigError(with_file(origin, message)); };
   if (c.model.hidden % c.model.ffn_groups != 0)
-    fail("model.hidden (" + std::to_string(c.model.hidden) + ") must be divisible by model.ffn_groups (" +
-         std::to_string(c.model.ffn_groups) + ")");
+    fail("model.hidden (" + std::to_string(c.model.hidden) +
+         ") must be divisible by model.ffn_groups (" + std::to_string(c.model.ffn_groups) + ")");
   if (c.model.ffn_hidden % c.model.ffn_groups != 0)
     fail("model.ffn_hidden (" + std::to_string(c.model.ffn_hidden) +
          ") must be divisible by model.ffn_groups (" + std::to_string(c.model.ffn_groups) + ")");
   if (c.data.tokenizer.opcode == "onehot") {
     const int64_t needed = c.data.dataset == "nb201" ? 7 : 5;
     if (c.data.tokenizer.dx < needed)
-      fail("data.tokenizer.dx must be at least " + std::to_string(needed) + " for one-hot op codes of " +
-           c.data.dataset + " (one slot per operation)");
+      fail("data.tokenizer.dx must be at least " + std::to_string(needed) +
+           " for one-hot op codes of " + c.data.dataset + " (one slot per operation)");
   }
   const bool latency = c.data.dataset == "nnlqp";
   if (latency && c.data.protocol == "reference")
-    fail("data.protocol 'reference' is for NAS-Bench tables; latency data uses stage, leave_family_out or holdout");
+    fail(
+        "data.protocol 'reference' is for NAS-Bench tables; latency data uses stage, "
+        "leave_family_out or holdout");
   if (!latency && (c.data.protocol == "stage" || c.data.protocol == "leave_family_out"))
     fail("data.protocol '" + c.data.protocol + "' needs a latency dataset (data.dataset: nnlqp)");
   if (!latency && c.model.readout == "cost")
-    fail("model.readout 'cost' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no FLOPs or memory");
+    fail(
+        "model.readout 'cost' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no "
+        "FLOPs or memory");
   if (latency && c.model.prior != "none")
-    fail("model.prior linear is for NAS-Bench cells; ONNX graphs have model.readout: cost (a linear model of their work)");
+    fail(
+        "model.prior linear is for NAS-Bench cells; ONNX graphs have model.readout: cost (a linear "
+        "model of their work)");
   if (!latency && !c.data.extra_train.empty())
     fail("data.extra_train adds latency lines (gt.txt layout): it needs data.dataset: nnlqp");
   if (c.data.protocol == "leave_family_out" && c.data.test_family.empty())
     fail("data.protocol leave_family_out needs data.test_family");
   if (is_baseline(c.model)) {
     const int64_t grid = baseline_grid_size(c);
-    if (grid == 0) fail("the baseline." + c.model.kind + " grid is empty: give every list at least one value");
+    if (grid == 0)
+      fail("the baseline." + c.model.kind + " grid is empty: give every list at least one value");
     if (grid > 20)
       fail("the baseline." + c.model.kind + " grid has " + std::to_string(grid) +
            " settings; at most 20 (a declared, small grid tuned on validation)");
     if (c.model.kind == "rescale" && c.train.init_from.empty())
-      fail("model.kind rescale needs train.init_from: the source run whose predictions it rescales");
+      fail(
+          "model.kind rescale needs train.init_from: the source run whose predictions it rescales");
     if (c.train.family_offsets) fail("train.family_offsets is for model.kind narformer");
   }
   if (c.run.name.empty()) fail("run.name is empty");
-  if (c.run.name.find('/') != std::string::npos) fail("run.name must not contain '/': use run.dir for folders");
+  if (c.run.name.find('/') != std::string::npos)
+    fail("run.name must not contain '/': use run.dir for folders");
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw ConfigError(with_file(path, "config file not found"));
+  if (!std::filesystem::exists(path, ec))
+    throw ConfigError(with_file(path, "config file not found"));
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     throw ConfigError(with_file(path, "malformed YAML at line " + std::to_string(e.mark.line + 1) +
-                                          ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg));
+                                          ", column " + std::to_string(e.mark.column + 1) + ": " +
+                                          e.msg));
   }
   Config config;
   config.source_file = path;

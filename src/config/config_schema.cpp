@@ -77,8 +77,8 @@ void ConfigSchema::add(const std::string& path, int64_t* target, int64_t min, in
     if (!parse_int(text, v))
       throw ConfigError("key '" + path + "': expected an integer, got '" + text + "'");
     if (v < min || v > max)
-      throw ConfigError("key '" + path + "': " + text + " is out of range [" +
-                                               std::to_string(min) + ", " + std::to_string(max) + "]");
+      throw ConfigError("key '" + path + "': " + text + " is out of range [" + std::to_string(min) +
+                        ", " + std::to_string(max) + "]");
     *target = v;
   };
   f.get = [target] { return std::to_string(*target); };
@@ -94,7 +94,7 @@ void ConfigSchema::add(const std::string& path, double* target, double min, doub
       throw ConfigError("key '" + path + "': expected a number, got '" + text + "'");
     if (v < min || v > max)
       throw ConfigError("key '" + path + "': " + text + " is out of range [" +
-                                               shortest_double(min) + ", " + shortest_double(max) + "]");
+                        shortest_double(min) + ", " + shortest_double(max) + "]");
     *target = v;
   };
   f.get = [target] { return shortest_double(*target); };
@@ -114,7 +114,8 @@ void ConfigSchema::add(const std::string& path, bool* target) {
   fields_.push_back(std::move(f));
 }
 
-void ConfigSchema::add(const std::string& path, std::string* target, std::vector<std::string> choices) {
+void ConfigSchema::add(const std::string& path, std::string* target,
+                       std::vector<std::string> choices) {
   Field f;
   f.path = path;
   f.is_string = true;
@@ -157,7 +158,8 @@ void ConfigSchema::add(const std::string& path, std::vector<std::string>* target
   add_list_field(std::move(f));
 }
 
-void ConfigSchema::add(const std::string& path, std::vector<double>* target, double min, double max) {
+void ConfigSchema::add(const std::string& path, std::vector<double>* target, double min,
+                       double max) {
   Field f;
   f.path = path;
   f.is_list = true;
@@ -165,10 +167,11 @@ void ConfigSchema::add(const std::string& path, std::vector<double>* target, dou
     std::vector<double> values;
     for (const auto& text : items) {
       double v = 0;
-      if (!parse_double(text, v)) throw ConfigError("key '" + path + "': expected numbers, got '" + text + "'");
+      if (!parse_double(text, v))
+        throw ConfigError("key '" + path + "': expected numbers, got '" + text + "'");
       if (v < min || v > max)
-        throw ConfigError("key '" + path + "': " + text + " is out of range [" + shortest_double(min) + ", " +
-                          shortest_double(max) + "]");
+        throw ConfigError("key '" + path + "': " + text + " is out of range [" +
+                          shortest_double(min) + ", " + shortest_double(max) + "]");
       values.push_back(v);
     }
     *target = std::move(values);
@@ -225,7 +228,8 @@ void ConfigSchema::apply_node(const YAML::Node& node, const std::string& prefix)
         return f.path.rfind(path + ".", 0) == 0;
       });
       if (!is_section) {
-        if (find(path)) throw ConfigError("key '" + path + "': expected a single value, got a mapping");
+        if (find(path))
+          throw ConfigError("key '" + path + "': expected a single value, got a mapping");
         unknown_key(path);
       }
       apply_node(value, path);
@@ -235,14 +239,16 @@ void ConfigSchema::apply_node(const YAML::Node& node, const std::string& prefix)
         const bool is_section = std::any_of(fields_.begin(), fields_.end(), [&](const Field& f) {
           return f.path.rfind(path + ".", 0) == 0;
         });
-        if (is_section) throw ConfigError("'" + path + "' is a section: expected a mapping of keys");
+        if (is_section)
+          throw ConfigError("'" + path + "' is a section: expected a mapping of keys");
         unknown_key(path);
       }
       field->set(value.Scalar(), true);
     } else if (value.IsSequence() && find(path) && find(path)->is_list) {
       std::vector<std::string> items;
       for (const auto& item : value) {
-        if (!item.IsScalar()) throw ConfigError("key '" + path + "': expected a list of single values");
+        if (!item.IsScalar())
+          throw ConfigError("key '" + path + "': expected a list of single values");
         items.push_back(item.Scalar());
       }
       find(path)->set_list(items);
@@ -260,7 +266,8 @@ void ConfigSchema::apply(const YAML::Node& root) const {
   if (root.IsNull()) return;  // an empty file keeps every default
   try {
     if (!root.IsMap())
-      throw ConfigError("expected a mapping of sections (data, model, train, eval, run) at the top level");
+      throw ConfigError(
+          "expected a mapping of sections (data, model, train, eval, run) at the top level");
     apply_node(root, "");
   } catch (const ConfigError& e) {
     throw ConfigError(with_file(origin_, e.what()));

@@ -12,8 +12,9 @@ bool keep_freed_memory() {
 #if defined(__GLIBC__)
   // Each setting also switches off glibc's dynamic threshold, which would otherwise move the
   // threshold only after the first free of each size.
-  const bool ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 &&  // the largest glibc accepts on 64-bit
-                  mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1 && mallopt(M_TOP_PAD, 64 << 20) == 1;
+  const bool ok =
+      mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 &&  // the largest glibc accepts on 64-bit
+      mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1 && mallopt(M_TOP_PAD, 64 << 20) == 1;
   return ok;
 #else
   return false;

@@ -41,7 +41,8 @@ void write_atomic_with(const std::string& path,
 void write_file_atomic(const std::string& path, const std::string& contents) {
   write_atomic_with(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(with_file(path, std::string("cannot open for writing: ") + std::strerror(errno)));
+    if (!out)
+      throw Error(with_file(path, std::string("cannot open for writing: ") + std::strerror(errno)));
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
     out.flush();
     if (!out) throw Error(with_file(path, "write failed (disk full?)"));
@@ -51,7 +52,8 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
 std::string read_file(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(with_file(path, "file not found"));
-  if (fs::is_directory(path, ec)) throw DataError(with_file(path, "is a directory, expected a file"));
+  if (fs::is_directory(path, ec))
+    throw DataError(with_file(path, "is a directory, expected a file"));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(with_file(path, std::string("cannot open: ") + std::strerror(errno)));
   std::ostringstream buffer;

@@ -48,7 +48,9 @@ PaddedBatch collate(const std::vector<const TokenSequence*>& items) {
     std::fill_n(batch.mask.data() + b * N, n, 1.0f);
     std::copy(item.static_features.begin(), item.static_features.end(),
               batch.static_features.begin() + b * batch.static_dim);
-    if (with_costs) std::copy(item.node_costs.begin(), item.node_costs.end(), batch.node_costs.begin() + b * N * kNodeCostDims);
+    if (with_costs)
+      std::copy(item.node_costs.begin(), item.node_costs.end(),
+                batch.node_costs.begin() + b * N * kNodeCostDims);
   }
   return batch;
 }

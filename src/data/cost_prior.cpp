@@ -22,8 +22,8 @@ CostRates graph_totals(const TokenSequence& graph) {
 
 /// Solves the normal equations restricted to the columns in `subset` (bit mask); nullopt when
 /// singular.
-std::optional<CostRates> solve_subset(const std::array<std::array<double, kC>, kC>& gram, const CostRates& rhs,
-                                      unsigned subset) {
+std::optional<CostRates> solve_subset(const std::array<std::array<double, kC>, kC>& gram,
+                                      const CostRates& rhs, unsigned subset) {
   int cols[kC];
   int k = 0;
   for (int c = 0; c < kC; ++c)
@@ -56,8 +56,10 @@ size_t head_of(const std::vector<int64_t>& heads, size_t i) {
 
 }  // namespace
 
-std::vector<CostRates> fit_cost_rates_per_head(const std::vector<TokenPtr>& graphs, const std::vector<double>& latencies,
-                                               const std::vector<int64_t>& heads, int64_t num_heads) {
+std::vector<CostRates> fit_cost_rates_per_head(const std::vector<TokenPtr>& graphs,
+                                               const std::vector<double>& latencies,
+                                               const std::vector<int64_t>& heads,
+                                               int64_t num_heads) {
   std::vector<std::vector<const TokenSequence*>> head_graphs(static_cast<size_t>(num_heads));
   std::vector<std::vector<double>> head_latencies(static_cast<size_t>(num_heads));
   for (size_t i = 0; i < graphs.size() && i < latencies.size(); ++i) {
@@ -66,25 +68,29 @@ std::vector<CostRates> fit_cost_rates_per_head(const std::vector<TokenPtr>& grap
   }
   std::vector<CostRates> rates;
   for (size_t h = 0; h < head_graphs.size(); ++h) {
-    if (head_graphs[h].empty()) throw DataError("cost rates: no training graphs for output head " + std::to_string(h));
+    if (head_graphs[h].empty())
+      throw DataError("cost rates: no training graphs for output head " + std::to_string(h));
     rates.push_back(fit_cost_rates(head_graphs[h], head_latencies[h]));
   }
   return rates;
 }
 
-std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs, const std::vector<int64_t>& heads,
+std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs,
+                                            const std::vector<int64_t>& heads,
                                             const std::vector<CostRates>& rates) {
   std::vector<double> predictions;
   predictions.reserve(graphs.size());
-  for (size_t i = 0; i < graphs.size(); ++i) predictions.push_back(linear_cost_prediction(*graphs[i], rates.at(head_of(heads, i))));
+  for (size_t i = 0; i < graphs.size(); ++i)
+    predictions.push_back(linear_cost_prediction(*graphs[i], rates.at(head_of(heads, i))));
   return predictions;
 }
 
 std::string describe_cost_rates(const CostRates& rates) {
   static_assert(kC == 9, "name every NodeCost column here");
-  static const char* const kUnits[kC] = {"ms/GFLOP spatial conv", "ms/GFLOP pointwise conv", "ms/GFLOP grouped conv",
-                                          "ms/GFLOP matmul",       "ms/G pooling windows",    "ms/M elements written",
-                                          "ms/M weights read",     "ms/library call",         "ms/other operator"};
+  static const char* const kUnits[kC] = {
+      "ms/GFLOP spatial conv", "ms/GFLOP pointwise conv", "ms/GFLOP grouped conv",
+      "ms/GFLOP matmul",       "ms/G pooling windows",    "ms/M elements written",
+      "ms/M weights read",     "ms/library call",         "ms/other operator"};
   std::ostringstream out;
   out.precision(4);
   for (int c = 0; c < kC; ++c) out << (c ? " + " : "") << rates[c] << ' ' << kUnits[c];
@@ -98,7 +104,8 @@ double linear_cost_prediction(const TokenSequence& graph, const CostRates& rates
   return y;
 }
 
-CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const std::vector<double>& latencies) {
+CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs,
+                         const std::vector<double>& latencies) {
   if (graphs.empty() || graphs.size() != latencies.size())
     throw DataError("cost rates: need one latency per graph and at least one graph");
   // Rows a_g = C(g) / y_g, target 1: the relative error of a·C(g).
@@ -107,8 +114,10 @@ CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const 
   for (size_t g = 0; g < graphs.size(); ++g) {
     const TokenSequence& graph = *graphs[g];
     if (graph.node_costs.size() != static_cast<size_t>(graph.num_nodes) * kC)
-      throw DataError("model.readout: cost needs graphs with node costs (ONNX tokens); these have none");
-    if (!(latencies[g] > 0)) throw DataError("cost rates: latency " + std::to_string(latencies[g]) + " is not positive");
+      throw DataError(
+          "model.readout: cost needs graphs with node costs (ONNX tokens); these have none");
+    if (!(latencies[g] > 0))
+      throw DataError("cost rates: latency " + std::to_string(latencies[g]) + " is not positive");
     CostRates a = graph_totals(graph);
     for (double& v : a) v /= latencies[g];
     for (int r = 0; r < kC; ++r) {
@@ -140,7 +149,8 @@ CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const 
     }
   }
   for (int c = 0; c < kC; ++c)
-    if (best[c] <= 0 && gram[c][c] > 0) best[c] = 0.01 * rhs[c] / gram[c][c];  // 1 % of the column alone
+    if (best[c] <= 0 && gram[c][c] > 0)
+      best[c] = 0.01 * rhs[c] / gram[c][c];  // 1 % of the column alone
   return best;
 }
 

@@ -13,7 +13,8 @@ namespace {
 
 /// Splits text into records of fields, honouring quotes; records end at unquoted newlines.
 /// `lines` receives the 1-based line on which each record starts.
-std::vector<std::vector<std::string>> parse_records(const std::string& text, const std::string& source,
+std::vector<std::vector<std::string>> parse_records(const std::string& text,
+                                                    const std::string& source,
                                                     std::vector<size_t>& lines) {
   std::vector<std::vector<std::string>> records;
   std::vector<std::string> fields;
@@ -64,7 +65,9 @@ std::vector<std::vector<std::string>> parse_records(const std::string& text, con
       field_started = true;
     }
   }
-  if (in_quotes) throw DataError(with_file(source, "unterminated quoted field starting on line " + std::to_string(record_line)));
+  if (in_quotes)
+    throw DataError(with_file(
+        source, "unterminated quoted field starting on line " + std::to_string(record_line)));
   if (!field.empty() || !fields.empty()) {
     if (!field.empty() && field.back() == '\r') field.pop_back();
     end_record();
@@ -74,7 +77,9 @@ std::vector<std::vector<std::string>> parse_records(const std::string& text, con
 
 }  // namespace
 
-CsvTable CsvTable::read(const std::string& path) { return parse(read_file(path), path); }
+CsvTable CsvTable::read(const std::string& path) {
+  return parse(read_file(path), path);
+}
 
 CsvTable CsvTable::parse(const std::string& text, const std::string& source) {
   CsvTable table;
@@ -85,9 +90,9 @@ CsvTable CsvTable::parse(const std::string& text, const std::string& source) {
   table.header_ = std::move(records.front());
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != table.header_.size())
-      throw DataError(with_file(source, "line " + std::to_string(lines[r]) + " has " +
-                                            std::to_string(records[r].size()) + " fields, the header has " +
-                                            std::to_string(table.header_.size())));
+      throw DataError(with_file(
+          source, "line " + std::to_string(lines[r]) + " has " + std::to_string(records[r].size()) +
+                      " fields, the header has " + std::to_string(table.header_.size())));
     table.rows_.push_back(std::move(records[r]));
     table.line_numbers_.push_back(lines[r]);
   }

@@ -13,12 +13,14 @@ namespace {
 /// Fisher-Yates with a fixed engine: the same split on every platform.
 void seeded_shuffle(std::vector<int64_t>& items, uint64_t seed) {
   std::mt19937_64 engine(seed);
-  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[static_cast<size_t>(engine() % i)]);
+  for (size_t i = items.size(); i > 1; --i)
+    std::swap(items[i - 1], items[static_cast<size_t>(engine() % i)]);
 }
 
 }  // namespace
 
-Split make_latency_split(const std::vector<LatencyRecord>& records, const DataConfig& config, uint64_t seed) {
+Split make_latency_split(const std::vector<LatencyRecord>& records, const DataConfig& config,
+                         uint64_t seed) {
   auto fail = [&](const std::string& why) { throw DataError(with_file(config.path, why)); };
   std::vector<int64_t> pool;
   Split split;
@@ -26,14 +28,17 @@ Split make_latency_split(const std::vector<LatencyRecord>& records, const DataCo
   if (config.protocol == "stage") {
     for (int64_t i = 0; i < n; ++i) {
       const std::string& stage = records[static_cast<size_t>(i)].stage;
-      if (stage.empty()) fail("line " + std::to_string(records[static_cast<size_t>(i)].line) +
-                              " has no stage column, which data.protocol stage needs");
+      if (stage.empty())
+        fail("line " + std::to_string(records[static_cast<size_t>(i)].line) +
+             " has no stage column, which data.protocol stage needs");
       (stage == "test" ? split.test : pool).push_back(i);
     }
   } else if (config.protocol == "leave_family_out") {
     for (int64_t i = 0; i < n; ++i)
-      (records[static_cast<size_t>(i)].family == config.test_family ? split.test : pool).push_back(i);
-    if (split.test.empty()) fail("data.test_family '" + config.test_family + "' does not occur in the data");
+      (records[static_cast<size_t>(i)].family == config.test_family ? split.test : pool)
+          .push_back(i);
+    if (split.test.empty())
+      fail("data.test_family '" + config.test_family + "' does not occur in the data");
   } else {  // holdout
     std::vector<int64_t> order(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
@@ -46,7 +51,8 @@ Split make_latency_split(const std::vector<LatencyRecord>& records, const DataCo
   if (split.test.empty()) fail("the test split is empty");
 
   seeded_shuffle(pool, seed ^ 0x5a11ULL);
-  const int64_t n_val = static_cast<int64_t>(config.val_fraction * static_cast<double>(pool.size()) + 0.5);
+  const int64_t n_val =
+      static_cast<int64_t>(config.val_fraction * static_cast<double>(pool.size()) + 0.5);
   split.val.assign(pool.begin(), pool.begin() + n_val);
   split.train.assign(pool.begin() + n_val, pool.end());
   if (config.train_limit > 0 && static_cast<int64_t>(split.train.size()) > config.train_limit)

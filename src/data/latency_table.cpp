@@ -32,8 +32,10 @@ LatencyTable read_latency_table(const std::string& path, const std::string& onnx
       throw DataError(with_file(path, "line " + std::to_string(number) + ": " + why));
     };
     if (f.size() != 6 && f.size() != 7)
-      fail("expected 6 or 7 fields (id onnx_path batch_size latency_ms model_type platform_id [stage]), found " +
-           std::to_string(f.size()));
+      fail(
+          "expected 6 or 7 fields (id onnx_path batch_size latency_ms model_type platform_id "
+          "[stage]), found " +
+          std::to_string(f.size()));
     LatencyRecord r;
     r.line = number;
     r.id = f[0];
@@ -41,17 +43,20 @@ LatencyTable read_latency_table(const std::string& path, const std::string& onnx
     char* end = nullptr;
     errno = 0;
     r.batch_size = std::strtoll(f[2].c_str(), &end, 10);
-    if (*end != '\0' || errno != 0 || r.batch_size < 1) fail("batch size '" + f[2] + "' is not a positive integer");
+    if (*end != '\0' || errno != 0 || r.batch_size < 1)
+      fail("batch size '" + f[2] + "' is not a positive integer");
     errno = 0;
     r.latency_ms = std::strtod(f[3].c_str(), &end);
-    if (*end != '\0' || errno != 0 || std::isnan(r.latency_ms)) fail("latency '" + f[3] + "' is not a number");
+    if (*end != '\0' || errno != 0 || std::isnan(r.latency_ms))
+      fail("latency '" + f[3] + "' is not a number");
     if (std::isinf(r.latency_ms)) fail("latency '" + f[3] + "' is infinite");
     if (!(r.latency_ms > 0)) fail("latency " + f[3] + " must be positive (relative-error loss)");
     r.family = f[4];
     r.platform = f[5];
     if (f.size() == 7) {
       r.stage = f[6];
-      if (r.stage != "train" && r.stage != "test") fail("stage '" + r.stage + "' is neither train nor test");
+      if (r.stage != "train" && r.stage != "test")
+        fail("stage '" + r.stage + "' is neither train nor test");
     }
     table.records.push_back(std::move(r));
   }

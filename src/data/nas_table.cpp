@@ -23,7 +23,9 @@ double read_label(const CsvTable& table, size_t row, int column, double scale) {
                             table.header()[static_cast<size_t>(column)] + "'";
   if (std::isnan(value)) throw DataError(with_file(table.source(), where + ": label is NaN"));
   if (std::isinf(value)) throw DataError(with_file(table.source(), where + ": label is infinite"));
-  if (!(value > 0)) throw DataError(with_file(table.source(), where + ": label must be positive (relative-error loss)"));
+  if (!(value > 0))
+    throw DataError(
+        with_file(table.source(), where + ": label must be positive (relative-error loss)"));
   return value;
 }
 
@@ -41,7 +43,8 @@ NasTable read_nas_json(const DataConfig& config) {
     throw DataError(with_file(config.path, std::string("malformed JSON: ") + e.what()));
   }
   if (!root.is_object() || root.empty())
-    throw DataError(with_file(config.path, "expected a non-empty JSON object keyed by architecture index"));
+    throw DataError(
+        with_file(config.path, "expected a non-empty JSON object keyed by architecture index"));
   NasTable result;
   result.source = config.path;
   result.space = config.dataset == "nb101" ? CellSpace::kNasBench101 : CellSpace::kNasBench201;
@@ -51,23 +54,30 @@ NasTable read_nas_json(const DataConfig& config) {
     char* end = nullptr;
     const long long index = std::strtoll(it.key().c_str(), &end, 10);
     if (it.key().empty() || *end != '\0')
-      throw DataError(with_file(config.path, "key '" + it.key() + "' is not an architecture index"));
+      throw DataError(
+          with_file(config.path, "key '" + it.key() + "' is not an architecture index"));
     entries.emplace_back(index, &it.value());
   }
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 
   for (const auto& [index, entry] : entries) {
     const std::string where = "entry \"" + std::to_string(index) + "\"";
     auto field = [&](const std::string& name) -> const nlohmann::json& {
-      if (!entry->contains(name)) throw DataError(with_file(config.path, where + " has no field '" + name + "'"));
+      if (!entry->contains(name))
+        throw DataError(with_file(config.path, where + " has no field '" + name + "'"));
       return (*entry)[name];
     };
     auto label = [&](const std::string& name) {
       const nlohmann::json& value = field(name);
-      if (!value.is_number()) throw DataError(with_file(config.path, where + ": '" + name + "' is not a number"));
+      if (!value.is_number())
+        throw DataError(with_file(config.path, where + ": '" + name + "' is not a number"));
       const double v = value.get<double>() * config.label_scale;
-      if (!std::isfinite(v)) throw DataError(with_file(config.path, where + ": '" + name + "' is not finite"));
-      if (!(v > 0)) throw DataError(with_file(config.path, where + ": '" + name + "' must be positive (relative-error loss)"));
+      if (!std::isfinite(v))
+        throw DataError(with_file(config.path, where + ": '" + name + "' is not finite"));
+      if (!(v > 0))
+        throw DataError(with_file(
+            config.path, where + ": '" + name + "' must be positive (relative-error loss)"));
       return v;
     };
     NasRecord record;
@@ -85,12 +95,13 @@ NasTable read_nas_json(const DataConfig& config) {
       } else {
         if (ops.size() != 8 || ops.front() != "input" || ops.back() != "output")
           throw DataError("module_operations must be 8 ops: input, the 6 edge ops, output");
-        record.arch = "|" + ops[1] + "~0|+|" + ops[2] + "~0|" + ops[3] + "~1|+|" + ops[4] + "~0|" + ops[5] +
-                      "~1|" + ops[6] + "~2|";
+        record.arch = "|" + ops[1] + "~0|+|" + ops[2] + "~0|" + ops[3] + "~1|+|" + ops[4] + "~0|" +
+                      ops[5] + "~1|" + ops[6] + "~2|";
         record.cell = parse_nb201_arch(record.arch);
         for (int i = 0; i < 8; ++i)
           for (int j = 0; j < 8; ++j)
-            if (adjacency.size() != 8 || adjacency[i].size() != 8 || (adjacency[i][j] != 0) != record.cell.edge(i, j))
+            if (adjacency.size() != 8 || adjacency[i].size() != 8 ||
+                (adjacency[i][j] != 0) != record.cell.edge(i, j))
               throw DataError("module_adjacency is not the fixed NAS-Bench-201 node-op adjacency");
       }
     } catch (const nlohmann::json::exception& e) {
@@ -129,7 +140,8 @@ NasTable read_nas_table(const DataConfig& config) {
     adjacency_column = table.column(config.adjacency_column);
     ops_column = table.column(config.ops_column);
   }
-  if (table.num_rows() == 0) throw DataError(with_file(config.path, "table has a header but no rows"));
+  if (table.num_rows() == 0)
+    throw DataError(with_file(config.path, "table has a header but no rows"));
 
   result.records.reserve(table.num_rows());
   for (size_t row = 0; row < table.num_rows(); ++row) {
@@ -146,7 +158,8 @@ NasTable read_nas_table(const DataConfig& config) {
         record.cell = parse_nb101_cell(adjacency, ops);
       }
     } catch (const DataError& e) {
-      throw DataError(with_file(config.path, "line " + std::to_string(table.line_of(row)) + ": " + e.what()));
+      throw DataError(
+          with_file(config.path, "line " + std::to_string(table.line_of(row)) + ": " + e.what()));
     }
     record.train_label = read_label(table, row, train_column, config.label_scale);
     record.eval_label = read_label(table, row, eval_column, config.label_scale);

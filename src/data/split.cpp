@@ -12,8 +12,9 @@ namespace narformer {
 Split make_split(int64_t n, const DataConfig& config, uint64_t seed) {
   const int64_t n_train = config.n_train, n_val = config.n_val;
   if (n_train + n_val > n)
-    throw DataError(with_file(config.path, "data.n_train (" + std::to_string(n_train) + ") + data.n_val (" +
-                                               std::to_string(n_val) + ") exceed the " + std::to_string(n) +
+    throw DataError(with_file(config.path, "data.n_train (" + std::to_string(n_train) +
+                                               ") + data.n_val (" + std::to_string(n_val) +
+                                               ") exceed the " + std::to_string(n) +
                                                " items in the table"));
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
@@ -37,7 +38,8 @@ Split make_split(int64_t n, const DataConfig& config, uint64_t seed) {
   if (config.n_test > 0) test_end = std::min(n, n_train + n_val + config.n_test);
   split.test.assign(order.begin() + n_train + n_val, order.begin() + test_end);
   if (split.test.empty())
-    throw DataError(with_file(config.path, "holdout protocol leaves no test items: lower data.n_train or data.n_val"));
+    throw DataError(with_file(
+        config.path, "holdout protocol leaves no test items: lower data.n_train or data.n_val"));
   return split;
 }
 

@@ -58,14 +58,14 @@ double kendall_tau(const std::vector<double>& x, const std::vector<double>& y) {
 
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return x[a] < x[b] || (x[a] == x[b] && y[a] < y[b]);
-  });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return x[a] < x[b] || (x[a] == x[b] && y[a] < y[b]); });
   std::vector<double> xs(n), ys(n);
   for (size_t i = 0; i < n; ++i) xs[i] = x[order[i]], ys[i] = y[order[i]];
 
   const int64_t x_ties = tied_pairs(n, [&](size_t a, size_t b) { return xs[a] == xs[b]; });
-  const int64_t joint_ties = tied_pairs(n, [&](size_t a, size_t b) { return xs[a] == xs[b] && ys[a] == ys[b]; });
+  const int64_t joint_ties =
+      tied_pairs(n, [&](size_t a, size_t b) { return xs[a] == xs[b] && ys[a] == ys[b]; });
   std::vector<double> buffer(n);
   const int64_t swaps = merge_count_inversions(ys, buffer);  // ys is now sorted
   const int64_t y_ties = tied_pairs(n, [&](size_t a, size_t b) { return ys[a] == ys[b]; });
@@ -73,7 +73,8 @@ double kendall_tau(const std::vector<double>& x, const std::vector<double>& y) {
   const int64_t pairs = static_cast<int64_t>(n) * (static_cast<int64_t>(n) - 1) / 2;
   const double concordant_minus_discordant =
       static_cast<double>(pairs - x_ties - y_ties + joint_ties) - 2.0 * static_cast<double>(swaps);
-  const double denominator = std::sqrt(static_cast<double>(pairs - x_ties)) * std::sqrt(static_cast<double>(pairs - y_ties));
+  const double denominator = std::sqrt(static_cast<double>(pairs - x_ties)) *
+                             std::sqrt(static_cast<double>(pairs - y_ties));
   if (denominator == 0) return std::nan("");
   return concordant_minus_discordant / denominator;
 }

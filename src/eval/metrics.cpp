@@ -12,8 +12,10 @@ void PredictionMeter::add(double prediction, double truth) {
   truths_.push_back(truth);
 }
 
-void PredictionMeter::add(const std::vector<double>& predictions, const std::vector<double>& truths) {
-  if (predictions.size() != truths.size()) throw std::invalid_argument("PredictionMeter::add: length mismatch");
+void PredictionMeter::add(const std::vector<double>& predictions,
+                          const std::vector<double>& truths) {
+  if (predictions.size() != truths.size())
+    throw std::invalid_argument("PredictionMeter::add: length mismatch");
   predictions_.insert(predictions_.end(), predictions.begin(), predictions.end());
   truths_.insert(truths_.end(), truths.begin(), truths.end());
 }
@@ -23,14 +25,17 @@ void PredictionMeter::reset() {
   truths_.clear();
 }
 
-MetricSummary PredictionMeter::value() const { return summarize(predictions_, truths_); }
+MetricSummary PredictionMeter::value() const {
+  return summarize(predictions_, truths_);
+}
 
 double selection_loss(const std::string& selection, const MetricSummary& summary) {
   return selection == "mape" ? summary.mape : -summary.kendall_tau;
 }
 
 MetricSummary summarize(const std::vector<double>& predictions, const std::vector<double>& truths) {
-  if (predictions.size() != truths.size()) throw std::invalid_argument("summarize: length mismatch");
+  if (predictions.size() != truths.size())
+    throw std::invalid_argument("summarize: length mismatch");
   MetricSummary s;
   s.n = static_cast<int64_t>(predictions.size());
   if (s.n == 0) return s;

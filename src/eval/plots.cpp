@@ -16,14 +16,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const std::string& path) { return "'" + path + "'"; }
+std::string quoted(const std::string& path) {
+  return "'" + path + "'";
+}
 
-bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+bool gnuplot_available() {
+  return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
 
 void write_scatter(const PlotRequest& r, const fs::path& dir) {
   // One gnuplot data block per group (separated by two blank lines, addressed by `index`).
   std::map<std::string, std::vector<size_t>> by_group;
-  for (size_t i = 0; i < r.truths.size(); ++i) by_group[r.groups.empty() ? "all" : r.groups[i]].push_back(i);
+  for (size_t i = 0; i < r.truths.size(); ++i)
+    by_group[r.groups.empty() ? "all" : r.groups[i]].push_back(i);
   std::ostringstream data, titles;
   double low = 1e300, high = -1e300;
   for (const auto& [group, items] : by_group) {
@@ -46,7 +51,8 @@ void write_scatter(const PlotRequest& r, const fs::path& dir) {
      << "set xrange [" << low << ":" << high << "]\nset yrange [" << low << ":" << high << "]\n"
      << "titles = '" << titles.str() << "'\n"
      << "plot for [i=1:words(titles)] " << quoted((dir / "pred_vs_true.dat").string())
-     << " index (i-1) using 1:2 with points pt 7 ps 0.5 title word(titles, i), x with lines lc 'black' title 'y = x'\n";
+     << " index (i-1) using 1:2 with points pt 7 ps 0.5 title word(titles, i), x with lines lc "
+        "'black' title 'y = x'\n";
   write_file_atomic((dir / "pred_vs_true.gp").string(), gp.str());
 }
 
@@ -61,8 +67,10 @@ bool write_curves(const PlotRequest& r, const fs::path& dir) {
     try {
       const auto j = nlohmann::json::parse(line);
       data << j.at("epoch").get<int64_t>() << ' ' << j.at("loss").get<double>() << ' '
-           << (j.contains("val_kendall_tau") ? std::to_string(j["val_kendall_tau"].get<double>()) : "NaN") << ' '
-           << (j.contains("val_mape") ? std::to_string(j["val_mape"].get<double>()) : "NaN") << '\n';
+           << (j.contains("val_kendall_tau") ? std::to_string(j["val_kendall_tau"].get<double>())
+                                             : "NaN")
+           << ' ' << (j.contains("val_mape") ? std::to_string(j["val_mape"].get<double>()) : "NaN")
+           << '\n';
       ++lines;
     } catch (const std::exception&) {
     }
@@ -74,8 +82,10 @@ bool write_curves(const PlotRequest& r, const fs::path& dir) {
   gp << "reset\nset terminal pngcairo size 900,900 noenhanced\n"
      << "set output " << quoted((dir / "learning_curves.png").string()) << "\n"
      << "set datafile missing 'NaN'\nset multiplot layout 2,1\nset grid\nset xlabel 'epoch'\n"
-     << "set ylabel 'training loss'\nset logscale y\nplot " << dat << " using 1:2 with lines title 'loss'\n"
-     << "unset logscale y\nset ylabel 'validation'\nset y2label 'validation MAPE'\nset ytics nomirror\nset y2tics\n"
+     << "set ylabel 'training loss'\nset logscale y\nplot " << dat
+     << " using 1:2 with lines title 'loss'\n"
+     << "unset logscale y\nset ylabel 'validation'\nset y2label 'validation MAPE'\nset ytics "
+        "nomirror\nset y2tics\n"
      << "plot " << dat << " using 1:3 with linespoints pt 7 ps 0.4 title 'Kendall tau', " << dat
      << " using 1:4 axes x1y2 with linespoints pt 7 ps 0.4 title 'MAPE'\nunset multiplot\n";
   write_file_atomic((dir / "learning_curves.gp").string(), gp.str());
@@ -90,16 +100,19 @@ PlotResult write_plots(const PlotRequest& request) {
   write_scatter(request, dir);
   const bool curves = !request.metrics_file.empty() && write_curves(request, dir);
   if (!gnuplot_available()) {
-    result.message = "gnuplot not found: install gnuplot-nox, then run `gnuplot " + (dir / "pred_vs_true.gp").string() +
-                     "`" + (curves ? " and `gnuplot " + (dir / "learning_curves.gp").string() + "`" : "");
+    result.message = "gnuplot not found: install gnuplot-nox, then run `gnuplot " +
+                     (dir / "pred_vs_true.gp").string() + "`" +
+                     (curves ? " and `gnuplot " + (dir / "learning_curves.gp").string() + "`" : "");
     return result;
   }
   const std::string command = "gnuplot " + quoted((dir / "pred_vs_true.gp").string()) +
-                              (curves ? " " + quoted((dir / "learning_curves.gp").string()) : "") + " 2>/dev/null";
+                              (curves ? " " + quoted((dir / "learning_curves.gp").string()) : "") +
+                              " 2>/dev/null";
   result.rendered = std::system(command.c_str()) == 0;
-  result.message = result.rendered ? "plots: " + (dir / "pred_vs_true.png").string() +
-                                         (curves ? ", " + (dir / "learning_curves.png").string() : "")
-                                   : "gnuplot failed on " + (dir / "pred_vs_true.gp").string();
+  result.message = result.rendered
+                       ? "plots: " + (dir / "pred_vs_true.png").string() +
+                             (curves ? ", " + (dir / "learning_curves.png").string() : "")
+                       : "gnuplot failed on " + (dir / "pred_vs_true.gp").string();
   return result;
 }
 

@@ -21,7 +21,9 @@ void Graph::add_edge(int from, int to) {
   if (edge_keys_.insert(edge_key(from, to)).second) edges_.emplace_back(from, to);
 }
 
-bool Graph::has_edge(int from, int to) const { return edge_keys_.count(edge_key(from, to)) > 0; }
+bool Graph::has_edge(int from, int to) const {
+  return edge_keys_.count(edge_key(from, to)) > 0;
+}
 
 std::vector<int> Graph::undirected_degrees() const {
   std::vector<int> degree(nodes_.size(), 0);

@@ -16,7 +16,8 @@ namespace {
 LiteModel load_model(const RunInputs& inputs, const std::string& checkpoint) {
   const std::string path = weights_path_for(inputs.checkpoint_path(checkpoint));
   if (!std::filesystem::exists(path))
-    throw RunError(with_file(path, "missing: write it once with `narformer export --run " + inputs.run_dir() + "`"));
+    throw RunError(with_file(
+        path, "missing: write it once with `narformer export --run " + inputs.run_dir() + "`"));
   return LiteModel(inputs.model_options(), read_weight_file(path), path);
 }
 
@@ -37,7 +38,8 @@ double LitePredictor::predict(const TokenPtr& tokens, const std::string& platfor
   return model_.predict(*tokens, inputs_.head(platform));
 }
 
-std::vector<double> LitePredictor::predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const {
+std::vector<double> LitePredictor::predict(const std::vector<TokenPtr>& tokens,
+                                           const std::string& platform) const {
   const int64_t head = inputs_.head(platform);
   std::vector<double> out;
   out.reserve(tokens.size());
@@ -45,16 +47,20 @@ std::vector<double> LitePredictor::predict(const std::vector<TokenPtr>& tokens, 
   return out;
 }
 
-double LitePredictor::predict_onnx(const std::string& path, int64_t batch_size, const std::string& platform) const {
+double LitePredictor::predict_onnx(const std::string& path, int64_t batch_size,
+                                   const std::string& platform) const {
   return predict(tokenize_onnx(path, batch_size), platform);
 }
 
-double LitePredictor::predict_cell(const std::string& arch) const { return predict(tokenize_cell(arch)); }
+double LitePredictor::predict_cell(const std::string& arch) const {
+  return predict(tokenize_cell(arch));
+}
 
 LatencyBreakdown LitePredictor::explain_onnx(const std::string& path, int64_t batch_size,
                                              const std::string& platform) const {
   const Graph graph = inputs_.import_onnx(path, batch_size);
-  const std::vector<NodeLatency> latencies = model_.node_latencies(*inputs_.tokenize_graph(graph), inputs_.head(platform));
+  const std::vector<NodeLatency> latencies =
+      model_.node_latencies(*inputs_.tokenize_graph(graph), inputs_.head(platform));
   LatencyBreakdown out;
   out.nodes.reserve(latencies.size());
   for (size_t i = 0; i < latencies.size(); ++i) {

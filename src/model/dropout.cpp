@@ -27,7 +27,8 @@ uint64_t draw_seed() {
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0) return x;
   if (!x.is_cpu() || x.scalar_type() != torch::kFloat32) {
-    return torch::nn::functional::dropout(x, torch::nn::functional::DropoutFuncOptions().p(p).training(true));
+    return torch::nn::functional::dropout(
+        x, torch::nn::functional::DropoutFuncOptions().p(p).training(true));
   }
   const uint64_t seed = draw_seed();
   const uint32_t threshold = static_cast<uint32_t>(p * 16777216.0);  // p · 2^24

@@ -4,12 +4,16 @@
 
 namespace narformer {
 
-EncoderBlockImpl::EncoderBlockImpl(int64_t in_dim, const ModelOptions& options) : dropout_(options.dropout) {
-  attention_ = register_module("attention", GraphAttention(in_dim, options.hidden, options.use_degree));
-  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.hidden})));
-  ffn_ = register_module("ffn", GroupedFeedForward(options.hidden, options.ffn_hidden, options.ffn_groups,
-                                                   options.dropout));
-  layer_scale_ = register_parameter("layer_scale", torch::full({options.hidden}, options.layer_scale_init));
+EncoderBlockImpl::EncoderBlockImpl(int64_t in_dim, const ModelOptions& options)
+    : dropout_(options.dropout) {
+  attention_ =
+      register_module("attention", GraphAttention(in_dim, options.hidden, options.use_degree));
+  norm_ =
+      register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.hidden})));
+  ffn_ = register_module("ffn", GroupedFeedForward(options.hidden, options.ffn_hidden,
+                                                   options.ffn_groups, options.dropout));
+  layer_scale_ =
+      register_parameter("layer_scale", torch::full({options.hidden}, options.layer_scale_init));
 }
 
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& adjacency,
@@ -26,7 +30,8 @@ EncoderImpl::EncoderImpl(const ModelOptions& options) {
   }
 }
 
-std::vector<torch::Tensor> EncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& adjacency) {
+std::vector<torch::Tensor> EncoderImpl::forward(const torch::Tensor& x,
+                                                const torch::Tensor& adjacency) {
   const torch::Tensor degree = adjacency.sum(-1, /*keepdim=*/true);
   std::vector<torch::Tensor> outputs;
   outputs.reserve(blocks_.size());

@@ -7,7 +7,8 @@ namespace narformer {
 GroupedLinearImpl::GroupedLinearImpl(int64_t in_dim, int64_t out_dim, int64_t groups) {
   weight = register_parameter("weight", torch::empty({groups, in_dim / groups, out_dim / groups}));
   bias = register_parameter("bias", torch::zeros({groups, 1, out_dim / groups}));
-  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({out_dim / groups})));
+  norm_ = register_module("norm",
+                          torch::nn::LayerNorm(torch::nn::LayerNormOptions({out_dim / groups})));
   // Xavier on the 3-D tensor: fan_in = (in/g)(out/g), fan_out = g(out/g) (method.md §3.7).
   torch::NoGradGuard no_grad;
   torch::nn::init::xavier_uniform_(weight);
@@ -17,7 +18,8 @@ torch::Tensor GroupedLinearImpl::forward(const torch::Tensor& x) {
   return norm_(torch::baddbmm(bias, x, weight));
 }
 
-GroupedFeedForwardImpl::GroupedFeedForwardImpl(int64_t dim, int64_t hidden, int64_t groups, double dropout)
+GroupedFeedForwardImpl::GroupedFeedForwardImpl(int64_t dim, int64_t hidden, int64_t groups,
+                                               double dropout)
     : dim_(dim), groups_(groups), dropout_(dropout) {
   up_ = register_module("up", GroupedLinear(dim, hidden, groups));
   down_ = register_module("down", GroupedLinear(hidden, dim, groups));

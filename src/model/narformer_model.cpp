@@ -20,8 +20,10 @@ NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(o
     // Input: the node's vector and the log of its own amounts of work (so its rate can depend
     // smoothly on size). The output layer starts at zero: every rate starts at the fitted
     // linear model.
-    node_rate_hidden_ = register_module("node_rate_hidden", torch::nn::Linear(h + kLibraryCall, h / 4));
-    node_rate_out_ = register_module("node_rate_out", torch::nn::Linear(h / 4, kNodeCostDims * options.num_heads));
+    node_rate_hidden_ =
+        register_module("node_rate_hidden", torch::nn::Linear(h + kLibraryCall, h / 4));
+    node_rate_out_ = register_module("node_rate_out",
+                                     torch::nn::Linear(h / 4, kNodeCostDims * options.num_heads));
     init_linear_reference(node_rate_hidden_);
     torch::NoGradGuard no_grad;
     node_rate_out_->weight.zero_();
@@ -48,11 +50,13 @@ NarFormerModelImpl::NarFormerModelImpl(const ModelOptions& options) : options_(o
 }
 
 int64_t NarFormerModelImpl::embedding_dim() const {
-  return options_.static_dim > 0 && options_.readout != Readout::kCost ? 2 * options_.hidden : options_.hidden;
+  return options_.static_dim > 0 && options_.readout != Readout::kCost ? 2 * options_.hidden
+                                                                       : options_.hidden;
 }
 
 void NarFormerModelImpl::set_cost_rates(const std::vector<CostRates>& rates) {
-  if (options_.readout != Readout::kCost) throw ConfigError("set_cost_rates: the model's readout is not cost");
+  if (options_.readout != Readout::kCost)
+    throw ConfigError("set_cost_rates: the model's readout is not cost");
   if (static_cast<int64_t>(rates.size()) != options_.num_heads)
     throw ConfigError("set_cost_rates: " + std::to_string(rates.size()) + " rate sets for " +
                       std::to_string(options_.num_heads) + " heads");
@@ -74,18 +78,22 @@ std::vector<CostRates> NarFormerModelImpl::cost_rates() const {
   return rates;
 }
 
-torch::Tensor NarFormerModelImpl::cost_readout(const torch::Tensor& nodes, const BatchTensors& batch) {
+torch::Tensor NarFormerModelImpl::cost_readout(const torch::Tensor& nodes,
+                                               const BatchTensors& batch) {
   if (!batch.node_costs.defined())
-    throw ConfigError("model.readout: cost needs graphs with node costs (ONNX tokens); this batch has none");
+    throw ConfigError(
+        "model.readout: cost needs graphs with node costs (ONNX tokens); this batch has none");
   const int64_t B = nodes.size(0), N = nodes.size(1), H = options_.num_heads;
   const torch::Tensor costs = batch.node_costs;  // (B, N, kNodeCostDims)
   // The amounts (not the two node counts); 10 MFLOP, 10k elements = log 2.
   const torch::Tensor log_size = torch::log1p(costs.narrow(2, 0, kLibraryCall) * 100);
   torch::Tensor z = torch::relu(node_rate_hidden_(torch::cat({nodes, log_size}, 2)));
-  z = node_rate_out_(fast_dropout(z, options_.dropout, is_training())).view({B, N, H, kNodeCostDims});
+  z = node_rate_out_(fast_dropout(z, options_.dropout, is_training()))
+          .view({B, N, H, kNodeCostDims});
   torch::Tensor base;  // (B, 1, kNodeCostDims)
   if (batch.head_index.defined()) {
-    z = z.gather(2, batch.head_index.view({B, 1, 1, 1}).expand({B, N, 1, kNodeCostDims})).squeeze(2);
+    z = z.gather(2, batch.head_index.view({B, 1, 1, 1}).expand({B, N, 1, kNodeCostDims}))
+            .squeeze(2);
     base = cost_rates_.index_select(0, batch.head_index).unsqueeze(1);
   } else {
     z = z.select(2, 0);
@@ -98,7 +106,7 @@ torch::Tensor NarFormerModelImpl::cost_readout(const torch::Tensor& nodes, const
 
 torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
   const std::vector<torch::Tensor> layers = encoder_(batch.features, batch.adjacency);
-  const torch::Tensor mask = batch.mask.unsqueeze(-1);          // (B, N, 1)
+  const torch::Tensor mask = batch.mask.unsqueeze(-1);  // (B, N, 1)
   // Padded rows are not zero after a block (biases), so every readout masks them out.
   auto node_sum = [&](const torch::Tensor& x) { return (x * mask).sum(1); };
 
@@ -116,7 +124,7 @@ torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
       std::vector<torch::Tensor> means;
       means.reserve(layers.size());
       for (const auto& x : layers) means.push_back(node_sum(x) / counts);
-      const torch::Tensor stacked = torch::stack(means, 1);             // (B, L, h)
+      const torch::Tensor stacked = torch::stack(means, 1);  // (B, L, h)
       const torch::Tensor weights =
           torch::sigmoid(fuse_out_(torch::relu(fuse_hidden_(stacked.flatten(1)))));  // (B, L)
       g = (stacked * weights.unsqueeze(-1)).sum(1);
@@ -136,10 +144,12 @@ torch::Tensor NarFormerModelImpl::forward(const BatchTensors& batch) {
     const torch::Tensor nodes = encoder_(batch.features, batch.adjacency).back();
     return cost_readout(nodes, batch);
   }
-  torch::Tensor z = fast_dropout(torch::relu(head1_(embed(batch))), options_.dropout, is_training());
+  torch::Tensor z =
+      fast_dropout(torch::relu(head1_(embed(batch))), options_.dropout, is_training());
   z = fast_dropout(torch::relu(head2_(z)), options_.dropout, is_training());
   z = head_out_(z);  // (B, heads)
-  z = batch.head_index.defined() ? z.gather(1, batch.head_index.unsqueeze(1)).squeeze(1) : z.select(1, 0);
+  z = batch.head_index.defined() ? z.gather(1, batch.head_index.unsqueeze(1)).squeeze(1)
+                                 : z.select(1, 0);
   const torch::Tensor out = torch::nn::functional::softplus(-z);  // = −log σ(z) > 0
   // model.prior: a correction of the fitted prior, 1 at z = 0.
   return batch.prior.defined() ? batch.prior * out / std::log(2.0) : out;

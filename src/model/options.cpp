@@ -22,7 +22,8 @@ ModelOptions ModelOptions::nnlqp_latency() {
   return o;
 }
 
-ModelOptions ModelOptions::from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim) {
+ModelOptions ModelOptions::from_config(const ModelConfig& config, int64_t input_dim,
+                                       int64_t static_dim) {
   ModelOptions o;
   o.input_dim = input_dim;
   o.static_dim = static_dim;

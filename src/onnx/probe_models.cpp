@@ -24,7 +24,8 @@ probe (float[1,8,16,16] x,
  int64 idx0 = {0}, int64[1] starts = {0}, int64[1] ends = {5}, float[0] roi = {},
  float[4] scales = {1.0, 1.0, 2.0, 2.0}>
 {
-  c1 = Conv <kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [1, 1], dilations = [1, 1], group = 1> (x, w_conv, b_conv)
+  c1 = Conv <kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [1, 1], dilations = [1, 1],
+             group = 1> (x, w_conv, b_conv)
   r1 = Relu (c1)
   dw = Conv <kernel_shape = [3, 3], pads = [1, 1, 1, 1], group = 8> (r1, w_dw)
   pw = Conv <kernel_shape = [1, 1]> (dw, w_pw)

@@ -11,8 +11,8 @@
 #include "narformer/cells/nb201.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
-#include "narformer/runtime/run_folder.h"
 #include "narformer/onnx/onnx_graph.h"
+#include "narformer/runtime/run_folder.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/tokenize/onnx_tokenizer.h"
 
@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
   const RunFolder run(run_dir);
   run.require_run();
-  if (!fs::exists(run.model_info())) throw RunError(with_file(run_dir, "run folder has no model.json (train it again)"));
+  if (!fs::exists(run.model_info()))
+    throw RunError(with_file(run_dir, "run folder has no model.json (train it again)"));
   config_ = std::make_unique<Config>(load_config(run.config()));
   onnx_ = config_->data.dataset == "nnlqp";
 
@@ -40,15 +41,19 @@ RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
   model_options_ = ModelOptions::from_config(config_->model, input_dim, static_dim);
   model_options_.num_heads = std::max<int64_t>(1, static_cast<int64_t>(platforms_.size()));
   if (onnx_) {
-    onnx_tokenizer_ = std::make_unique<OnnxTokenizer>(OnnxTokenizerOptions::from_config(config_->data.tokenizer));
+    onnx_tokenizer_ =
+        std::make_unique<OnnxTokenizer>(OnnxTokenizerOptions::from_config(config_->data.tokenizer));
   } else {
-    cell_tokenizer_ = std::make_unique<CellTokenizer>(CellTokenizerOptions::from_config(config_->data.tokenizer));
+    cell_tokenizer_ =
+        std::make_unique<CellTokenizer>(CellTokenizerOptions::from_config(config_->data.tokenizer));
   }
   if (config_->model.prior == "linear") {
     const std::string path = RunFolder(run_dir).prior();
-    if (!fs::exists(path)) throw RunError(with_file(path, "missing: the run was trained with model.prior linear"));
+    if (!fs::exists(path))
+      throw RunError(with_file(path, "missing: the run was trained with model.prior linear"));
     try {
-      prior_ = std::make_unique<LinearPrior>(LinearPrior::from_json(nlohmann::json::parse(read_file(path)), path));
+      prior_ = std::make_unique<LinearPrior>(
+          LinearPrior::from_json(nlohmann::json::parse(read_file(path)), path));
     } catch (const nlohmann::json::exception& e) {
       throw RunError(with_file(path, std::string("malformed: ") + e.what()));
     }
@@ -70,31 +75,37 @@ int64_t RunInputs::head(const std::string& platform) const {
   return it - platforms_.begin();
 }
 
-std::string platform_or_first(const std::vector<std::string>& platforms, const std::string& platform) {
+std::string platform_or_first(const std::vector<std::string>& platforms,
+                              const std::string& platform) {
   return std::find(platforms.begin(), platforms.end(), platform) != platforms.end() ? platform : "";
 }
 
 Graph RunInputs::import_onnx(const std::string& path, int64_t batch_size) const {
-  if (!onnx_) throw ConfigError("this run predicts NAS-Bench cells, not ONNX graphs: use tokenize_cell");
+  if (!onnx_)
+    throw ConfigError("this run predicts NAS-Bench cells, not ONNX graphs: use tokenize_cell");
   return narformer::import_onnx(path, onnx_tokenizer_->options().import_options(batch_size));
 }
 
 TokenPtr RunInputs::tokenize_onnx(const std::string& path, int64_t batch_size) const {
-  return std::make_shared<const TokenSequence>(onnx_tokenizer_->tokenize(import_onnx(path, batch_size)));
+  return std::make_shared<const TokenSequence>(
+      onnx_tokenizer_->tokenize(import_onnx(path, batch_size)));
 }
 
 TokenPtr RunInputs::tokenize_graph(const Graph& graph) const {
   if (onnx_) return std::make_shared<const TokenSequence>(onnx_tokenizer_->tokenize(graph));
-  if (prior_) throw ConfigError("this run's prior reads the cell: use tokenize_cell (an arch string)");
+  if (prior_)
+    throw ConfigError("this run's prior reads the cell: use tokenize_cell (an arch string)");
   return std::make_shared<const TokenSequence>(cell_tokenizer_->tokenize(graph));
 }
 
 Cell RunInputs::parse_cell(const std::string& arch) const {
-  if (onnx_) throw ConfigError("this run predicts ONNX graphs, not NAS-Bench cells: use tokenize_onnx");
+  if (onnx_)
+    throw ConfigError("this run predicts ONNX graphs, not NAS-Bench cells: use tokenize_onnx");
   if (config_->data.dataset != "nb101") return parse_nb201_arch(arch);
   const auto space = arch.find(' ');
   if (space == std::string::npos)
-    throw DataError("NB101 cell '" + arch + "': expected \"ADJACENCY OPS\" (n² chars '0'/'1', ops joined by '|')");
+    throw DataError("NB101 cell '" + arch +
+                    "': expected \"ADJACENCY OPS\" (n² chars '0'/'1', ops joined by '|')");
   return parse_nb101_cell(arch.substr(0, space), arch.substr(space + 1));
 }
 

@@ -18,8 +18,8 @@ std::string describe(const ModelOptions& o) {
   return s.str();
 }
 
-void save_checkpoint(const std::string& path, NarFormerModel& model, const ResumableState* optimizer,
-                     const TrainingState& state) {
+void save_checkpoint(const std::string& path, NarFormerModel& model,
+                     const ResumableState* optimizer, const TrainingState& state) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive;
   model->save(model_archive);
@@ -63,8 +63,8 @@ std::string export_checkpoint_weights(const std::string& checkpoint, NarFormerMo
   return path;
 }
 
-TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, ResumableState* optimizer,
-                              const torch::Device& device) {
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model,
+                              ResumableState* optimizer, const torch::Device& device) {
   if (!std::filesystem::exists(path)) throw RunError(with_file(path, "checkpoint not found"));
   TrainingState state;
   try {
@@ -83,7 +83,8 @@ TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, Re
     if (optimizer) {
       torch::serialize::InputArchive optimizer_archive;
       if (!archive.try_read("optimizer", optimizer_archive))
-        throw RunError(with_file(path, "checkpoint holds no optimiser state, cannot resume from it"));
+        throw RunError(
+            with_file(path, "checkpoint holds no optimiser state, cannot resume from it"));
       optimizer->load(optimizer_archive);
     }
     archive.read("epochs_done", value);
@@ -105,7 +106,8 @@ TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, Re
   } catch (const std::exception& e) {
     std::string what = e.what();
     if (const auto newline = what.find('\n'); newline != std::string::npos) what.resize(newline);
-    throw RunError(with_file(path, "cannot read checkpoint (corrupt or not a narformer checkpoint): " + what));
+    throw RunError(
+        with_file(path, "cannot read checkpoint (corrupt or not a narformer checkpoint): " + what));
   }
   return state;
 }
@@ -113,8 +115,8 @@ TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, Re
 namespace {
 
 /// Reads tensor parts[0].parts[1]...: one nested archive per module level.
-bool read_nested(torch::serialize::InputArchive& archive, const std::vector<std::string>& parts, size_t i,
-                 torch::Tensor& out) {
+bool read_nested(torch::serialize::InputArchive& archive, const std::vector<std::string>& parts,
+                 size_t i, torch::Tensor& out) {
   if (i + 1 == parts.size()) return archive.try_read(parts[i], out);
   torch::serialize::InputArchive child;
   return archive.try_read(parts[i], child) && read_nested(child, parts, i + 1, out);
@@ -126,7 +128,8 @@ std::vector<std::string> load_matching_weights(const std::string& path, NarForme
                                                const torch::Device& device) {
   std::string file = path;
   if (std::filesystem::is_directory(path)) file = RunFolder(path).checkpoint("best");
-  if (!std::filesystem::exists(file)) throw RunError(with_file(file, "checkpoint not found (train.init_from)"));
+  if (!std::filesystem::exists(file))
+    throw RunError(with_file(file, "checkpoint not found (train.init_from)"));
   std::vector<std::string> not_copied;
   int64_t copied = 0;
   try {
@@ -153,7 +156,8 @@ std::vector<std::string> load_matching_weights(const std::string& path, NarForme
     if (const auto newline = what.find('\n'); newline != std::string::npos) what.resize(newline);
     throw RunError(with_file(file, "cannot read checkpoint: " + what));
   }
-  if (copied == 0) throw RunError(with_file(file, "no parameter matches the model (train.init_from)"));
+  if (copied == 0)
+    throw RunError(with_file(file, "no parameter matches the model (train.init_from)"));
   return not_copied;
 }
 

@@ -11,10 +11,12 @@ torch::Device resolve_device(const std::string& name) {
   if (name == "cuda") {
     if (!torch::cuda::is_available())
       throw ConfigError("run.device is 'cuda' but LibTorch sees no CUDA device (this build: " +
-                        std::string(torch::cuda::is_available() ? "cuda" : "cpu-only or no GPU") + ")");
+                        std::string(torch::cuda::is_available() ? "cuda" : "cpu-only or no GPU") +
+                        ")");
     return torch::kCUDA;
   }
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   throw ConfigError("unknown device '" + name + "' (expected auto, cpu or cuda)");
 }
 
@@ -25,6 +27,8 @@ int configure_threads(int64_t threads) {
   return n;
 }
 
-void seed_torch(uint64_t seed) { torch::manual_seed(seed); }
+void seed_torch(uint64_t seed) {
+  torch::manual_seed(seed);
+}
 
 }  // namespace narformer

@@ -12,8 +12,8 @@ namespace {
 
 /// Runs `step(begin, end, batch)` over items sorted by node count, in chunks of batch_size.
 template <typename Step>
-void for_each_batch(const std::vector<TokenPtr>& items, const std::vector<int64_t>& heads, int64_t batch_size,
-                    const torch::Device& device, Step step) {
+void for_each_batch(const std::vector<TokenPtr>& items, const std::vector<int64_t>& heads,
+                    int64_t batch_size, const torch::Device& device, Step step) {
   std::vector<size_t> order(items.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -33,19 +33,21 @@ void for_each_batch(const std::vector<TokenPtr>& items, const std::vector<int64_
 }  // namespace
 
 std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& items,
-                            const std::vector<int64_t>& heads, int64_t batch_size, const torch::Device& device) {
+                            const std::vector<int64_t>& heads, int64_t batch_size,
+                            const torch::Device& device) {
   std::vector<double> predictions(items.size());
   const bool was_training = model->is_training();
   model->eval();
   // Inference mode, not just no-grad: no version counters or view tracking. Safe because
   // nothing made here is kept for training.
   c10::InferenceMode inference;
-  for_each_batch(items, heads, batch_size, device,
-                 [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
-                   const torch::Tensor out = model->forward(batch).to(torch::kCPU, torch::kFloat64);
-                   const double* values = out.data_ptr<double>();
-                   for (size_t k = begin; k < end; ++k) predictions[order[k]] = values[k - begin];
-                 });
+  for_each_batch(
+      items, heads, batch_size, device,
+      [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
+        const torch::Tensor out = model->forward(batch).to(torch::kCPU, torch::kFloat64);
+        const double* values = out.data_ptr<double>();
+        for (size_t k = begin; k < end; ++k) predictions[order[k]] = values[k - begin];
+      });
   model->train(was_training);
   return predictions;
 }
@@ -56,12 +58,13 @@ torch::Tensor embed(NarFormerModel& model, const std::vector<TokenPtr>& items, i
   const bool was_training = model->is_training();
   model->eval();
   c10::InferenceMode inference;
-  for_each_batch(items, {}, batch_size, device,
-                 [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
-                   const torch::Tensor rows = model->embed(batch).to(torch::kCPU);
-                   for (size_t k = begin; k < end; ++k)
-                     out[static_cast<int64_t>(order[k])].copy_(rows[static_cast<int64_t>(k - begin)]);
-                 });
+  for_each_batch(
+      items, {}, batch_size, device,
+      [&](const std::vector<size_t>& order, size_t begin, size_t end, const BatchTensors& batch) {
+        const torch::Tensor rows = model->embed(batch).to(torch::kCPU);
+        for (size_t k = begin; k < end; ++k)
+          out[static_cast<int64_t>(order[k])].copy_(rows[static_cast<int64_t>(k - begin)]);
+      });
   model->train(was_training);
   return out;
 }

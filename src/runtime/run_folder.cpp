@@ -6,7 +6,9 @@
 
 namespace narformer {
 
-std::string RunFolder::file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+std::string RunFolder::file(const std::string& name) const {
+  return (std::filesystem::path(path_) / name).string();
+}
 
 std::string RunFolder::checkpoint(const std::string& which) const {
   if (which == "best" || which == "last") return file(which + ".pt");
@@ -14,7 +16,8 @@ std::string RunFolder::checkpoint(const std::string& which) const {
 }
 
 void RunFolder::require_run() const {
-  if (!std::filesystem::exists(config())) throw RunError(with_file(path_, "not a run folder (no config.yaml)"));
+  if (!std::filesystem::exists(config()))
+    throw RunError(with_file(path_, "not a run folder (no config.yaml)"));
 }
 
 }  // namespace narformer

@@ -42,7 +42,9 @@ class Reader {
     return s;
   }
   bool at_end() const { return offset_ == bytes_.size(); }
-  [[noreturn]] void fail(const std::string& what) const { throw RunError(with_file(path_, "weight file is " + what)); }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw RunError(with_file(path_, "weight file is " + what));
+  }
 
  private:
   const std::string& bytes_;
@@ -63,18 +65,22 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 const NamedArray& WeightFile::at(const std::string& name, const std::vector<int64_t>& shape,
                                  const std::string& source) const {
   const auto it = arrays.find(name);
-  if (it == arrays.end()) throw RunError(with_file(source, "no weights named '" + name + "' (a model of another kind?)"));
+  if (it == arrays.end())
+    throw RunError(with_file(source, "no weights named '" + name + "' (a model of another kind?)"));
   if (it->second.shape != shape)
-    throw RunError(with_file(source, "'" + name + "' has shape " + shape_text(it->second.shape) + ", the model needs " +
-                                         shape_text(shape)));
+    throw RunError(with_file(source, "'" + name + "' has shape " + shape_text(it->second.shape) +
+                                         ", the model needs " + shape_text(shape)));
   return it->second;
 }
 
 std::string weights_path_for(const std::string& checkpoint_path) {
   const std::string suffix = ".pt";
-  const bool pt = checkpoint_path.size() > suffix.size() &&
-                  checkpoint_path.compare(checkpoint_path.size() - suffix.size(), suffix.size(), suffix) == 0;
-  return (pt ? checkpoint_path.substr(0, checkpoint_path.size() - suffix.size()) : checkpoint_path) + ".weights";
+  const bool pt =
+      checkpoint_path.size() > suffix.size() &&
+      checkpoint_path.compare(checkpoint_path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return (pt ? checkpoint_path.substr(0, checkpoint_path.size() - suffix.size())
+             : checkpoint_path) +
+         ".weights";
 }
 
 void write_weight_file(const std::string& path, const WeightFile& weights) {
@@ -88,7 +94,8 @@ void write_weight_file(const std::string& path, const WeightFile& weights) {
     out += name;
     put(out, static_cast<uint32_t>(array.shape.size()));
     for (int64_t d : array.shape) put(out, d);
-    out.append(reinterpret_cast<const char*>(array.values.data()), array.values.size() * sizeof(float));
+    out.append(reinterpret_cast<const char*>(array.values.data()),
+               array.values.size() * sizeof(float));
   }
   write_file_atomic(path, out);
 }
@@ -105,7 +112,8 @@ WeightFile read_weight_file(const std::string& path) {
   in.get_bytes(magic, sizeof(magic));
   if (std::memcmp(magic, kMagic, sizeof(kMagic)) != 0) in.fail("not a narformer weight file");
   if (const auto version = in.get<uint32_t>(); version != kVersion)
-    in.fail("of format version " + std::to_string(version) + " (this build reads " + std::to_string(kVersion) + ")");
+    in.fail("of format version " + std::to_string(version) + " (this build reads " +
+            std::to_string(kVersion) + ")");
   WeightFile weights;
   weights.meta = in.get_string(1 << 20);
   const auto count = in.get<uint32_t>();
@@ -117,7 +125,8 @@ WeightFile read_weight_file(const std::string& path) {
     int64_t elements = 1;
     for (uint32_t r = 0; r < rank; ++r) {
       const auto d = in.get<int64_t>();
-      if (d < 0 || d > (int64_t{1} << 32)) in.fail("corrupt ('" + name + "' has a dimension of " + std::to_string(d) + ")");
+      if (d < 0 || d > (int64_t{1} << 32))
+        in.fail("corrupt ('" + name + "' has a dimension of " + std::to_string(d) + ")");
       array.shape.push_back(d);
       elements *= d;
       if (elements > (int64_t{1} << 32)) in.fail("corrupt ('" + name + "' is too large)");

@@ -36,14 +36,17 @@ TokenSequence CellTokenizer::tokenize(const Graph& graph) const {
   for (int i = 0; i < tokens.num_nodes; ++i) {
     float* row = tokens.features.data() + static_cast<size_t>(i) * tokens.feature_dim;
     const int op = graph.node(i).op_id;
-    if (op < 0) throw DataError(with_file(graph.source(), "node " + std::to_string(i) + " has no cell op id"));
+    if (op < 0)
+      throw DataError(
+          with_file(graph.source(), "node " + std::to_string(i) + " has no cell op id"));
     if (options_.opcode == OpCode::kPositional) {
       op_embedder_.embed(static_cast<float>(op), row);
     } else {
       if (op >= options_.dx)
-        throw DataError(with_file(graph.source(), "op id " + std::to_string(op) +
-                                                      " does not fit a one-hot code of length dx = " +
-                                                      std::to_string(options_.dx)));
+        throw DataError(with_file(
+            graph.source(),
+            "op id " + std::to_string(op) +
+                " does not fit a one-hot code of length dx = " + std::to_string(options_.dx)));
       row[op] = 1.0f;
     }
     if (options_.dp > 0) position_embedder_.embed(static_cast<float>(i), row + op_part);

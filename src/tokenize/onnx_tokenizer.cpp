@@ -56,7 +56,8 @@ void write_node_costs(const Node& node, float* c) {
     } else {
       const auto it = node.attributes.find("kernel_shape");
       const bool pointwise = it != node.attributes.end() && !it->second.ints.empty() &&
-                             std::all_of(it->second.ints.begin(), it->second.ints.end(), [](int64_t k) { return k == 1; });
+                             std::all_of(it->second.ints.begin(), it->second.ints.end(),
+                                         [](int64_t k) { return k == 1; });
       flop_column = pointwise ? kPointwiseConvGflop : kSpatialConvGflop;
     }
   } else if (flops == FlopColumn::kMatMul) {
@@ -210,7 +211,8 @@ TokenSequence OnnxTokenizer::tokenize(const Graph& graph) const {
   // (a 3x3 conv of resnet18: ~0.23 GFLOP, ~0.2 M elements).
   tokens.node_costs.assign(static_cast<size_t>(graph.num_nodes()) * kNodeCostDims, 0.0f);
   for (int i = 0; i < graph.num_nodes(); ++i)
-    write_node_costs(graph.node(i), tokens.node_costs.data() + static_cast<size_t>(i) * kNodeCostDims);
+    write_node_costs(graph.node(i),
+                     tokens.node_costs.data() + static_cast<size_t>(i) * kNodeCostDims);
 
   // Static features: batch as an integer, the costs in billions as float32.
   const GraphFacts& facts = graph.facts();

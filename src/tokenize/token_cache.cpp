@@ -101,7 +101,8 @@ std::string content_hash(const void* data, size_t size) {
 std::string serialize_tokens(const TokenSequence& tokens, const std::string& key,
                              uint32_t format_version) {
   std::string out;
-  const size_t floats = tokens.features.size() + tokens.static_features.size() + tokens.node_costs.size();
+  const size_t floats =
+      tokens.features.size() + tokens.static_features.size() + tokens.node_costs.size();
   out.reserve(64 + key.size() + 4 * floats + 8 * tokens.edges.size());
   out.append(kMagic, sizeof(kMagic));
   put(out, format_version);
@@ -122,7 +123,8 @@ std::string serialize_tokens(const TokenSequence& tokens, const std::string& key
   }
   out.append(reinterpret_cast<const char*>(tokens.static_features.data()),
              tokens.static_features.size() * sizeof(float));
-  out.append(reinterpret_cast<const char*>(tokens.node_costs.data()), tokens.node_costs.size() * sizeof(float));
+  out.append(reinterpret_cast<const char*>(tokens.node_costs.data()),
+             tokens.node_costs.size() * sizeof(float));
   put(out, checksum(out, out.size()));
   return out;
 }
@@ -137,8 +139,7 @@ bool deserialize_tokens(const std::string& data, const std::string& key, TokenSe
   Reader in(data);
   char magic[sizeof(kMagic)];
   uint32_t version = 0, key_size = 0;
-  if (!in.get_bytes(magic, sizeof(magic)) || !in.get(version) ||
-      version != token_format_version())
+  if (!in.get_bytes(magic, sizeof(magic)) || !in.get(version) || version != token_format_version())
     return false;
   if (!in.get(key_size) || key_size != key.size()) return false;
   std::string stored_key(key_size, '\0');
@@ -148,10 +149,12 @@ bool deserialize_tokens(const std::string& data, const std::string& key, TokenSe
   if (!in.get(n) || !in.get(dim) || !in.get(edges) || !in.get(static_dim) || !in.get(cost_values) ||
       !in.get(missing_shapes) || !in.get(unknown_op_types))
     return false;
-  if (n < 0 || dim < 0 || edges < 0 || static_dim < 0 || missing_shapes < 0 || unknown_op_types < 0) return false;
+  if (n < 0 || dim < 0 || edges < 0 || static_dim < 0 || missing_shapes < 0 || unknown_op_types < 0)
+    return false;
   if (cost_values != 0 && cost_values != n * kNodeCostDims) return false;
   const uint64_t expected = 4ull * static_cast<uint64_t>(n) * static_cast<uint64_t>(dim) +
-                            8ull * static_cast<uint64_t>(edges) + 4ull * static_cast<uint64_t>(static_dim) +
+                            8ull * static_cast<uint64_t>(edges) +
+                            4ull * static_cast<uint64_t>(static_dim) +
                             4ull * static_cast<uint64_t>(cost_values) + 8;
   if (expected != in.remaining()) return false;
 
@@ -228,8 +231,8 @@ std::shared_ptr<const TokenSequence> TokenCache::get_bytes(const std::string& by
     }
   }
 
-  auto tokens = std::make_shared<const TokenSequence>(
-      tokenizer_.tokenize(import_onnx_bytes(bytes, source, tokenizer_.options().import_options(batch_size))));
+  auto tokens = std::make_shared<const TokenSequence>(tokenizer_.tokenize(
+      import_onnx_bytes(bytes, source, tokenizer_.options().import_options(batch_size))));
   if (!file.empty()) {
     try {
       std::error_code ec;

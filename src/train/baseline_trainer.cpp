@@ -32,7 +32,8 @@ FlatSet head_subset(const FlatSet& set, int64_t head) {
 }
 
 /// Writes predictions of head `head` back into their places of the whole set.
-void scatter(const FlatSet& set, int64_t head, const std::vector<double>& values, std::vector<double>& out) {
+void scatter(const FlatSet& set, int64_t head, const std::vector<double>& values,
+             std::vector<double>& out) {
   size_t k = 0;
   for (size_t i = 0; i < set.labels.size(); ++i)
     if (set.heads.empty() || set.heads[i] == head) out[i] = values.at(k++);
@@ -43,25 +44,30 @@ void scatter(const FlatSet& set, int64_t head, const std::vector<double>& values
 std::vector<double> source_predictions(const Predictor& source, const FlatSet& set) {
   std::map<std::string, std::vector<size_t>> by_platform;
   for (size_t i = 0; i < set.keys.size(); ++i)
-    by_platform[platform_or_first(source.platforms(), set.platforms.empty() ? "" : set.platforms[i])].push_back(i);
+    by_platform[platform_or_first(source.platforms(),
+                                  set.platforms.empty() ? "" : set.platforms[i])]
+        .push_back(i);
   std::vector<double> out(set.keys.size());
   for (const auto& [platform, items] : by_platform) {
     std::vector<TokenPtr> tokens;
     tokens.reserve(items.size());
     for (const size_t i : items)
-      tokens.push_back(source.takes_onnx() ? source.tokenize_onnx(set.keys[i], set.batch_sizes.at(i))
-                                           : source.tokenize_cell(set.keys[i]));
+      tokens.push_back(source.takes_onnx()
+                           ? source.tokenize_onnx(set.keys[i], set.batch_sizes.at(i))
+                           : source.tokenize_cell(set.keys[i]));
     const std::vector<double> predictions = source.predict(tokens, platform);
     for (size_t k = 0; k < items.size(); ++k) out[items[k]] = predictions[k];
   }
   return out;
 }
 
-double rescale_factor(const std::vector<double>& labels, const std::vector<double>& predictions, const std::string& statistic) {
+double rescale_factor(const std::vector<double>& labels, const std::vector<double>& predictions,
+                      const std::string& statistic) {
   std::vector<double> ratios;
   for (size_t i = 0; i < labels.size(); ++i)
     if (predictions[i] > 0) ratios.push_back(labels[i] / predictions[i]);
-  if (ratios.empty()) throw DataError("rescale: the source run predicts no positive value for the training items");
+  if (ratios.empty())
+    throw DataError("rescale: the source run predicts no positive value for the training items");
   if (statistic == "mean") {
     double sum = 0;
     for (double r : ratios) sum += r;
@@ -73,14 +79,16 @@ double rescale_factor(const std::vector<double>& labels, const std::vector<doubl
 }
 
 /// One head fitted with one grid setting.
-BaselineHead fit_head(const Config& config, BaselineKind kind, const nlohmann::json& setting, const FlatSet& train,
-                      const FlatSet& val, const ValidationScore& score, bool onnx) {
+BaselineHead fit_head(const Config& config, BaselineKind kind, const nlohmann::json& setting,
+                      const FlatSet& train, const FlatSet& val, const ValidationScore& score,
+                      bool onnx) {
   BaselineHead head;
   const uint64_t seed = static_cast<uint64_t>(config.run.seed);
   if (kind == BaselineKind::kLinear) {
     LinearOptions options;
     options.ridge = setting.at("ridge").get<double>();
-    options.non_negative = config.baseline.linear_sign == "non_negative" || (config.baseline.linear_sign == "auto" && onnx);
+    options.non_negative = config.baseline.linear_sign == "non_negative" ||
+                           (config.baseline.linear_sign == "auto" && onnx);
     options.loss = baseline_loss(config);
     head.linear = fit_linear(train.rows, train.labels, options);
   } else if (kind == BaselineKind::kMlp) {
@@ -122,16 +130,19 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
   const FlatSet train = task.flat_set(SplitPart::kTrain, features, rows);
   const FlatSet val = task.flat_set(SplitPart::kValidation, features, rows);
   if (val.labels.empty() && kind != BaselineKind::kLinear && kind != BaselineKind::kRescale)
-    throw DataError(with_file(config.source_file, "model.kind " + config.model.kind +
-                                                      " chooses its settings on the validation split, which is empty"));
+    throw DataError(with_file(config.source_file,
+                              "model.kind " + config.model.kind +
+                                  " chooses its settings on the validation split, which is empty"));
   const int64_t heads = std::max<int64_t>(1, task.num_heads());
 
   BaselineFit fit;
   fit.model.kind = kind;
   fit.model.features = features;
   fit.model.loss = baseline_loss(config);
-  const CellSpace space = config.data.dataset == "nb101" ? CellSpace::kNasBench101 : CellSpace::kNasBench201;
-  fit.model.feature_names = onnx ? onnx_feature_names(features) : cell_feature_names(space, features);
+  const CellSpace space =
+      config.data.dataset == "nb101" ? CellSpace::kNasBench101 : CellSpace::kNasBench201;
+  fit.model.feature_names =
+      onnx ? onnx_feature_names(features) : cell_feature_names(space, features);
   const std::vector<nlohmann::json> grid = baseline_grid(config);
   fit.settings = static_cast<int64_t>(grid.size());
   double best = std::numeric_limits<double>::infinity();
@@ -141,15 +152,17 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
     train_heads.push_back(head_subset(train, h));
     val_heads.push_back(head_subset(val, h));
     if (train_heads.back().labels.empty())
-      throw DataError(with_file(config.source_file, "baseline: no training items for output head " + std::to_string(h)));
+      throw DataError(with_file(
+          config.source_file, "baseline: no training items for output head " + std::to_string(h)));
   }
 
   std::unique_ptr<Predictor> source;
   if (kind == BaselineKind::kRescale) {
     source = std::make_unique<Predictor>(config.train.init_from);
     if (source->takes_onnx() != onnx)
-      throw ConfigError(with_file(config.source_file, "train.init_from " + config.train.init_from +
-                                                          " predicts the other kind of input than this run's data"));
+      throw ConfigError(with_file(config.source_file,
+                                  "train.init_from " + config.train.init_from +
+                                      " predicts the other kind of input than this run's data"));
     fit.model.source_run = config.train.init_from;
   }
 
@@ -166,7 +179,8 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
       };
       if (kind == BaselineKind::kRescale) {
         BaselineHead head;
-        head.factor = rescale_factor(th.labels, source_predictions(*source, th), config.baseline.rescale_statistic);
+        head.factor = rescale_factor(th.labels, source_predictions(*source, th),
+                                     config.baseline.rescale_statistic);
         std::vector<double> p = source_predictions(*source, vh);
         for (double& v : p) v *= head.factor;
         scatter(val, h, p, val_predictions);
@@ -179,7 +193,8 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
       one.heads = {fitted.back()};
       if (!vh.rows.empty()) scatter(val, h, one.predict(vh.rows, 0), val_predictions);
     }
-    const MetricSummary summary = val.labels.empty() ? MetricSummary{} : summarize(val_predictions, val.labels);
+    const MetricSummary summary =
+        val.labels.empty() ? MetricSummary{} : summarize(val_predictions, val.labels);
     const double value = val.labels.empty() ? 0 : selection_loss(config.eval.selection, summary);
     nlohmann::json line = {{"setting", grid[g]},
                            {"index", g},
@@ -196,9 +211,9 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
       for (const auto& head : fitted) line["factors"].push_back(head.factor);
     }
     if (!metrics_file.empty()) append_line(metrics_file, line.dump());
-    spdlog::info("{} setting {}/{} {}: validation tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]", config.model.kind,
-                 g + 1, grid.size(), grid[g].dump(), summary.kendall_tau, 100 * summary.mape, summary.acc_10,
-                 format_duration(setting_clock.seconds()));
+    spdlog::info("{} setting {}/{} {}: validation tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]",
+                 config.model.kind, g + 1, grid.size(), grid[g].dump(), summary.kendall_tau,
+                 100 * summary.mape, summary.acc_10, format_duration(setting_clock.seconds()));
     if (value < best || g == 0) {
       best = value;
       fit.model.heads = std::move(fitted);

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
@@ -14,10 +14,10 @@
 #include "narformer/data/cost_prior.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/eval/plots.h"
-#include "narformer/train/baseline_trainer.h"
 #include "narformer/runtime/checkpoint.h"
 #include "narformer/runtime/device.h"
 #include "narformer/runtime/run_folder.h"
+#include "narformer/train/baseline_trainer.h"
 
 namespace narformer {
 
@@ -30,7 +30,8 @@ std::string first_difference(const std::string& a, const std::string& b) {
   std::istringstream sa(a), sb(b);
   std::string la, lb;
   while (true) {
-    const bool ha = static_cast<bool>(std::getline(sa, la)), hb = static_cast<bool>(std::getline(sb, lb));
+    const bool ha = static_cast<bool>(std::getline(sa, la)),
+               hb = static_cast<bool>(std::getline(sb, lb));
     if (!ha && !hb) return "";
     if (la != lb || ha != hb) return "'" + la + "' vs '" + lb + "'";
   }
@@ -64,8 +65,10 @@ void prepare_run_dir(const Config& config, const TrainOptions& options) {
     if (fs::exists(run.config())) {
       const std::string stored = read_file(run.config());
       if (stored != resolved)
-        throw RunError(with_file(run.config(), "resume needs the same config as the run was started with; "
-                                               "first difference: " + first_difference(stored, resolved)));
+        throw RunError(with_file(run.config(),
+                                 "resume needs the same config as the run was started with; "
+                                 "first difference: " +
+                                     first_difference(stored, resolved)));
     }
     return;
   }
@@ -73,8 +76,9 @@ void prepare_run_dir(const Config& config, const TrainOptions& options) {
     // A folder without last.pt holds no epoch worth keeping (a start that failed early).
     const bool finished_baseline = fs::exists(run.baseline());
     if ((fs::exists(last) || finished_baseline) && !options.overwrite)
-      throw RunError(with_file(dir.string(), "run folder already holds a run: pass --resume to continue it, "
-                                             "--overwrite to start over, or --set run.name=NEW"));
+      throw RunError(with_file(dir.string(),
+                               "run folder already holds a run: pass --resume to continue it, "
+                               "--overwrite to start over, or --set run.name=NEW"));
     fs::remove_all(dir);
   }
   fs::create_directories(dir);
@@ -82,14 +86,17 @@ void prepare_run_dir(const Config& config, const TrainOptions& options) {
 }
 
 nlohmann::json to_json(const MetricSummary& m) {
-  return {{"n", m.n},         {"kendall_tau", m.kendall_tau}, {"mape", m.mape},  {"rmspe", m.rmspe},
-          {"acc_1", m.acc_1}, {"acc_5", m.acc_5},             {"acc_10", m.acc_10}};
+  return {{"n", m.n},          {"kendall_tau", m.kendall_tau},
+          {"mape", m.mape},    {"rmspe", m.rmspe},
+          {"acc_1", m.acc_1},  {"acc_5", m.acc_5},
+          {"acc_10", m.acc_10}};
 }
 
 /// test_metrics.json, the plots and the log line for a test result; `checkpoint` names what
 /// was evaluated, `extra` adds keys to test_metrics.json.
-TestReport write_test_outputs(const Config& config, const TestResult& result, const std::string& checkpoint,
-                              const std::string& output_dir, double seconds, nlohmann::json extra) {
+TestReport write_test_outputs(const Config& config, const TestResult& result,
+                              const std::string& checkpoint, const std::string& output_dir,
+                              double seconds, nlohmann::json extra) {
   TestReport report;
   report.checkpoint = checkpoint;
   const RunFolder output(output_dir);
@@ -105,8 +112,9 @@ TestReport write_test_outputs(const Config& config, const TestResult& result, co
   report.baseline = result.baseline;
   if (report.baseline) {
     out["linear_cost_model"] = to_json(*report.baseline);
-    spdlog::info("linear cost model alone on test: mape {:.3f}%  acc@10% {:.3f}  tau {:.4f}", 100 * report.baseline->mape,
-                 report.baseline->acc_10, report.baseline->kendall_tau);
+    spdlog::info("linear cost model alone on test: mape {:.3f}%  acc@10% {:.3f}  tau {:.4f}",
+                 100 * report.baseline->mape, report.baseline->acc_10,
+                 report.baseline->kendall_tau);
   }
   out["model_kind"] = config.model.kind;
   out["checkpoint"] = checkpoint;
@@ -121,26 +129,28 @@ TestReport write_test_outputs(const Config& config, const TestResult& result, co
   plot.groups = result.item_groups;
   plot.log_scale = result.log_scale;
   plot.quantity = result.quantity;
-  if (fs::exists(output.metrics()) && !is_baseline(config.model)) plot.metrics_file = output.metrics();
+  if (fs::exists(output.metrics()) && !is_baseline(config.model))
+    plot.metrics_file = output.metrics();
   report.plots = write_plots(plot).message;
   spdlog::info("{}", report.plots);
-  spdlog::info("test ({} items, {}): kendall tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]", report.metrics.n,
-               fs::path(checkpoint).filename().string(), report.metrics.kendall_tau, 100 * report.metrics.mape,
-               report.metrics.acc_10, format_duration(seconds));
+  spdlog::info("test ({} items, {}): kendall tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]",
+               report.metrics.n, fs::path(checkpoint).filename().string(),
+               report.metrics.kendall_tau, 100 * report.metrics.mape, report.metrics.acc_10,
+               format_duration(seconds));
   return report;
 }
 
-TestReport run_test(const Config& config, const Task& task, NarFormerModel& model, const std::string& checkpoint,
-                    const torch::Device& device, const std::string& output_dir,
-                    const nlohmann::json& validation = nullptr) {
+TestReport run_test(const Config& config, const Task& task, NarFormerModel& model,
+                    const std::string& checkpoint, const torch::Device& device,
+                    const std::string& output_dir, const nlohmann::json& validation = nullptr) {
   load_checkpoint(checkpoint, model, nullptr, device);
   model->to(device);
   Stopwatch clock;
-  const TestResult result =
-      task.evaluate_test(model, device, RunFolder(output_dir).predictions());
+  const TestResult result = task.evaluate_test(model, device, RunFolder(output_dir).predictions());
   nlohmann::json extra = nlohmann::json::object();
   if (!validation.is_null()) extra["validation"] = validation;
-  if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
+  if (const nlohmann::json import = task.import_summary(); !import.is_null())
+    extra["import"] = import;
   return write_test_outputs(config, result, checkpoint, output_dir, clock.seconds(), extra);
 }
 
@@ -153,14 +163,18 @@ TestReport run_baseline_test(const Config& config, const Task& task, const Basel
       task.report_test(predict_baseline(task, model), RunFolder(output_dir).predictions());
   nlohmann::json extra = {{"setting", model.setting}, {"features", to_string(model.features)}};
   if (!validation.is_null()) extra["validation"] = validation;
-  if (const nlohmann::json import = task.import_summary(); !import.is_null()) extra["import"] = import;
-  return write_test_outputs(config, result, RunFolder(model_dir).baseline(), output_dir, clock.seconds(), extra);
+  if (const nlohmann::json import = task.import_summary(); !import.is_null())
+    extra["import"] = import;
+  return write_test_outputs(config, result, RunFolder(model_dir).baseline(), output_dir,
+                            clock.seconds(), extra);
 }
 
 /// What a Predictor needs besides config.yaml and the weights, so it never reads the data.
 void write_model_info(const Config& config, const Task& task, const nlohmann::json& model) {
-  const nlohmann::json info = {{"input_dim", task.input_dim()}, {"static_dim", task.static_dim()},
-                               {"heads", task.head_names()},    {"kind", config.model.kind},
+  const nlohmann::json info = {{"input_dim", task.input_dim()},
+                               {"static_dim", task.static_dim()},
+                               {"heads", task.head_names()},
+                               {"kind", config.model.kind},
                                {"model", model}};
   write_file_atomic(RunFolder(config.run_dir()).model_info(), info.dump(2) + "\n");
 }
@@ -170,14 +184,16 @@ TrainReport train_baseline(const Config& config, const Task& task, TrainReport r
   const std::string metrics = RunFolder(config.run_dir()).metrics();
   const BaselineFit fit = fit_baseline(config, task, metrics);
   fit.model.save(config.run_dir());
-  write_model_info(config, task, {{"setting", fit.model.setting}, {"features", to_string(fit.model.features)}});
+  write_model_info(config, task,
+                   {{"setting", fit.model.setting}, {"features", to_string(fit.model.features)}});
   report.fit.epochs_done = fit.settings;
   report.fit.finished = true;
   report.fit.best_score = fit.best_score;
   report.fit.seconds = fit.seconds;
   report.kept_setting = fit.model.setting.dump();
-  spdlog::info("{} baseline: {} settings in {}; kept {} (validation {} {:.4f})", config.model.kind, fit.settings,
-               format_duration(fit.seconds), fit.model.setting.dump(), config.eval.selection, fit.best_score);
+  spdlog::info("{} baseline: {} settings in {}; kept {} (validation {} {:.4f})", config.model.kind,
+               fit.settings, format_duration(fit.seconds), fit.model.setting.dump(),
+               config.eval.selection, fit.best_score);
   report.test = run_baseline_test(config, task, fit.model, config.run_dir(), config.run_dir(),
                                   {{"metric", config.eval.selection}, {"score", fit.best_score}});
   return report;
@@ -194,17 +210,21 @@ void fit_cost_readout(NarFormerModel& model, const TrainingSet& train, const Eva
     if (!train.heads.empty()) fitted.heads.push_back(train.heads[i]);
   }
   if (fitted.inputs.size() < train.inputs.size())
-    spdlog::info("linear cost model fitted on {} of the {} training lines (data.extra_train's lines only train the "
-                 "correction)", fitted.inputs.size(), train.inputs.size());
-  const std::vector<CostRates> rates =
-      fit_cost_rates_per_head(fitted.inputs, fitted.labels, fitted.heads, model->options().num_heads);
+    spdlog::info(
+        "linear cost model fitted on {} of the {} training lines (data.extra_train's lines only "
+        "train the "
+        "correction)",
+        fitted.inputs.size(), train.inputs.size());
+  const std::vector<CostRates> rates = fit_cost_rates_per_head(
+      fitted.inputs, fitted.labels, fitted.heads, model->options().num_heads);
   for (size_t h = 0; h < rates.size(); ++h)
     spdlog::info("linear cost model (head {}): {}", h, describe_cost_rates(rates[h]));
   model->set_cost_rates(rates);
   if (val.inputs.empty()) return;
-  const MetricSummary linear = summarize(linear_cost_predictions(val.inputs, val.heads, rates), val.labels);
-  spdlog::info("linear cost model alone on validation: mape {:.2f}%  acc@10% {:.3f}  tau {:.4f}", 100 * linear.mape,
-               linear.acc_10, linear.kendall_tau);
+  const MetricSummary linear =
+      summarize(linear_cost_predictions(val.inputs, val.heads, rates), val.labels);
+  spdlog::info("linear cost model alone on validation: mape {:.2f}%  acc@10% {:.3f}  tau {:.4f}",
+               100 * linear.mape, linear.acc_10, linear.kendall_tau);
 }
 
 }  // namespace
@@ -224,8 +244,8 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   task->write_run_files(config.run_dir());
   if (const std::string skipped = task->skipped_report(); !skipped.empty())
     write_file_atomic(RunFolder(config.run_dir()).skipped(), skipped);
-  spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir, config.source_file,
-               report.device, report.threads, config.run.seed);
+  spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir,
+               config.source_file, report.device, report.threads, config.run.seed);
   // Baselines read flat features, not the Transformer's tokens and augmented copies.
   if (is_baseline(config.model)) {
     spdlog::info("{}", task->summary());
@@ -234,8 +254,9 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   const TrainingSet train = task->training_set();
   const EvaluationSet val = task->validation_set();
   spdlog::info("{}", task->summary());
-  spdlog::info("tokenized {} training (+{} augmented) and {} validation items in {}", train.inputs.size(),
-               train.augmented.size(), val.inputs.size(), format_duration(clock.seconds()));
+  spdlog::info("tokenized {} training (+{} augmented) and {} validation items in {}",
+               train.inputs.size(), train.augmented.size(), val.inputs.size(),
+               format_duration(clock.seconds()));
 
   seed_torch(static_cast<uint64_t>(config.run.seed));
   NarFormerModel model(model_options(config, *task));
@@ -243,35 +264,42 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   report.parameters = model->parameter_count();
   if (model->options().readout == Readout::kCost) fit_cost_readout(model, train, val);
   if (!config.train.init_from.empty() && !options.resume) {
-    const std::vector<std::string> fresh = load_matching_weights(config.train.init_from, model, device);
+    const std::vector<std::string> fresh =
+        load_matching_weights(config.train.init_from, model, device);
     std::string names;
     for (const auto& n : fresh) names += (names.empty() ? "" : ", ") + n;
-    spdlog::info("initialised from {}; {} parameter tensors kept their initialisation{}{}", config.train.init_from,
-                 fresh.size(), fresh.empty() ? "" : ": ", names);
+    spdlog::info("initialised from {}; {} parameter tensors kept their initialisation{}{}",
+                 config.train.init_from, fresh.size(), fresh.empty() ? "" : ": ", names);
   }
-  spdlog::info("model: {} blocks x {} hidden, {} parameters", config.model.blocks, config.model.hidden,
-               report.parameters);
+  spdlog::info("model: {} blocks x {} hidden, {} parameters", config.model.blocks,
+               config.model.hidden, report.parameters);
 
   Trainer trainer(config, device, report.run_dir);
   report.fit = trainer.fit(model, train, val, options.resume, options.stop_after_epochs);
   if (!report.fit.finished) {
-    spdlog::info("paused after epoch {} of {}; continue with --resume", report.fit.epochs_done, config.train.epochs);
+    spdlog::info("paused after epoch {} of {}; continue with --resume", report.fit.epochs_done,
+                 config.train.epochs);
     return report;
   }
   spdlog::info("trained {} epochs in {} ({:.1f} samples/s); best validation {} {:.4f} at epoch {}",
-               report.fit.epochs_done, format_duration(report.fit.seconds), report.fit.samples_per_second,
-               config.eval.selection, report.fit.best_score, report.fit.best_epoch);
+               report.fit.epochs_done, format_duration(report.fit.seconds),
+               report.fit.samples_per_second, config.eval.selection, report.fit.best_score,
+               report.fit.best_epoch);
   // The best validation score beside the test metrics: what chose this checkpoint.
   report.test = run_test(config, *task, model, trainer.best_checkpoint(), device, report.run_dir,
-                         {{"metric", config.eval.selection}, {"score", report.fit.best_score}, {"epoch", report.fit.best_epoch}});
+                         {{"metric", config.eval.selection},
+                          {"score", report.fit.best_score},
+                          {"epoch", report.fit.best_epoch}});
   return report;
 }
 
-TestReport evaluate_checkpoint(const Config& config, const std::string& checkpoint, const std::string& output_dir) {
+TestReport evaluate_checkpoint(const Config& config, const std::string& checkpoint,
+                               const std::string& output_dir) {
   configure_threads(config.run.threads);
   if (is_baseline(config.model)) {
     // A baseline run has no checkpoints: its model is the run folder's baseline files.
-    const std::string model_dir = fs::is_directory(checkpoint) ? checkpoint : fs::path(checkpoint).parent_path().string();
+    const std::string model_dir =
+        fs::is_directory(checkpoint) ? checkpoint : fs::path(checkpoint).parent_path().string();
     const BaselineModel model = BaselineModel::load(model_dir);
     const std::unique_ptr<Task> task = make_task(config);
     fs::create_directories(output_dir);

@@ -78,14 +78,16 @@ void FusedAdam::step(double lr, double gradient_scale) {
     if (!g.defined()) continue;
     torch::Tensor& m = exp_avg_[k];
     torch::Tensor& v = exp_avg_sq_[k];
-    const bool fast = p.is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() && g.is_contiguous();
+    const bool fast =
+        p.is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() && g.is_contiguous();
     if (fast) {
       float* pd = p.data_ptr<float>();
       const float* gd = g.data_ptr<float>();
       float* md = m.data_ptr<float>();
       float* vd = v.data_ptr<float>();
       const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
-      const float one_minus_b1 = static_cast<float>(1 - beta1), one_minus_b2 = static_cast<float>(1 - beta2);
+      const float one_minus_b1 = static_cast<float>(1 - beta1),
+                  one_minus_b2 = static_cast<float>(1 - beta2);
       const float scale = static_cast<float>(gradient_scale), lr_t = static_cast<float>(step_size);
       const float bc2 = static_cast<float>(inv_sqrt_bc2), eps_f = static_cast<float>(eps);
       at::parallel_for(0, p.numel(), kGrain, [&](int64_t begin, int64_t end) {
@@ -132,8 +134,8 @@ void FusedAdam::load(torch::serialize::InputArchive& archive) {
   torch::IValue value;
   archive.read("count", value);
   if (value.toInt() != static_cast<int64_t>(parameters_.size()))
-    throw RunError("optimiser state holds " + std::to_string(value.toInt()) + " parameters, the model has " +
-                   std::to_string(parameters_.size()));
+    throw RunError("optimiser state holds " + std::to_string(value.toInt()) +
+                   " parameters, the model has " + std::to_string(parameters_.size()));
   archive.read("step", value);
   step_ = value.toInt();
   torch::NoGradGuard no_grad;

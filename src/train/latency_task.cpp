@@ -13,8 +13,8 @@
 #include "narformer/data/cost_prior.h"
 #include "narformer/data/latency_split.h"
 #include "narformer/onnx/cost.h"
-#include "narformer/tokenize/token_cache.h"
 #include "narformer/runtime/evaluator.h"
+#include "narformer/tokenize/token_cache.h"
 
 namespace narformer {
 
@@ -27,9 +27,10 @@ bool wanted(const std::vector<std::string>& filter, const std::string& value) {
 // The shipped datasets keep their ONNX files packed in the repository; says how to unpack.
 std::string unpack_hint(const std::string& gt_path) {
   const std::filesystem::path folder = std::filesystem::path(gt_path).parent_path();
-  if (!std::filesystem::exists(folder / "onnx.tar.xz") || std::filesystem::exists(folder / "onnx")) return "";
-  return "; the ONNX files are packed in " + (folder / "onnx.tar.xz").string() + ": run scripts/setup.sh (or tar -xJf it -C " +
-         folder.string() + ")";
+  if (!std::filesystem::exists(folder / "onnx.tar.xz") || std::filesystem::exists(folder / "onnx"))
+    return "";
+  return "; the ONNX files are packed in " + (folder / "onnx.tar.xz").string() +
+         ": run scripts/setup.sh (or tar -xJf it -C " + folder.string() + ")";
 }
 
 }  // namespace
@@ -42,7 +43,8 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
   platforms_ = config.data.platforms;
   if (platforms_.empty()) {
     for (const auto& r : table.records)
-      if (std::find(platforms_.begin(), platforms_.end(), r.platform) == platforms_.end()) platforms_.push_back(r.platform);
+      if (std::find(platforms_.begin(), platforms_.end(), r.platform) == platforms_.end())
+        platforms_.push_back(r.platform);
     std::sort(platforms_.begin(), platforms_.end());
   }
 
@@ -51,13 +53,19 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
   static_dim_ = cache.tokenizer().static_dim();
   load_lines(table, cache, /*family_filter=*/true);
   if (graphs_missing_shapes_ > 0 || graphs_unknown_ops_ > 0)
-    spdlog::warn("{}: {} of {} usable graphs have nodes without an inferred output shape ({} nodes), {} have "
-                 "operators narformer does not know; they train with zeros there (`narformer inspect FILE` shows which)",
-                 config.data.path, graphs_missing_shapes_, records_.size(), nodes_missing_shapes_, graphs_unknown_ops_);
+    spdlog::warn(
+        "{}: {} of {} usable graphs have nodes without an inferred output shape ({} nodes), {} "
+        "have "
+        "operators narformer does not know; they train with zeros there (`narformer inspect FILE` "
+        "shows which)",
+        config.data.path, graphs_missing_shapes_, records_.size(), nodes_missing_shapes_,
+        graphs_unknown_ops_);
   if (records_.empty()) {
-    throw DataError(with_file(config.data.path, "no usable lines (after data.families / data.platforms filters and "
-                                                "ONNX import; " + std::to_string(skipped_.size()) + " skipped)" +
-                                                    unpack_hint(config.data.path)));
+    throw DataError(with_file(config.data.path,
+                              "no usable lines (after data.families / data.platforms filters and "
+                              "ONNX import; " +
+                                  std::to_string(skipped_.size()) + " skipped)" +
+                                  unpack_hint(config.data.path)));
   }
   split_ = make_latency_split(records_, config.data, static_cast<uint64_t>(config.run.seed));
 
@@ -68,17 +76,21 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
     const size_t first = records_.size();
     load_lines(extra, cache, /*family_filter=*/false);
     if (records_.size() == first)
-      throw DataError(with_file(path, "data.extra_train: no usable lines (" + std::to_string(extra.records.size()) +
-                                          " read; their platform ids must be among the run's platforms and their "
-                                          "ONNX files must import)" + unpack_hint(path)));
+      throw DataError(with_file(
+          path, "data.extra_train: no usable lines (" + std::to_string(extra.records.size()) +
+                    " read; their platform ids must be among the run's platforms and their "
+                    "ONNX files must import)" +
+                    unpack_hint(path)));
     int64_t of_test_family = 0;
     for (size_t i = first; i < records_.size(); ++i) {
       split_.train.push_back(static_cast<int64_t>(i));
-      of_test_family += config.data.protocol == "leave_family_out" && records_[i].family == config.data.test_family;
+      of_test_family += config.data.protocol == "leave_family_out" &&
+                        records_[i].family == config.data.test_family;
     }
     if (of_test_family > 0)
-      spdlog::warn("data.extra_train {}: {} lines are of the left-out family '{}' and train the model", path,
-                   of_test_family, config.data.test_family);
+      spdlog::warn(
+          "data.extra_train {}: {} lines are of the left-out family '{}' and train the model", path,
+          of_test_family, config.data.test_family);
     spdlog::info("data.extra_train {}: {} training lines added", path, records_.size() - first);
   }
 }
@@ -90,14 +102,16 @@ void LatencyTask::load_lines(const LatencyTable& table, TokenCache& cache, bool 
   Stopwatch since_log;
   for (const auto& record : table.records) {
     progress.advance();
-    if ((family_filter && !wanted(config_.data.families, record.family)) || !wanted(platforms_, record.platform))
+    if ((family_filter && !wanted(config_.data.families, record.family)) ||
+        !wanted(platforms_, record.platform))
       continue;
-    const int64_t batch = config_.data.batch_size_override > 0 ? config_.data.batch_size_override : record.batch_size;
+    const int64_t batch =
+        config_.data.batch_size_override > 0 ? config_.data.batch_size_override : record.batch_size;
     try {
       tokens_.push_back(cache.get(record.onnx_path, batch));
     } catch (const DataError& e) {
-      skipped_.push_back(table.source + " line " + std::to_string(record.line) + " " + record.id + " " +
-                         record.onnx_path + ": " + e.what());
+      skipped_.push_back(table.source + " line " + std::to_string(record.line) + " " + record.id +
+                         " " + record.onnx_path + ": " + e.what());
       ++skipped_per_family[record.family];
       continue;
     }
@@ -108,22 +122,26 @@ void LatencyTask::load_lines(const LatencyTable& table, TokenCache& cache, bool 
     LatencyRecord kept = record;
     kept.batch_size = batch;
     records_.push_back(std::move(kept));
-    heads_.push_back(std::find(platforms_.begin(), platforms_.end(), record.platform) - platforms_.begin());
+    heads_.push_back(std::find(platforms_.begin(), platforms_.end(), record.platform) -
+                     platforms_.begin());
     if (since_log.seconds() > 10) {
-      spdlog::info("tokenizing {}: {}/{} lines, {:.0f} lines/s, ETA {}", table.source, progress.done(),
-                   progress.total(), progress.rate(), format_duration(progress.eta_seconds()));
+      spdlog::info("tokenizing {}: {}/{} lines, {:.0f} lines/s, ETA {}", table.source,
+                   progress.done(), progress.total(), progress.rate(),
+                   format_duration(progress.eta_seconds()));
       since_log.reset();
     }
   }
   const TokenCacheStats stats = cache.stats();
-  spdlog::info("tokenized {} in {} ({} graphs from the disk cache so far, {} computed)", table.source,
-               format_duration(progress.elapsed_seconds()), stats.disk_hits, stats.computed);
+  spdlog::info("tokenized {} in {} ({} graphs from the disk cache so far, {} computed)",
+               table.source, format_duration(progress.elapsed_seconds()), stats.disk_hits,
+               stats.computed);
   if (skipped_.size() > skipped_before) {
     std::string per_family;
     for (const auto& [family, count] : skipped_per_family)
       per_family += (per_family.empty() ? "" : ", ") + family + " " + std::to_string(count);
-    spdlog::warn("{}: {} lines skipped (missing or unreadable ONNX: {}); listed in skipped.txt; first: {}", table.source,
-                 skipped_.size() - skipped_before, per_family, skipped_[skipped_before]);
+    spdlog::warn(
+        "{}: {} lines skipped (missing or unreadable ONNX: {}); listed in skipped.txt; first: {}",
+        table.source, skipped_.size() - skipped_before, per_family, skipped_[skipped_before]);
   }
 }
 
@@ -148,7 +166,8 @@ TrainingSet LatencyTask::training_set() const {
     auto it = std::find(set.group_names.begin(), set.group_names.end(), family);
     if (it == set.group_names.end()) it = set.group_names.insert(set.group_names.end(), family);
     set.groups.push_back(it - set.group_names.begin());
-    set.fits_cost_model.push_back(config_.data.extra_train_fits_cost_model || i < first_extra_line_);
+    set.fits_cost_model.push_back(config_.data.extra_train_fits_cost_model ||
+                                  i < first_extra_line_);
   }
   return set;  // no augmentation: ONNX graphs have no cheap isomorphic relabelling here
 }
@@ -161,10 +180,11 @@ EvaluationSet LatencyTask::validation_set() const {
 TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
                                       const std::string& predictions_path) const {
   const EvaluationSet test = subset(split_.test);
-  TestResult result =
-      report_test(predict(model, test.inputs, test.heads, config_.eval.batch_size, device), predictions_path);
+  TestResult result = report_test(
+      predict(model, test.inputs, test.heads, config_.eval.batch_size, device), predictions_path);
   if (const std::vector<CostRates> rates = model->cost_rates(); !rates.empty())
-    result.baseline = summarize(linear_cost_predictions(test.inputs, test.heads, rates), test.labels);
+    result.baseline =
+        summarize(linear_cost_predictions(test.inputs, test.heads, rates), test.labels);
   return result;
 }
 
@@ -182,9 +202,11 @@ FlatSet LatencyTask::flat_set(SplitPart part, FeatureSet features, bool with_row
   return set;
 }
 
-TestResult LatencyTask::report_test(const std::vector<double>& predictions, const std::string& predictions_path) const {
+TestResult LatencyTask::report_test(const std::vector<double>& predictions,
+                                    const std::string& predictions_path) const {
   TestResult result;
-  for (const int64_t i : split_.test) result.truths.push_back(records_[static_cast<size_t>(i)].latency_ms);
+  for (const int64_t i : split_.test)
+    result.truths.push_back(records_[static_cast<size_t>(i)].latency_ms);
   result.overall = summarize(predictions, result.truths);
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_family;
   for (size_t k = 0; k < split_.test.size(); ++k) {
@@ -194,7 +216,8 @@ TestResult LatencyTask::report_test(const std::vector<double>& predictions, cons
   }
   for (const auto& [family, pt] : by_family) result.groups[family] = summarize(pt.first, pt.second);
   result.predictions = predictions;
-  for (const int64_t i : split_.test) result.item_groups.push_back(records_[static_cast<size_t>(i)].family);
+  for (const int64_t i : split_.test)
+    result.item_groups.push_back(records_[static_cast<size_t>(i)].family);
   result.log_scale = true;
   result.quantity = "latency (ms)";
 
@@ -204,8 +227,8 @@ TestResult LatencyTask::report_test(const std::vector<double>& predictions, cons
     csv << "id,family,platform,batch_size,onnx_path,latency_ms,prediction_ms\n";
     for (size_t k = 0; k < split_.test.size(); ++k) {
       const LatencyRecord& r = records_[static_cast<size_t>(split_.test[k])];
-      csv << r.id << ',' << r.family << ',' << r.platform << ',' << r.batch_size << ',' << r.onnx_path << ','
-          << r.latency_ms << ',' << predictions[k] << '\n';
+      csv << r.id << ',' << r.family << ',' << r.platform << ',' << r.batch_size << ','
+          << r.onnx_path << ',' << r.latency_ms << ',' << predictions[k] << '\n';
     }
     write_file_atomic(predictions_path, csv.str());
   }
@@ -214,14 +237,16 @@ TestResult LatencyTask::report_test(const std::vector<double>& predictions, cons
 
 std::string LatencyTask::summary() const {
   std::ostringstream s;
-  s << "latency lines " << config_.data.path << ": " << lines_read_ << " read, " << records_.size() << " usable ("
-    << skipped_.size() << " skipped";
+  s << "latency lines " << config_.data.path << ": " << lines_read_ << " read, " << records_.size()
+    << " usable (" << skipped_.size() << " skipped";
   if (const size_t extra = records_.size() - static_cast<size_t>(first_extra_line_); extra > 0)
     s << ", " << extra << " of them from data.extra_train, training only";
   s << "); " << platforms_.size() << " platform(s); train " << split_.train.size()
-    << ", validation " << split_.val.size() << ", test " << split_.test.size() << " (" << config_.data.protocol;
+    << ", validation " << split_.val.size() << ", test " << split_.test.size() << " ("
+    << config_.data.protocol;
   if (config_.data.protocol == "leave_family_out") s << ": " << config_.data.test_family;
-  s << "); tokens " << input_dim_ << "-d + " << static_dim_ << " static (" << config_.data.tokenizer.compat << ")";
+  s << "); tokens " << input_dim_ << "-d + " << static_dim_ << " static ("
+    << config_.data.tokenizer.compat << ")";
   if (config_.eval.selection_split == "test") s << "; SELECTING ON TEST (published protocol)";
   return s.str();
 }

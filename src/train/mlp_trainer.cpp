@@ -11,10 +11,13 @@ namespace narformer {
 namespace {
 
 torch::Tensor to_tensor(const std::vector<std::vector<float>>& rows) {
-  const int64_t n = static_cast<int64_t>(rows.size()), d = static_cast<int64_t>(rows.front().size());
+  const int64_t n = static_cast<int64_t>(rows.size()),
+                d = static_cast<int64_t>(rows.front().size());
   torch::Tensor t = torch::empty({n, d}, torch::kFloat32);
   float* out = t.data_ptr<float>();
-  for (int64_t i = 0; i < n; ++i) std::copy(rows[static_cast<size_t>(i)].begin(), rows[static_cast<size_t>(i)].end(), out + i * d);
+  for (int64_t i = 0; i < n; ++i)
+    std::copy(rows[static_cast<size_t>(i)].begin(), rows[static_cast<size_t>(i)].end(),
+              out + i * d);
   return t;
 }
 
@@ -28,9 +31,11 @@ NamedArray to_array(const torch::Tensor& t) {
 
 }  // namespace
 
-MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels, const FeatureRows& val_rows,
-                   const ValidationScore& score, const MlpSettings& s) {
-  if (rows.empty() || rows.size() != labels.size()) throw DataError("mlp: need one label per row and at least one row");
+MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels,
+                   const FeatureRows& val_rows, const ValidationScore& score,
+                   const MlpSettings& s) {
+  if (rows.empty() || rows.size() != labels.size())
+    throw DataError("mlp: need one label per row and at least one row");
   const size_t width = rows.front().size();
   MlpModel model;
   // Input statistics of log1p(x), and the label scale (geometric mean).
@@ -42,7 +47,9 @@ MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels, c
     if (!(labels[i] > 0) || !std::isfinite(labels[i]))
       throw DataError("mlp: label " + std::to_string(labels[i]) + " is not a positive number");
     log_scale += std::log(labels[i]) / static_cast<double>(rows.size());
-    for (size_t j = 0; j < width; ++j) model.input_mean[j] += std::log1p(std::max(0.0f, rows[i][j])) / static_cast<double>(rows.size());
+    for (size_t j = 0; j < width; ++j)
+      model.input_mean[j] +=
+          std::log1p(std::max(0.0f, rows[i][j])) / static_cast<double>(rows.size());
   }
   for (const auto& row : rows)
     for (size_t j = 0; j < width; ++j) {
@@ -56,7 +63,8 @@ MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels, c
   standardised.reserve(rows.size());
   for (const auto& row : rows) standardised.push_back(model.standardise(row));
   const torch::Tensor x = to_tensor(standardised);
-  // Relative: exp(o + log(scale / y)) = ŷ / y against 1. Squared: exp(o) = ŷ / scale against y / scale.
+  // Relative: exp(o + log(scale / y)) = ŷ / y against 1. Squared: exp(o) = ŷ / scale against y /
+  // scale.
   const bool relative = s.loss == BaselineLoss::kRelative;
   std::vector<float> offsets, targets;
   for (double y : labels) {
@@ -81,7 +89,8 @@ MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels, c
     layers.back()->weight.zero_();
     layers.back()->bias.zero_();
   }
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(s.lr).weight_decay(s.weight_decay));
+  torch::optim::AdamW optimizer(parameters,
+                                torch::optim::AdamWOptions(s.lr).weight_decay(s.weight_decay));
   const auto forward = [&](const torch::Tensor& input) {
     torch::Tensor h = input;
     for (size_t l = 0; l < layers.size(); ++l) {
@@ -106,12 +115,17 @@ MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels, c
   MlpModel best = snapshot();
   double best_score = val_rows.empty() ? 0 : score(best.predict(val_rows));
   for (int64_t epoch = 1; epoch <= s.epochs; ++epoch) {
-    const double lr = 0.5 * s.lr * (1 + std::cos(M_PI * static_cast<double>(epoch - 1) / static_cast<double>(s.epochs)));
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const double lr =
+        0.5 * s.lr *
+        (1 + std::cos(M_PI * static_cast<double>(epoch - 1) / static_cast<double>(s.epochs)));
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     const torch::Tensor order = torch::randperm(n, torch::kLong);
     for (int64_t b = 0; b < batches; ++b) {
-      const torch::Tensor index = order.slice(0, b * s.batch_size, std::min(n, (b + 1) * s.batch_size));
-      const torch::Tensor ratio = torch::exp(forward(x.index_select(0, index)) + offset.index_select(0, index));
+      const torch::Tensor index =
+          order.slice(0, b * s.batch_size, std::min(n, (b + 1) * s.batch_size));
+      const torch::Tensor ratio =
+          torch::exp(forward(x.index_select(0, index)) + offset.index_select(0, index));
       const torch::Tensor loss = (ratio - target.index_select(0, index)).pow(2).mean();
       optimizer.zero_grad();
       loss.backward();
@@ -120,7 +134,8 @@ MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels, c
     if (val_rows.empty() || (epoch % s.check_every != 0 && epoch != s.epochs)) continue;
     MlpModel current = snapshot();
     const double value = score(current.predict(val_rows));
-    if (value < best_score || !std::isfinite(best_score)) best_score = value, best = std::move(current);
+    if (value < best_score || !std::isfinite(best_score))
+      best_score = value, best = std::move(current);
   }
   return val_rows.empty() ? snapshot() : best;
 }

@@ -15,14 +15,18 @@ namespace narformer {
 NasTask::NasTask(const Config& config)
     : config_(config),
       table_(read_nas_table(config.data)),
-      split_(make_split(static_cast<int64_t>(table_.records.size()), config.data, static_cast<uint64_t>(config.run.seed))),
+      split_(make_split(static_cast<int64_t>(table_.records.size()), config.data,
+                        static_cast<uint64_t>(config.run.seed))),
       tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {
   if (config.model.prior != "linear") return;
   const FlatSet train = flat_set(SplitPart::kTrain, FeatureSet::kEncoding);
   const FlatSet val = flat_set(SplitPart::kValidation, FeatureSet::kEncoding);
   prior_ = fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
-  spdlog::info("model.prior linear (ridge {}): alone on validation mape {:.3f}%  tau {:.4f}; the network learns its "
-               "correction", prior_->ridge, 100 * prior_->validation.mape, prior_->validation.kendall_tau);
+  spdlog::info(
+      "model.prior linear (ridge {}): alone on validation mape {:.3f}%  tau {:.4f}; the network "
+      "learns its "
+      "correction",
+      prior_->ridge, 100 * prior_->validation.mape, prior_->validation.kendall_tau);
 }
 
 TokenPtr NasTask::tokenize(const Cell& cell) const {
@@ -52,7 +56,8 @@ EvaluationSet NasTask::validation_set() const {
   for (const int64_t i : split_.val) {
     const NasRecord& record = table_.records[static_cast<size_t>(i)];
     set.inputs.push_back(tokenize(record.cell));
-    set.labels.push_back(record.eval_label);  // scored against eval labels, as published (method.md §6.2)
+    set.labels.push_back(
+        record.eval_label);  // scored against eval labels, as published (method.md §6.2)
   }
   return set;
 }
@@ -67,7 +72,8 @@ TestResult NasTask::evaluate_test(NarFormerModel& model, const torch::Device& de
     const size_t end = std::min(split_.test.size(), begin + kChunk);
     std::vector<TokenPtr> tokens;
     tokens.reserve(end - begin);
-    for (size_t k = begin; k < end; ++k) tokens.push_back(tokenize(table_.records[static_cast<size_t>(split_.test[k])].cell));
+    for (size_t k = begin; k < end; ++k)
+      tokens.push_back(tokenize(table_.records[static_cast<size_t>(split_.test[k])].cell));
     const std::vector<double> chunk = predict(model, tokens, {}, config_.eval.batch_size, device);
     predictions.insert(predictions.end(), chunk.begin(), chunk.end());
   }
@@ -85,17 +91,20 @@ FlatSet NasTask::flat_set(SplitPart part, FeatureSet features, bool with_rows) c
   return set;
 }
 
-TestResult NasTask::report_test(const std::vector<double>& predictions, const std::string& predictions_path) const {
+TestResult NasTask::report_test(const std::vector<double>& predictions,
+                                const std::string& predictions_path) const {
   std::vector<double> truths;
   truths.reserve(split_.test.size());
-  for (const int64_t i : split_.test) truths.push_back(table_.records[static_cast<size_t>(i)].eval_label);
+  for (const int64_t i : split_.test)
+    truths.push_back(table_.records[static_cast<size_t>(i)].eval_label);
   if (!predictions_path.empty()) {
     std::ostringstream csv;
     csv.precision(9);
     csv << "index,arch," << config_.data.eval_label << ",prediction\n";
     for (size_t k = 0; k < split_.test.size(); ++k) {
       const NasRecord& record = table_.records[static_cast<size_t>(split_.test[k])];
-      csv << record.index << ',' << record.arch << ',' << truths[k] << ',' << predictions.at(k) << '\n';
+      csv << record.index << ',' << record.arch << ',' << truths[k] << ',' << predictions.at(k)
+          << '\n';
     }
     write_file_atomic(predictions_path, csv.str());
   }
@@ -110,15 +119,17 @@ TestResult NasTask::report_test(const std::vector<double>& predictions, const st
 std::string NasTask::summary() const {
   std::ostringstream s;
   s << to_string(table_.space) << " table " << table_.source << ": " << table_.records.size()
-    << " architectures; train " << split_.train.size() << ", validation " << split_.val.size() << ", test "
-    << split_.test.size() << " (" << config_.data.protocol << " protocol); tokens " << tokenizer_.feature_dim()
-    << "-d (" << config_.data.tokenizer.embed << ", " << config_.data.tokenizer.opcode << ", dx "
-    << config_.data.tokenizer.dx << ", dp " << config_.data.tokenizer.dp << ")";
+    << " architectures; train " << split_.train.size() << ", validation " << split_.val.size()
+    << ", test " << split_.test.size() << " (" << config_.data.protocol << " protocol); tokens "
+    << tokenizer_.feature_dim() << "-d (" << config_.data.tokenizer.embed << ", "
+    << config_.data.tokenizer.opcode << ", dx " << config_.data.tokenizer.dx << ", dp "
+    << config_.data.tokenizer.dp << ")";
   return s.str();
 }
 
 ModelOptions model_options(const Config& config, const Task& task) {
-  ModelOptions options = ModelOptions::from_config(config.model, task.input_dim(), task.static_dim());
+  ModelOptions options =
+      ModelOptions::from_config(config.model, task.input_dim(), task.static_dim());
   options.num_heads = task.num_heads();
   return options;
 }

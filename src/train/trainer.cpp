@@ -8,8 +8,8 @@
 #include <random>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
@@ -61,7 +61,8 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     try {
-      if (nlohmann::json::parse(line).at("epoch").get<int64_t>() <= epochs_done) kept += line + "\n";
+      if (nlohmann::json::parse(line).at("epoch").get<int64_t>() <= epochs_done)
+        kept += line + "\n";
     } catch (const std::exception&) {
       // a torn last line from a crash: drop it
     }
@@ -74,9 +75,15 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
 Trainer::Trainer(const Config& config, const torch::Device& device, std::string run_dir)
     : config_(config), device_(device), run_dir_(std::move(run_dir)) {}
 
-std::string Trainer::best_checkpoint() const { return RunFolder(run_dir_).checkpoint("best"); }
-std::string Trainer::last_checkpoint() const { return RunFolder(run_dir_).checkpoint("last"); }
-std::string Trainer::metrics_file() const { return RunFolder(run_dir_).metrics(); }
+std::string Trainer::best_checkpoint() const {
+  return RunFolder(run_dir_).checkpoint("best");
+}
+std::string Trainer::last_checkpoint() const {
+  return RunFolder(run_dir_).checkpoint("last");
+}
+std::string Trainer::metrics_file() const {
+  return RunFolder(run_dir_).metrics();
+}
 
 double Trainer::selection_score(const MetricSummary& summary) const {
   return config_.eval.selection == "mape" ? summary.mape : summary.kendall_tau;
@@ -87,8 +94,8 @@ bool Trainer::better(double score, double best) const {
   return config_.eval.selection == "mape" ? score < best : score > best;
 }
 
-FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val, bool resume,
-                       int64_t stop_after_epochs) {
+FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val,
+                       bool resume, int64_t stop_after_epochs) {
   const auto& tc = config_.train;
   const int64_t n = static_cast<int64_t>(train.inputs.size());
   if (n == 0) throw DataError("the training split is empty");
@@ -105,8 +112,11 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   std::vector<torch::Tensor> parameters = model->parameters();
   if (tc.family_offsets) {
     if (train.group_names.empty() || train.groups.size() != train.inputs.size())
-      throw ConfigError("train.family_offsets needs data with model families (latency lines); this data has none");
-    offsets = torch::zeros({static_cast<int64_t>(train.group_names.size())}, torch::TensorOptions(device_))
+      throw ConfigError(
+          "train.family_offsets needs data with model families (latency lines); this data has "
+          "none");
+    offsets = torch::zeros({static_cast<int64_t>(train.group_names.size())},
+                           torch::TensorOptions(device_))
                   .requires_grad_(true);
     parameters.push_back(offsets);
   }
@@ -120,15 +130,17 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     if (offsets.defined()) {
       if (!state.family_offsets.defined() || state.family_offsets.numel() != offsets.numel())
         throw RunError(with_file(last_checkpoint(), "holds no family offsets for the " +
-                                                        std::to_string(offsets.numel()) + " families of this run"));
+                                                        std::to_string(offsets.numel()) +
+                                                        " families of this run"));
       torch::NoGradGuard no_grad;
       offsets.copy_(state.family_offsets);
     }
     deserialize(state.shuffle_engine, engine);
     if (state.torch_rng.defined()) set_torch_rng_state(state.torch_rng.cpu());
     truncate_metrics(metrics_file(), state.epochs_done);
-    spdlog::info("resuming after epoch {} (step {}, best {} = {:.4f} at epoch {})", state.epochs_done, state.step,
-                 config_.eval.selection, state.best_score, state.best_epoch);
+    spdlog::info("resuming after epoch {} (step {}, best {} = {:.4f} at epoch {})",
+                 state.epochs_done, state.step, config_.eval.selection, state.best_score,
+                 state.best_epoch);
   } else {
     write_file_atomic(metrics_file(), "");
   }
@@ -136,11 +148,13 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
 
   std::vector<int64_t> order(static_cast<size_t>(n));  // refilled and shuffled every epoch
   std::vector<int> sizes(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) sizes[static_cast<size_t>(i)] = train.inputs[static_cast<size_t>(i)]->num_nodes;
+  for (int64_t i = 0; i < n; ++i)
+    sizes[static_cast<size_t>(i)] = train.inputs[static_cast<size_t>(i)]->num_nodes;
 
   Stopwatch wall;
-  const int64_t last_epoch =
-      stop_after_epochs > 0 ? std::min(tc.epochs, state.epochs_done + stop_after_epochs) : tc.epochs;
+  const int64_t last_epoch = stop_after_epochs > 0
+                                 ? std::min(tc.epochs, state.epochs_done + stop_after_epochs)
+                                 : tc.epochs;
   Progress progress(last_epoch - state.epochs_done);
   int64_t samples_seen = 0;
   std::vector<const TokenSequence*> rows;
@@ -151,10 +165,12 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     Stopwatch epoch_clock;
     std::iota(order.begin(), order.end(), 0);
     shuffle_indices(order, engine);
-    const std::vector<int64_t> starts = batch_starts(order, sizes, tc.batch_size, tc.length_buckets, engine);
+    const std::vector<int64_t> starts =
+        batch_starts(order, sizes, tc.batch_size, tc.length_buckets, engine);
     double loss_sum = 0, main_sum = 0, sr_sum = 0, cons_sum = 0;
     for (int64_t b = 0; b < batches_per_epoch; ++b) {
-      const int64_t begin = starts[static_cast<size_t>(b)], end = std::min(n, begin + tc.batch_size);
+      const int64_t begin = starts[static_cast<size_t>(b)],
+                    end = std::min(n, begin + tc.batch_size);
       const int64_t count = end - begin;
       rows.clear();
       row_labels.clear();
@@ -170,7 +186,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
         }
       }
       const int64_t R = static_cast<int64_t>(rows.size());
-      const torch::Tensor targets = torch::from_blob(row_labels.data(), {R}, torch::kFloat32).to(device_, /*non_blocking=*/false, /*copy=*/true);
+      const torch::Tensor targets = torch::from_blob(row_labels.data(), {R}, torch::kFloat32)
+                                        .to(device_, /*non_blocking=*/false, /*copy=*/true);
 
       optimizer.zero_grad();
       PaddedBatch batch = collate(rows);
@@ -178,7 +195,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       torch::Tensor predictions = model->forward(to_tensors(std::move(batch), device_));
       if (offsets.defined()) {
         const torch::Tensor rows_family = torch::tensor(row_groups, torch::kInt64).to(device_);
-        predictions = predictions * torch::exp((offsets - offsets.mean()).index_select(0, rows_family));
+        predictions =
+            predictions * torch::exp((offsets - offsets.mean()).index_select(0, rows_family));
       }
       torch::Tensor loss = relative_error_loss(predictions, targets);
       main_sum += loss.item<double>();
@@ -192,18 +210,21 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
         loss = loss + tc.lambda_sr * sr;
       }
       if (augment && tc.lambda_cons > 0) {
-        const torch::Tensor cons = consistency_loss(predictions.narrow(0, 0, count), predictions.narrow(0, count, count));
+        const torch::Tensor cons =
+            consistency_loss(predictions.narrow(0, 0, count), predictions.narrow(0, count, count));
         cons_sum += cons.item<double>();
         loss = loss + tc.lambda_cons * cons;
       }
       loss.backward();
-      const double clip = tc.grad_clip > 0 ? clip_coefficient(optimizer.gradient_norm(), tc.grad_clip) : 1.0;
+      const double clip =
+          tc.grad_clip > 0 ? clip_coefficient(optimizer.gradient_norm(), tc.grad_clip) : 1.0;
       optimizer.step(tc.lr * schedule.multiplier(state.step), clip);
       loss_sum += loss.item<double>();
       ++state.step;
       samples_seen += count;
       if (!std::isfinite(loss_sum))
-        throw Error("training diverged at epoch " + std::to_string(epoch) + " (loss is not finite): lower train.lr");
+        throw Error("training diverged at epoch " + std::to_string(epoch) +
+                    " (loss is not finite): lower train.lr");
     }
     const double epoch_seconds = epoch_clock.seconds();
     state.epochs_done = epoch;
@@ -216,7 +237,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     line["loss"] = loss_sum / static_cast<double>(batches_per_epoch);
     line["loss_main"] = main_sum / static_cast<double>(batches_per_epoch);
     if (tc.lambda_sr > 0) line["loss_sr"] = sr_sum / static_cast<double>(batches_per_epoch);
-    if (augment && tc.lambda_cons > 0) line["loss_cons"] = cons_sum / static_cast<double>(batches_per_epoch);
+    if (augment && tc.lambda_cons > 0)
+      line["loss_cons"] = cons_sum / static_cast<double>(batches_per_epoch);
     line["train_seconds"] = epoch_seconds;
     line["samples_per_second"] = static_cast<double>(n) / epoch_seconds;
 
@@ -224,8 +246,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     const bool validate = epoch % config_.eval.every == 0 || epoch == tc.epochs;
     std::string val_text;
     if (validate) {
-      const MetricSummary summary =
-          summarize(predict(model, val.inputs, val.heads, config_.eval.batch_size, device_), val.labels);
+      const MetricSummary summary = summarize(
+          predict(model, val.inputs, val.heads, config_.eval.batch_size, device_), val.labels);
       const double score = selection_score(summary);
       improved = better(score, state.best_score);
       if (improved) {
@@ -236,9 +258,9 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       line["val_mape"] = summary.mape;
       line["val_acc_10"] = summary.acc_10;
       char buffer[160];
-      std::snprintf(buffer, sizeof buffer, "val tau %.4f mape %.2f%% (best %s %.4f @%lld)", summary.kendall_tau,
-                    100 * summary.mape, config_.eval.selection.c_str(), state.best_score,
-                    static_cast<long long>(state.best_epoch));
+      std::snprintf(buffer, sizeof buffer, "val tau %.4f mape %.2f%% (best %s %.4f @%lld)",
+                    summary.kendall_tau, 100 * summary.mape, config_.eval.selection.c_str(),
+                    state.best_score, static_cast<long long>(state.best_epoch));
       val_text = buffer;
     }
     line["best"] = improved;
@@ -251,8 +273,8 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     save_checkpoint(last_checkpoint(), model, &optimizer, state);
     append_line(metrics_file(), line.dump());
 
-    spdlog::info("epoch {}/{}  loss {:.5f}  lr {:.2e}  {}  {:.0f} samples/s  ETA {}", epoch, tc.epochs,
-                 line["loss"].get<double>(), line["lr"].get<double>(), val_text,
+    spdlog::info("epoch {}/{}  loss {:.5f}  lr {:.2e}  {}  {:.0f} samples/s  ETA {}", epoch,
+                 tc.epochs, line["loss"].get<double>(), line["lr"].get<double>(), val_text,
                  line["samples_per_second"].get<double>(), format_duration(progress.eta_seconds()));
   }
 
@@ -262,16 +284,21 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   result.best_epoch = state.best_epoch;
   result.best_score = state.best_score;
   result.seconds = wall.seconds();
-  result.samples_per_second = result.seconds > 0 ? static_cast<double>(samples_seen) / result.seconds : 0;
+  result.samples_per_second =
+      result.seconds > 0 ? static_cast<double>(samples_seen) / result.seconds : 0;
   if (offsets.defined()) {
-    const torch::Tensor centred = (offsets - offsets.mean()).detach().cpu().to(torch::kFloat64).contiguous();
-    result.family_offsets.assign(centred.data_ptr<double>(), centred.data_ptr<double>() + centred.numel());
+    const torch::Tensor centred =
+        (offsets - offsets.mean()).detach().cpu().to(torch::kFloat64).contiguous();
+    result.family_offsets.assign(centred.data_ptr<double>(),
+                                 centred.data_ptr<double>() + centred.numel());
     std::string text;
     for (size_t f = 0; f < result.family_offsets.size(); ++f)
-      text += fmt::format("{}{} {:.3f}", f ? ", " : "", train.group_names[f], std::exp(result.family_offsets[f]));
+      text += fmt::format("{}{} {:.3f}", f ? ", " : "", train.group_names[f],
+                          std::exp(result.family_offsets[f]));
     spdlog::info("family factors learned in training (not used to predict): {}", text);
   }
-  if (state.best_epoch == 0) throw Error("no epoch produced a finite validation score; nothing to select");
+  if (state.best_epoch == 0)
+    throw Error("no epoch produced a finite validation score; nothing to select");
   return result;
 }
 

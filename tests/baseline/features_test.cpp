@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <numeric>
 
+#include "../test_util.h"
 #include "narformer/baseline/features.h"
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/tokenize/onnx_tokenizer.h"
-#include "../test_util.h"
 
 namespace narformer {
 namespace {
@@ -24,14 +24,15 @@ size_t column(const std::vector<std::string>& names, const std::string& name) {
 
 TEST(CellFeatures, Nb201EncodingIsTheEdgeOperationOneHot) {
   // Edges in arch-string order: c0->c1, c0->c2, c1->c2, c0->c3, c1->c3, c2->c3.
-  const Cell cell = parse_nb201_arch("|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|");
+  const Cell cell = parse_nb201_arch(
+      "|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|");
   const std::vector<float> row = cell_features(cell, FeatureSet::kEncoding);
   const auto names = cell_feature_names(CellSpace::kNasBench201, FeatureSet::kEncoding);
   ASSERT_EQ(row.size(), 30u);
   ASSERT_EQ(names.size(), 30u);
   EXPECT_EQ(std::accumulate(row.begin(), row.end(), 0.0f), 6.0f);
-  for (const char* hot : {"edge1=nor_conv_3x3", "edge2=none", "edge3=avg_pool_3x3", "edge4=skip_connect",
-                          "edge5=nor_conv_1x1", "edge6=nor_conv_3x3"})
+  for (const char* hot : {"edge1=nor_conv_3x3", "edge2=none", "edge3=avg_pool_3x3",
+                          "edge4=skip_connect", "edge5=nor_conv_1x1", "edge6=nor_conv_3x3"})
     EXPECT_EQ(row[column(names, hot)], 1.0f) << hot;
 }
 
@@ -39,8 +40,8 @@ TEST(CellFeatures, Nb201PathsCountedByHand) {
   // All six edges nor_conv_3x3: the paths c0->c3 (1 op), c0->c1->c3 and c0->c2->c3 (2 ops),
   // c0->c1->c2->c3 (3 ops).
   const std::string conv = "nor_conv_3x3";
-  const Cell all_conv = parse_nb201_arch("|" + conv + "~0|+|" + conv + "~0|" + conv + "~1|+|" + conv + "~0|" + conv +
-                                         "~1|" + conv + "~2|");
+  const Cell all_conv = parse_nb201_arch("|" + conv + "~0|+|" + conv + "~0|" + conv + "~1|+|" +
+                                         conv + "~0|" + conv + "~1|" + conv + "~2|");
   const auto names = cell_feature_names(CellSpace::kNasBench201, FeatureSet::kGraph);
   const std::vector<float> row = cell_features(all_conv, FeatureSet::kGraph);
   ASSERT_EQ(row.size(), names.size());
@@ -58,7 +59,8 @@ TEST(CellFeatures, Nb201PathsCountedByHand) {
   EXPECT_EQ(row[column(names, "longest_live_path")], 3.0f);
 
   // `none` on c0->c3 and on c1->c2: only c0->c1->c3 and c0->c2->c3 carry data.
-  const Cell cut = parse_nb201_arch("|" + conv + "~0|+|" + conv + "~0|none~1|+|none~0|" + conv + "~1|" + conv + "~2|");
+  const Cell cut = parse_nb201_arch("|" + conv + "~0|+|" + conv + "~0|none~1|+|none~0|" + conv +
+                                    "~1|" + conv + "~2|");
   const std::vector<float> cut_row = cell_features(cut, FeatureSet::kGraph);
   EXPECT_EQ(cut_row[column(names, "live_paths")], 2.0f);
   EXPECT_EQ(cut_row[column(names, "shortest_live_path")], 2.0f);
@@ -90,7 +92,8 @@ TEST(CellFeatures, Nb101PadsTheAdjacencyWithTheOutputLast) {
 }
 
 TEST(OnnxFeatures, WorkTotalsOpCountsAndDepthOfAGraph) {
-  const Graph graph = import_onnx(testing::source_path("tests/fixtures/onnx/torchvision/resnet18.onnx"));
+  const Graph graph =
+      import_onnx(testing::source_path("tests/fixtures/onnx/torchvision/resnet18.onnx"));
   const TokenSequence tokens = OnnxTokenizer().tokenize(graph);
   const auto names = onnx_feature_names(FeatureSet::kGraph);
   const std::vector<float> row = onnx_features(tokens, FeatureSet::kGraph);
@@ -98,8 +101,10 @@ TEST(OnnxFeatures, WorkTotalsOpCountsAndDepthOfAGraph) {
   // Work totals are the column sums of the node costs.
   for (int c = 0; c < kNodeCostDims; ++c) {
     double total = 0;
-    for (int i = 0; i < tokens.num_nodes; ++i) total += tokens.node_costs[static_cast<size_t>(i * kNodeCostDims + c)];
-    EXPECT_NEAR(row[static_cast<size_t>(c)], total, 1e-4 * (1 + total)) << names[static_cast<size_t>(c)];
+    for (int i = 0; i < tokens.num_nodes; ++i)
+      total += tokens.node_costs[static_cast<size_t>(i * kNodeCostDims + c)];
+    EXPECT_NEAR(row[static_cast<size_t>(c)], total, 1e-4 * (1 + total))
+        << names[static_cast<size_t>(c)];
   }
   // Op counts: every node counted once, the 20 convolutions of ResNet-18 under op code 1.
   int conv = 0;
@@ -116,11 +121,13 @@ TEST(OnnxFeatures, WorkTotalsOpCountsAndDepthOfAGraph) {
   EXPECT_GT(row[column(names, "depth")], 18.0f);
   EXPECT_LT(row[column(names, "depth")], static_cast<float>(tokens.num_nodes));
   EXPECT_EQ(row[column(names, "max_fan_in")], 2.0f);  // Add of a residual block
-  EXPECT_EQ(onnx_features(tokens, FeatureSet::kEncoding).size(), static_cast<size_t>(kNodeCostDims));
+  EXPECT_EQ(onnx_features(tokens, FeatureSet::kEncoding).size(),
+            static_cast<size_t>(kNodeCostDims));
 }
 
 TEST(OnnxFeatures, ChainDepthAndFansByHand) {
-  // 0 -> 1 -> 2 -> 3 and 0 -> 3: depth 4 (nodes on the longest path), fan-in 2 at 3, fan-out 2 at 0.
+  // 0 -> 1 -> 2 -> 3 and 0 -> 3: depth 4 (nodes on the longest path), fan-in 2 at 3, fan-out 2 at
+  // 0.
   TokenSequence tokens;
   tokens.num_nodes = 4;
   tokens.feature_dim = OnnxTokenizer::kOpTypeDims;
@@ -144,8 +151,9 @@ TEST(OnnxFeatures, ChainDepthAndFansByHand) {
 TEST(OnnxFeatures, CellTokensAreRejected) {
   TokenSequence cell_tokens;
   cell_tokens.num_nodes = 3;
-  EXPECT_NE(testing::error_message<DataError>([&] { onnx_features(cell_tokens, FeatureSet::kGraph); })
-                .find("node costs"),
+  EXPECT_NE(testing::error_message<DataError>([&] {
+              onnx_features(cell_tokens, FeatureSet::kGraph);
+            }).find("node costs"),
             std::string::npos);
 }
 

@@ -3,9 +3,9 @@
 
 #include <cmath>
 
+#include "../test_util.h"
 #include "narformer/baseline/baseline_model.h"
 #include "narformer/core/error.h"
-#include "../test_util.h"
 
 namespace narformer {
 namespace {
@@ -31,7 +31,8 @@ TEST(LinearModel, RidgeShrinksTheWeightNotTheBias) {
 }
 
 TEST(LinearModel, NonNegativeDropsANegativeSlope) {
-  // Falling labels want w < 0; constrained, w = 0 and b = Σ(1/y) / Σ(1/y²) = (11/6)/(49/36) = 66/49.
+  // Falling labels want w < 0; constrained, w = 0 and b = Σ(1/y) / Σ(1/y²) = (11/6)/(49/36) =
+  // 66/49.
   const std::vector<double> falling = {3, 2, 1};
   EXPECT_LT(fit_linear(kX, falling, {}).weights[0], 0);
   const LinearModel m = fit_linear(kX, falling, {0, true});
@@ -57,9 +58,13 @@ TEST(LinearModel, SquaredErrorIsOrdinaryLeastSquares) {
 }
 
 TEST(LinearModel, RejectsBadLabels) {
-  EXPECT_NE(testing::error_message<DataError>([] { fit_linear(kX, {1, std::nan(""), 2}, {}); }).find("not a positive"),
+  EXPECT_NE(testing::error_message<DataError>([] {
+              fit_linear(kX, {1, std::nan(""), 2}, {});
+            }).find("not a positive"),
             std::string::npos);
-  EXPECT_NE(testing::error_message<DataError>([] { fit_linear(kX, {1, INFINITY, 2}, {}); }).find("not a positive"),
+  EXPECT_NE(testing::error_message<DataError>([] {
+              fit_linear(kX, {1, INFINITY, 2}, {});
+            }).find("not a positive"),
             std::string::npos);
 }
 
@@ -83,7 +88,8 @@ TEST(Gbdt, OneStumpByHand) {
   s.max_rounds = 1;
   s.check_every = 1;
   s.threads = 1;
-  const GbdtModel m = GbdtModel::fit(x, y, x, [](const std::vector<double>&) { return 0.0; }, s);
+  const GbdtModel m = GbdtModel::fit(
+      x, y, x, [](const std::vector<double>&) { return 0.0; }, s);
   EXPECT_EQ(m.rounds(), 1);
   const std::vector<double> p = m.predict({{0}, {1}});
   EXPECT_NEAR(std::log(p[0]), 1.2, 1e-5);
@@ -108,10 +114,13 @@ TEST(Gbdt, KeepsTheRoundsOfTheBestValidationScore) {
   s.threads = 1;
   // A score that is best at round 40 and worse after: boosting stops at 70, keeps 40 rounds.
   int calls = 0;
-  const GbdtModel m = GbdtModel::fit(x, y, x, [&](const std::vector<double>&) {
-    ++calls;
-    return std::abs(calls * 10 - 40.0);
-  }, s);
+  const GbdtModel m = GbdtModel::fit(
+      x, y, x,
+      [&](const std::vector<double>&) {
+        ++calls;
+        return std::abs(calls * 10 - 40.0);
+      },
+      s);
   EXPECT_EQ(m.rounds(), 40);
   EXPECT_EQ(calls, 7);
 }
@@ -150,7 +159,8 @@ TEST(BaselineGrid, EveryCombinationOfTheDeclaredLists) {
   EXPECT_EQ(grid[1].at("min_child_weight"), 5);
   EXPECT_EQ(grid.back().at("max_depth"), 5);
   config.baseline.gbdt_eta = {0.01, 0.03, 0.1, 0.3, 1.0, 0.5};
-  EXPECT_NE(testing::error_message<ConfigError>([&] { validate(config); }).find("at most 20"), std::string::npos);
+  EXPECT_NE(testing::error_message<ConfigError>([&] { validate(config); }).find("at most 20"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
+#include "../test_util.h"
 #include "narformer/cells/augment.h"
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
-#include "../test_util.h"
 
 namespace narformer {
 namespace {
@@ -46,16 +46,21 @@ TEST(Nb201, GraphKeepsNoneAndSkipAsNodes) {
 TEST(Nb201, MalformedStringsAreClearErrors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "expected 3"},
-      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|none~2|", "needs 2 input edges"},
-      {"|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|", "unknown operation 'conv_5x5'"},
-      {"|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|", "should come from node 0"},
-      {"|nor_conv_3x3|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|", "has no '~source'"},
+      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|none~2|",
+       "needs 2 input edges"},
+      {"|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|",
+       "unknown operation 'conv_5x5'"},
+      {"|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|",
+       "should come from node 0"},
+      {"|nor_conv_3x3|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|",
+       "has no '~source'"},
       {"", "expected 3"},
   };
   for (const auto& [arch, expected] : cases) {
     const std::string message = error_message<DataError>([&] { parse_nb201_arch(arch); });
     EXPECT_NE(message.find(expected), std::string::npos) << arch << " -> " << message;
-    EXPECT_NE(message.find("'" + arch + "'"), std::string::npos) << "message must quote the string: " << message;
+    EXPECT_NE(message.find("'" + arch + "'"), std::string::npos)
+        << "message must quote the string: " << message;
   }
 }
 
@@ -69,8 +74,9 @@ TEST(Augment, Nb201SwapsNodesFiveAndSix) {
 
 TEST(Nb101, ParsesCompactForm) {
   // First row of the shipped NB101 table.
-  const Cell cell = parse_nb101_cell("0100110001000000010010000010000001000000010000000",
-                                     "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output");
+  const Cell cell = parse_nb101_cell(
+      "0100110001000000010010000010000001000000010000000",
+      "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output");
   EXPECT_EQ(cell.num_vertices, 7);
   EXPECT_EQ(cell.ops, (std::vector<int>{0, 2, 3, 2, 2, 1, 4}));
   EXPECT_TRUE(cell.edge(0, 1));
@@ -82,37 +88,48 @@ TEST(Nb101, ParsesCompactForm) {
 
 TEST(Nb101, InvalidCellsAreClearErrors) {
   const std::vector<std::string> ops3 = {"input", "conv3x3-bn-relu", "output"};
-  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell({{0, 1, 0}, {1, 0, 1}, {0, 0, 0}}, ops3); })
-                .find("not above the diagonal"),
+  EXPECT_NE(error_message<DataError>([&] {
+              make_nb101_cell({{0, 1, 0}, {1, 0, 1}, {0, 0, 0}}, ops3);
+            }).find("not above the diagonal"),
             std::string::npos);
-  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell({{0, 1, 0}, {0, 0, 0}, {0, 0, 0}}, ops3); })
-                .find("not on a path"),
+  EXPECT_NE(error_message<DataError>([&] {
+              make_nb101_cell({{0, 1, 0}, {0, 0, 0}, {0, 0, 0}}, ops3);
+            }).find("not on a path"),
             std::string::npos);
   EXPECT_NE(error_message<DataError>([&] {
               make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"input", "conv5x5", "output"});
             }).find("unknown operation 'conv5x5'"),
             std::string::npos);
-  EXPECT_NE(error_message<DataError>([&] {
-              make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"conv3x3-bn-relu", "input", "output"});
-            }).find("vertex 0"),
-            std::string::npos);
-  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell({{0}}, {"input"}); }).find("expected 2..7"),
-            std::string::npos);
+  EXPECT_NE(
+      error_message<DataError>([&] {
+        make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"conv3x3-bn-relu", "input", "output"});
+      }).find("vertex 0"),
+      std::string::npos);
+  EXPECT_NE(
+      error_message<DataError>([&] { make_nb101_cell({{0}}, {"input"}); }).find("expected 2..7"),
+      std::string::npos);
   std::vector<std::vector<int>> dense(7, std::vector<int>(7, 0));
   for (int i = 0; i < 7; ++i)
     for (int j = i + 1; j < 7; ++j) dense[i][j] = 1;  // 21 edges
-  const std::vector<std::string> ops7 = {"input", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu",
-                                         "conv3x3-bn-relu", "conv3x3-bn-relu", "output"};
-  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell(dense, ops7); }).find("at most 9"), std::string::npos);
-  EXPECT_NE(error_message<DataError>([&] { parse_nb101_cell("0101", "input|output"); }).find("above the diagonal"),
+  const std::vector<std::string> ops7 = {"input",           "conv3x3-bn-relu", "conv3x3-bn-relu",
+                                         "conv3x3-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu",
+                                         "output"};
+  EXPECT_NE(error_message<DataError>([&] { make_nb101_cell(dense, ops7); }).find("at most 9"),
             std::string::npos);
-  EXPECT_NE(error_message<DataError>([&] { parse_nb101_cell("01x0", "input|output"); }).find("not 0 or 1"),
+  EXPECT_NE(error_message<DataError>([&] {
+              parse_nb101_cell("0101", "input|output");
+            }).find("above the diagonal"),
+            std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] {
+              parse_nb101_cell("01x0", "input|output");
+            }).find("not 0 or 1"),
             std::string::npos);
 }
 
 TEST(Augment, Nb101KeepsDagOpsAndEdges) {
-  const Cell cell = parse_nb101_cell("0100110001000000010010000010000001000000010000000",
-                                     "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output");
+  const Cell cell = parse_nb101_cell(
+      "0100110001000000010010000010000001000000010000000",
+      "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output");
   const Cell augmented = consistency_augment(cell);
   EXPECT_FALSE(augmented == cell);
   EXPECT_EQ(directed_edges(augmented).size(), directed_edges(cell).size());

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "narformer/core/error.h"
 #include "../test_util.h"
+#include "narformer/core/error.h"
 
 namespace narformer {
 namespace {
@@ -26,8 +26,10 @@ TEST(Config, EmptyFileKeepsPublishedDefaultsAndNamesRunAfterFile) {
 }
 
 TEST(Config, ReadsNestedSectionsAndOverrides) {
-  TempFile file("data:\n  n_train: 100\n  tokenizer: {dx: 16, dp: 0}\ntrain:\n  lr: 3.0e-4\nmodel:\n  use_degree: false\n",
-                ".yaml");
+  TempFile file(
+      "data:\n  n_train: 100\n  tokenizer: {dx: 16, dp: 0}\ntrain:\n  lr: 3.0e-4\nmodel:\n  "
+      "use_degree: false\n",
+      ".yaml");
   const Config c = load_config(file.path(), {"train.epochs=7", "data.tokenizer.embed=trans"});
   EXPECT_EQ(c.data.n_train, 100);
   EXPECT_EQ(c.data.tokenizer.dx, 16);
@@ -48,27 +50,33 @@ TEST(Config, UnknownKeyNamesFileKeyAndSuggestion) {
 
 TEST(Config, UnknownSectionIsAnError) {
   TempFile file("optimiser:\n  lr: 1\n", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path()); }).find("unknown key 'optimiser'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_message<ConfigError>([&] { load_config(file.path()); }).find("unknown key 'optimiser'"),
+      std::string::npos);
 }
 
 TEST(Config, WrongTypeAndRangeNameTheKey) {
   TempFile wrong_type("train:\n  epochs: many\n", ".yaml");
-  const std::string type_message = error_message<ConfigError>([&] { load_config(wrong_type.path()); });
+  const std::string type_message =
+      error_message<ConfigError>([&] { load_config(wrong_type.path()); });
   EXPECT_NE(type_message.find("train.epochs"), std::string::npos) << type_message;
   EXPECT_NE(type_message.find("expected an integer"), std::string::npos) << type_message;
 
   TempFile out_of_range("model:\n  dropout: 1.5\n", ".yaml");
-  const std::string range_message = error_message<ConfigError>([&] { load_config(out_of_range.path()); });
+  const std::string range_message =
+      error_message<ConfigError>([&] { load_config(out_of_range.path()); });
   EXPECT_NE(range_message.find("model.dropout"), std::string::npos) << range_message;
   EXPECT_NE(range_message.find("out of range"), std::string::npos) << range_message;
 
   TempFile bad_choice("run:\n  device: tpu\n", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(bad_choice.path()); }).find("not one of: auto, cpu, cuda"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              load_config(bad_choice.path());
+            }).find("not one of: auto, cpu, cuda"),
             std::string::npos);
 
   TempFile list_value("train:\n  lr: [1, 2]\n", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(list_value.path()); }).find("got a list"), std::string::npos);
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(list_value.path()); }).find("got a list"),
+            std::string::npos);
 }
 
 TEST(Config, MalformedYamlNamesLine) {
@@ -79,31 +87,46 @@ TEST(Config, MalformedYamlNamesLine) {
 }
 
 TEST(Config, MissingFile) {
-  EXPECT_NE(error_message<ConfigError>([] { load_config("/nonexistent/x.yaml"); }).find("config file not found"),
+  EXPECT_NE(error_message<ConfigError>([] {
+              load_config("/nonexistent/x.yaml");
+            }).find("config file not found"),
             std::string::npos);
 }
 
 TEST(Config, BadOverrides) {
   TempFile file("", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path(), {"train.epochs"}); }).find("key.path=value"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              load_config(file.path(), {"train.epochs"});
+            }).find("key.path=value"),
             std::string::npos);
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path(), {"train.lrr=1"}); }).find("did you mean 'train.lr'"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              load_config(file.path(), {"train.lrr=1"});
+            }).find("did you mean 'train.lr'"),
             std::string::npos);
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path(), {"train.epochs=-3"}); }).find("out of range"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              load_config(file.path(), {"train.epochs=-3"});
+            }).find("out of range"),
             std::string::npos);
 }
 
 TEST(Config, CrossFieldValidation) {
   TempFile file("model:\n  hidden: 100\n  ffn_groups: 8\n", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path()); }).find("divisible"), std::string::npos);
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(file.path()); }).find("divisible"),
+            std::string::npos);
   TempFile onehot("data:\n  tokenizer: {opcode: onehot, dx: 5}\n", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(onehot.path()); }).find("at least 7"), std::string::npos);
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(onehot.path()); }).find("at least 7"),
+            std::string::npos);
   TempFile cost_cells("model:\n  readout: cost\n", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(cost_cells.path()); }).find("needs ONNX graphs"), std::string::npos);
-  TempFile cost_onnx("data:\n  dataset: nnlqp\n  protocol: stage\nmodel:\n  readout: cost\n", ".yaml");
+  EXPECT_NE(
+      error_message<ConfigError>([&] { load_config(cost_cells.path()); }).find("needs ONNX graphs"),
+      std::string::npos);
+  TempFile cost_onnx("data:\n  dataset: nnlqp\n  protocol: stage\nmodel:\n  readout: cost\n",
+                     ".yaml");
   EXPECT_EQ(load_config(cost_onnx.path()).model.readout, "cost");
   TempFile extra_cells("data:\n  extra_train: [k/gt.txt]\n", ".yaml");
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(extra_cells.path()); }).find("data.extra_train adds latency lines"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              load_config(extra_cells.path());
+            }).find("data.extra_train adds latency lines"),
             std::string::npos);
 }
 
@@ -131,7 +154,8 @@ TEST(ConfigSchema, ListsFromYamlSequencesAndCommaSeparatedOverrides) {
   schema.add("data.families", &families);
   schema.apply(YAML::Load("data:\n  families: [resnet18, vgg16]\n"));
   EXPECT_EQ(families, (std::vector<std::string>{"resnet18", "vgg16"}));
-  EXPECT_NE(schema.emit_yaml().find("families: [resnet18, vgg16]"), std::string::npos) << schema.emit_yaml();
+  EXPECT_NE(schema.emit_yaml().find("families: [resnet18, vgg16]"), std::string::npos)
+      << schema.emit_yaml();
   schema.apply_assignment("data.families=alexnet, googlenet");
   EXPECT_EQ(families, (std::vector<std::string>{"alexnet", "googlenet"}));
   schema.apply_assignment("data.families=[squeezenet, vgg16]");  // YAML's flow form, as in a config
@@ -150,7 +174,8 @@ namespace {
 // Every shipped config loads and validates (a typo in a config is a test failure, not a
 // surprise for the user who runs it).
 TEST(ConfigSchema, NumberListsForTheBaselineGrids) {
-  TempFile yaml("model:\n  kind: linear\nbaseline:\n  linear:\n    ridge: [0, 1.0e-3, 0.5]\n", ".yaml");
+  TempFile yaml("model:\n  kind: linear\nbaseline:\n  linear:\n    ridge: [0, 1.0e-3, 0.5]\n",
+                ".yaml");
   Config config = load_config(yaml.path(), {"baseline.gbdt.eta=[0.05, 0.2]"});
   EXPECT_EQ(config.baseline.linear_ridge, (std::vector<double>{0, 1e-3, 0.5}));
   EXPECT_EQ(config.baseline.gbdt_eta, (std::vector<double>{0.05, 0.2}));
@@ -158,17 +183,20 @@ TEST(ConfigSchema, NumberListsForTheBaselineGrids) {
   // The resolved config reads back the same lists.
   TempFile resolved(to_yaml(config), ".yaml");
   EXPECT_EQ(load_config(resolved.path()).baseline.linear_ridge, config.baseline.linear_ridge);
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(yaml.path(), {"baseline.linear.ridge=[0, lots]"}); })
-                .find("expected numbers, got 'lots'"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              load_config(yaml.path(), {"baseline.linear.ridge=[0, lots]"});
+            }).find("expected numbers, got 'lots'"),
             std::string::npos);
-  EXPECT_NE(error_message<ConfigError>([&] { load_config(yaml.path(), {"baseline.linear.ridge=[-1]"}); })
-                .find("out of range"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              load_config(yaml.path(), {"baseline.linear.ridge=[-1]"});
+            }).find("out of range"),
             std::string::npos);
 }
 
 TEST(Config, EveryShippedConfigLoads) {
   int count = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::source_path("configs"))) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(testing::source_path("configs"))) {
     if (entry.path().extension() != ".yaml") continue;
     EXPECT_NO_THROW(load_config(entry.path().string())) << entry.path();
     ++count;

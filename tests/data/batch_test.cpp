@@ -5,7 +5,8 @@
 namespace narformer {
 namespace {
 
-TokenSequence make_sequence(int nodes, int dim, float fill, std::vector<std::pair<int32_t, int32_t>> edges) {
+TokenSequence make_sequence(int nodes, int dim, float fill,
+                            std::vector<std::pair<int32_t, int32_t>> edges) {
   TokenSequence t;
   t.num_nodes = nodes;
   t.feature_dim = dim;
@@ -30,7 +31,9 @@ TEST(Collate, PadsFeaturesAdjacencyAndMask) {
     EXPECT_EQ(b.features[0 * 12 + 2 * 3 + c], 0.0f);
     EXPECT_EQ(b.features[1 * 12 + 3 * 3 + c], 2.0f);
   }
-  auto adj = [&](int s, int i, int j) { return b.adjacency[static_cast<size_t>(s * 16 + i * 4 + j)]; };
+  auto adj = [&](int s, int i, int j) {
+    return b.adjacency[static_cast<size_t>(s * 16 + i * 4 + j)];
+  };
   EXPECT_EQ(adj(0, 0, 1), 1.0f);
   EXPECT_EQ(adj(0, 1, 0), 1.0f);
   EXPECT_EQ(adj(1, 3, 0), 1.0f);
@@ -55,7 +58,8 @@ TEST(Collate, PadsNodeCostsWithZerosAndRejectsAMix) {
   // Node rows 1, 2, 3 (each value its row number plus the column / 16); padding 0.
   auto row = [](int r) {
     std::vector<float> v;
-    for (int c = 0; c < kNodeCostDims; ++c) v.push_back(static_cast<float>(r) + static_cast<float>(c) / 16);
+    for (int c = 0; c < kNodeCostDims; ++c)
+      v.push_back(static_cast<float>(r) + static_cast<float>(c) / 16);
     return v;
   };
   auto concat = [](std::initializer_list<std::vector<float>> parts) {
@@ -66,7 +70,8 @@ TEST(Collate, PadsNodeCostsWithZerosAndRejectsAMix) {
   small.node_costs = row(1);
   large.node_costs = concat({row(2), row(3)});
   const PaddedBatch b = collate({&small, &large});
-  EXPECT_EQ(b.node_costs, concat({row(1), std::vector<float>(kNodeCostDims, 0.0f), row(2), row(3)}));
+  EXPECT_EQ(b.node_costs,
+            concat({row(1), std::vector<float>(kNodeCostDims, 0.0f), row(2), row(3)}));
   const TokenSequence cell = make_sequence(2, 2, 1.0f, {});
   EXPECT_TRUE(collate({&cell}).node_costs.empty());
   EXPECT_THROW(collate({&small, &cell}), std::invalid_argument);

@@ -20,7 +20,8 @@ TokenSequence varied_graph(int g) {
   t.features.assign(static_cast<size_t>(t.num_nodes), 0.0f);
   std::mt19937 rng(static_cast<uint32_t>(g));  // raw mt19937 output is the same everywhere
   for (int i = 0; i < t.num_nodes; ++i)
-    for (int c = 0; c < kNodeCostDims; ++c) t.node_costs.push_back(0.001f * static_cast<float>(rng() % 1000));
+    for (int c = 0; c < kNodeCostDims; ++c)
+      t.node_costs.push_back(0.001f * static_cast<float>(rng() % 1000));
   return t;
 }
 
@@ -30,7 +31,8 @@ std::vector<TokenSequence> varied_graphs() {
   return graphs;
 }
 
-/// Rates of the right size for any kNodeCostDims: `first`, then each next one `ratio` times the last.
+/// Rates of the right size for any kNodeCostDims: `first`, then each next one `ratio` times the
+/// last.
 CostRates geometric_rates(double first, double ratio) {
   CostRates r{};
   for (int c = 0; c < kNodeCostDims; ++c) r[c] = first * std::pow(ratio, c);
@@ -47,7 +49,8 @@ TEST(CostRates, RecoverAnExactLinearModel) {
     latencies.push_back(linear_cost_prediction(g, truth));
   }
   const CostRates fitted = fit_cost_rates(pointers, latencies);
-  for (int c = 0; c < kNodeCostDims; ++c) EXPECT_NEAR(fitted[c], truth[c], 1e-6 * truth[c]) << "column " << c;
+  for (int c = 0; c < kNodeCostDims; ++c)
+    EXPECT_NEAR(fitted[c], truth[c], 1e-6 * truth[c]) << "column " << c;
 }
 
 TEST(CostRates, StayNonNegativeAndKeepADroppedColumnAlive) {
@@ -67,7 +70,8 @@ TEST(CostRates, StayNonNegativeAndKeepADroppedColumnAlive) {
   double sum = 0, sum_sq = 0;
   for (size_t g = 0; g < graphs.size(); ++g) {
     double memory = 0;
-    for (int i = 0; i < graphs[g].num_nodes; ++i) memory += graphs[g].node_costs[static_cast<size_t>(i * kNodeCostDims + kOutputMelem)];
+    for (int i = 0; i < graphs[g].num_nodes; ++i)
+      memory += graphs[g].node_costs[static_cast<size_t>(i * kNodeCostDims + kOutputMelem)];
     sum += memory / latencies[g];
     sum_sq += memory * memory / (latencies[g] * latencies[g]);
   }
@@ -93,9 +97,11 @@ TEST(CostRates, OneFitPerHeadAndPredictionsWithEachItemsHead) {
   }
   const std::vector<double> predictions = linear_cost_predictions(graphs, heads, fitted);
   ASSERT_EQ(predictions.size(), graphs.size());
-  for (size_t i = 0; i < graphs.size(); ++i) EXPECT_NEAR(predictions[i], latencies[i], 1e-6 * latencies[i]) << i;
+  for (size_t i = 0; i < graphs.size(); ++i)
+    EXPECT_NEAR(predictions[i], latencies[i], 1e-6 * latencies[i]) << i;
   // No heads given: everything is head 0.
-  EXPECT_NEAR(linear_cost_predictions(graphs, {}, fitted)[1], linear_cost_prediction(*graphs[1], fast), 1e-12);
+  EXPECT_NEAR(linear_cost_predictions(graphs, {}, fitted)[1],
+              linear_cost_prediction(*graphs[1], fast), 1e-12);
   // A head without training graphs cannot be fitted.
   EXPECT_THROW(fit_cost_rates_per_head(graphs, latencies, heads, 3), DataError);
 }
@@ -105,8 +111,10 @@ TEST(CostRates, DescribeNamesEveryColumnWithItsUnit) {
   rates[kSpatialConvGflop] = 5.5;
   rates[kOtherOperator] = 0.002;
   EXPECT_EQ(describe_cost_rates(rates),
-            "5.5 ms/GFLOP spatial conv + 0 ms/GFLOP pointwise conv + 0 ms/GFLOP grouped conv + 0 ms/GFLOP matmul + "
-            "0 ms/G pooling windows + 0 ms/M elements written + 0 ms/M weights read + 0 ms/library call + "
+            "5.5 ms/GFLOP spatial conv + 0 ms/GFLOP pointwise conv + 0 ms/GFLOP grouped conv + 0 "
+            "ms/GFLOP matmul + "
+            "0 ms/G pooling windows + 0 ms/M elements written + 0 ms/M weights read + 0 ms/library "
+            "call + "
             "0.002 ms/other operator");
 }
 

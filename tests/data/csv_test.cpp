@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "narformer/core/error.h"
 #include "../test_util.h"
+#include "narformer/core/error.h"
 
 namespace narformer {
 namespace {
@@ -22,19 +22,26 @@ TEST(Csv, QuotesCrlfAndNumbers) {
 }
 
 TEST(Csv, ErrorsNameFileLineAndColumns) {
-  const std::string ragged = error_message<DataError>([] { CsvTable::parse("a,b\n1,2\n3\n", "t.csv"); });
-  EXPECT_NE(ragged.find("t.csv: line 3 has 1 fields, the header has 2"), std::string::npos) << ragged;
+  const std::string ragged =
+      error_message<DataError>([] { CsvTable::parse("a,b\n1,2\n3\n", "t.csv"); });
+  EXPECT_NE(ragged.find("t.csv: line 3 has 1 fields, the header has 2"), std::string::npos)
+      << ragged;
 
   const CsvTable t = CsvTable::parse("alpha,beta\n1,zz\n", "t.csv");
   const std::string missing = error_message<DataError>([&] { t.column("gamma"); });
   EXPECT_NE(missing.find("no column 'gamma' (columns: alpha, beta)"), std::string::npos) << missing;
   const std::string not_number = error_message<DataError>([&] { t.number(0, 1); });
-  EXPECT_NE(not_number.find("line 2, column 'beta': 'zz' is not a number"), std::string::npos) << not_number;
+  EXPECT_NE(not_number.find("line 2, column 'beta': 'zz' is not a number"), std::string::npos)
+      << not_number;
 
-  EXPECT_NE(error_message<DataError>([] { CsvTable::parse("", "e.csv"); }).find("empty CSV"), std::string::npos);
-  EXPECT_NE(error_message<DataError>([] { CsvTable::read("/nonexistent.csv"); }).find("file not found"),
+  EXPECT_NE(error_message<DataError>([] { CsvTable::parse("", "e.csv"); }).find("empty CSV"),
             std::string::npos);
-  EXPECT_NE(error_message<DataError>([] { CsvTable::parse("a\n\"open\n", "q.csv"); }).find("unterminated"),
+  EXPECT_NE(
+      error_message<DataError>([] { CsvTable::read("/nonexistent.csv"); }).find("file not found"),
+      std::string::npos);
+  EXPECT_NE(error_message<DataError>([] {
+              CsvTable::parse("a\n\"open\n", "q.csv");
+            }).find("unterminated"),
             std::string::npos);
 }
 

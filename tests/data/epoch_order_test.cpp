@@ -19,13 +19,14 @@ std::vector<int64_t> identity(int64_t n) {
 }
 
 /// Padded node slots of the batches: sum over batches of batch length * largest size.
-int64_t padded_slots(const std::vector<int64_t>& order, const std::vector<int64_t>& starts, const std::vector<int>& sizes,
-                     int64_t batch) {
+int64_t padded_slots(const std::vector<int64_t>& order, const std::vector<int64_t>& starts,
+                     const std::vector<int>& sizes, int64_t batch) {
   int64_t slots = 0;
   for (const int64_t s : starts) {
     const int64_t end = std::min<int64_t>(static_cast<int64_t>(order.size()), s + batch);
     int largest = 0;
-    for (int64_t k = s; k < end; ++k) largest = std::max(largest, sizes[static_cast<size_t>(order[static_cast<size_t>(k)])]);
+    for (int64_t k = s; k < end; ++k)
+      largest = std::max(largest, sizes[static_cast<size_t>(order[static_cast<size_t>(k)])]);
     slots += (end - s) * largest;
   }
   return slots;
@@ -68,15 +69,15 @@ TEST(EpochOrder, BucketsVisitEverySampleOnceAndCutPadding) {
   ASSERT_EQ(starts.size(), 63u);  // ceil(1000 / 16)
   auto sorted_starts = starts;
   std::sort(sorted_starts.begin(), sorted_starts.end());
-  EXPECT_EQ(sorted_starts, plain_starts);   // the same batch boundaries, shuffled
+  EXPECT_EQ(sorted_starts, plain_starts);  // the same batch boundaries, shuffled
   EXPECT_NE(starts, plain_starts);
   auto visited = bucketed;
   std::sort(visited.begin(), visited.end());
-  EXPECT_EQ(visited, identity(1000));       // each sample once
+  EXPECT_EQ(visited, identity(1000));  // each sample once
   const int64_t real = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
   const int64_t padded_plain = padded_slots(plain, plain_starts, sizes, 16);
   const int64_t padded_bucketed = padded_slots(bucketed, starts, sizes, 16);
-  EXPECT_GT(padded_plain, real * 17 / 10);   // random batches: > 1.7x the real nodes
+  EXPECT_GT(padded_plain, real * 17 / 10);     // random batches: > 1.7x the real nodes
   EXPECT_LT(padded_bucketed, real * 11 / 10);  // bucketed: < 1.1x
 }
 

@@ -1,9 +1,9 @@
 // gt.txt lines that cannot be trained on are errors naming the file, the line and the field.
 #include <gtest/gtest.h>
 
+#include "../test_util.h"
 #include "narformer/core/error.h"
 #include "narformer/data/latency_table.h"
-#include "../test_util.h"
 
 namespace narformer {
 namespace {
@@ -30,7 +30,8 @@ TEST(LatencyTable, ReadsLinesAndRejectsUnusableLabels) {
   EXPECT_NE(error_for("2 onnx/b.onnx 1 nan resnet18 1").find("is not a number"), std::string::npos);
   EXPECT_NE(error_for("2 onnx/b.onnx 1 inf resnet18 1").find("is infinite"), std::string::npos);
   EXPECT_NE(error_for("2 onnx/b.onnx 1 -3 resnet18 1").find("must be positive"), std::string::npos);
-  EXPECT_NE(error_for("2 onnx/b.onnx 0 3 resnet18 1").find("not a positive integer"), std::string::npos);
+  EXPECT_NE(error_for("2 onnx/b.onnx 0 3 resnet18 1").find("not a positive integer"),
+            std::string::npos);
 }
 
 }  // namespace

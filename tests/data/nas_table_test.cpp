@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "../test_util.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/config/config.h"
 #include "narformer/core/error.h"
-#include "../test_util.h"
 
 namespace narformer {
 namespace {
@@ -21,7 +21,8 @@ DataConfig nb201_config(const std::string& path) {
 }
 
 TEST(NasTable, ReadsShippedNb201Table) {
-  const NasTable table = read_nas_table(nb201_config(source_path("data/nasbench201/arch_score_acc.csv")));
+  const NasTable table =
+      read_nas_table(nb201_config(source_path("data/nasbench201/arch_score_acc.csv")));
   ASSERT_EQ(table.records.size(), 15625u);
   EXPECT_EQ(table.space, CellSpace::kNasBench201);
   // Arch 0 (SOURCES.md cross-check): test accuracy 85.8633 %.
@@ -33,7 +34,8 @@ TEST(NasTable, ReadsShippedNb201Table) {
   EXPECT_NEAR(best.train_label, 0.916067, 1e-6);
   EXPECT_EQ(nb201_arch_string(best.cell), best.arch);
   EXPECT_EQ(best.arch,
-            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_"
+            "conv_1x1~2|");
 }
 
 TEST(NasTable, ReadsShippedNb101StyleTable) {
@@ -55,11 +57,14 @@ TEST(NasTable, ReadsShippedNb101StyleTable) {
 
 TEST(NasTable, BadInputNamesFileLineAndProblem) {
   const std::string header = "arch,cellstr,valid_top1,test_top1\n";
-  const std::string good = "0,|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|,";
+  const std::string good =
+      "0,|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|,";
 
   TempFile broken(header + "0,|nor_conv_3x3~0|+|bad~0|,80,81\n", ".csv");
   std::string m = error_message<DataError>([&] { read_nas_table(nb201_config(broken.path())); });
-  EXPECT_NE(m.find(broken.path() + ": line 2: malformed NAS-Bench-201 arch string"), std::string::npos) << m;
+  EXPECT_NE(m.find(broken.path() + ": line 2: malformed NAS-Bench-201 arch string"),
+            std::string::npos)
+      << m;
 
   TempFile nan_label(header + good + "nan,81\n", ".csv");
   m = error_message<DataError>([&] { read_nas_table(nb201_config(nan_label.path())); });
@@ -111,11 +116,12 @@ TEST(NasTable, ReadsNarFormerJsonLayout) {
   EXPECT_DOUBLE_EQ(table.records[1].eval_label, 0.4);
   EXPECT_EQ(table.records[0].arch, "010001000 input|maxpool3x3|output");
 
-  testing::TempFile nb201(R"({"0": {"module_adjacency": [[0,1,1,0,1,0,0,0],[0,0,0,1,0,1,0,0],[0,0,0,0,0,0,1,0],
+  testing::TempFile nb201(
+      R"({"0": {"module_adjacency": [[0,1,1,0,1,0,0,0],[0,0,0,1,0,1,0,0],[0,0,0,0,0,0,1,0],
       [0,0,0,0,0,0,1,0],[0,0,0,0,0,0,0,1],[0,0,0,0,0,0,0,1],[0,0,0,0,0,0,0,1],[0,0,0,0,0,0,0,0]],
       "module_operations": ["input","nor_conv_3x3","nor_conv_3x3","avg_pool_3x3","skip_connect","nor_conv_1x1","none","output"],
       "validation_accuracy_avg": 0.9, "test_accuracy_avg": 0.91}})",
-                          ".json");
+      ".json");
   DataConfig c201;
   c201.path = nb201.path();
   c201.train_label = "validation_accuracy_avg";
@@ -134,20 +140,24 @@ TEST(NasTable, MalformedJsonIsAClearError) {
   std::string m = testing::error_message<DataError>([&] { read_nas_table(c); });
   EXPECT_NE(m.find(truncated.path() + ": malformed JSON"), std::string::npos) << m;
 
-  testing::TempFile missing_label(R"({"0": {"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]}})",
-                                  ".json");
+  testing::TempFile missing_label(
+      R"({"0": {"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]}})",
+      ".json");
   c.path = missing_label.path();
   c.train_label = "validation_accuracy";
   m = testing::error_message<DataError>([&] { read_nas_table(c); });
   EXPECT_NE(m.find("entry \"0\" has no field 'validation_accuracy'"), std::string::npos) << m;
 
-  testing::TempFile bad_cell(R"({"0": {"module_adjacency": [[0,0],[1,0]], "module_operations": ["input","output"],
+  testing::TempFile bad_cell(
+      R"({"0": {"module_adjacency": [[0,0],[1,0]], "module_operations": ["input","output"],
                                  "validation_accuracy": 0.5, "test_accuracy": 0.5}})",
-                             ".json");
+      ".json");
   c.path = bad_cell.path();
   c.eval_label = "test_accuracy";
   m = testing::error_message<DataError>([&] { read_nas_table(c); });
-  EXPECT_NE(m.find(bad_cell.path() + ": entry \"0\": invalid NAS-Bench-101 cell"), std::string::npos) << m;
+  EXPECT_NE(m.find(bad_cell.path() + ": entry \"0\": invalid NAS-Bench-101 cell"),
+            std::string::npos)
+      << m;
 }
 
 }  // namespace

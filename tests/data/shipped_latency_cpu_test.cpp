@@ -90,8 +90,9 @@ TEST(ShippedLatencyCpuKernels, FourHundredSingleOperatorsImportAndTokenize) {
     for (const auto& node : graph.nodes()) operators.insert(node.op_type);
     EXPECT_EQ(tokenizer.tokenize(graph).num_nodes, graph.num_nodes()) << r.onnx_path;
   }
-  for (const char* op : {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Clip",
-                         "HardSigmoid", "Sigmoid", "Mul", "Add", "Concat", "Gemm"})
+  for (const char* op :
+       {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Relu", "Clip",
+        "HardSigmoid", "Sigmoid", "Mul", "Add", "Concat", "Gemm"})
     EXPECT_EQ(operators.count(op), 1u) << op;
 }
 

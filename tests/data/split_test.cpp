@@ -29,7 +29,8 @@ TEST(Split, HoldoutIsSeededAndDisjoint) {
   c.protocol = "holdout";
   c.n_train = 100;
   c.n_val = 50;
-  const Split a = make_split(1000, c, 7), b = make_split(1000, c, 7), other = make_split(1000, c, 8);
+  const Split a = make_split(1000, c, 7), b = make_split(1000, c, 7),
+              other = make_split(1000, c, 8);
   EXPECT_EQ(a.train, b.train);
   EXPECT_EQ(a.test, b.test);
   EXPECT_NE(a.train, other.train);

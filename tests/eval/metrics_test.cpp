@@ -27,7 +27,8 @@ double kendall_tau_brute_force(const std::vector<double>& x, const std::vector<d
         ++discordant;
       }
     }
-  return (concordant - discordant) / std::sqrt((concordant + discordant + tied_x) * (concordant + discordant + tied_y));
+  return (concordant - discordant) /
+         std::sqrt((concordant + discordant + tied_x) * (concordant + discordant + tied_y));
 }
 
 TEST(KendallTau, MatchesBruteForceWithAndWithoutTies) {

@@ -12,8 +12,9 @@ namespace {
 
 TEST(Plots, WritesDataScriptsAndRendersWhenGnuplotExists) {
   testing::TempDir dir;
-  std::ofstream(dir.path() + "/metrics.jsonl") << "{\"epoch\":1,\"loss\":0.5,\"val_kendall_tau\":0.2,\"val_mape\":0.3}\n"
-                                                  "{\"epoch\":2,\"loss\":0.25}\n";
+  std::ofstream(dir.path() + "/metrics.jsonl")
+      << "{\"epoch\":1,\"loss\":0.5,\"val_kendall_tau\":0.2,\"val_mape\":0.3}\n"
+         "{\"epoch\":2,\"loss\":0.25}\n";
   PlotRequest request;
   request.dir = dir.path();
   request.truths = {1, 2, 4, 8};

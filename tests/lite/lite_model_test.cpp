@@ -12,8 +12,8 @@
 #include "narformer/data/batch.h"
 #include "narformer/data/cost_prior.h"
 #include "narformer/model/narformer_model.h"
-#include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/runtime/checkpoint.h"
+#include "narformer/tokenize/cell_tokenizer.h"
 
 namespace narformer {
 namespace {
@@ -33,18 +33,22 @@ std::vector<TokenSequence> graphs(int64_t feature_dim, int64_t static_dim, bool 
     TokenSequence t;
     t.num_nodes = n;
     t.feature_dim = static_cast<int>(feature_dim);
-    for (int i = 0; i < n * feature_dim; ++i) t.features.push_back(std::sin(0.31f * static_cast<float>(i + 5 * n)));
+    for (int i = 0; i < n * feature_dim; ++i)
+      t.features.push_back(std::sin(0.31f * static_cast<float>(i + 5 * n)));
     for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
     if (n > 3) t.edges.emplace_back(0, 3);
-    for (int64_t s = 0; s < static_dim; ++s) t.static_features.push_back(0.1f * static_cast<float>(s + n));
+    for (int64_t s = 0; s < static_dim; ++s)
+      t.static_features.push_back(0.1f * static_cast<float>(s + n));
     if (costs)
-      for (int i = 0; i < n * kNodeCostDims; ++i) t.node_costs.push_back(0.01f * static_cast<float>((i * 7) % 23));
+      for (int i = 0; i < n * kNodeCostDims; ++i)
+        t.node_costs.push_back(0.01f * static_cast<float>((i * 7) % 23));
     out.push_back(t);
   }
   return out;
 }
 
-void expect_lite_equals_torch(const ModelOptions& options, const std::vector<TokenSequence>& items) {
+void expect_lite_equals_torch(const ModelOptions& options,
+                              const std::vector<TokenSequence>& items) {
   torch::manual_seed(11);
   NarFormerModel model(options);
   randomize(model);
@@ -55,7 +59,8 @@ void expect_lite_equals_torch(const ModelOptions& options, const std::vector<Tok
     for (int64_t head = 0; head < options.num_heads; ++head) {
       PaddedBatch batch = collate({&t});
       if (options.num_heads > 1) batch.head_index = {head};
-      const double expected = model->forward(to_tensors(std::move(batch), torch::kCPU))[0].item<double>();
+      const double expected =
+          model->forward(to_tensors(std::move(batch), torch::kCPU))[0].item<double>();
       EXPECT_NEAR(lite.predict(t, head), expected, 1e-4 * std::abs(expected) + 1e-6)
           << t.num_nodes << " nodes, head " << head;
     }
@@ -63,7 +68,8 @@ void expect_lite_equals_torch(const ModelOptions& options, const std::vector<Tok
     const std::vector<float> embedded = lite.embed(t);
     ASSERT_EQ(static_cast<int64_t>(embedded.size()), expected.size(0));
     for (int64_t k = 0; k < expected.size(0); ++k)
-      EXPECT_NEAR(embedded[static_cast<size_t>(k)], expected[k].item<float>(), 1e-4 * (1 + std::abs(expected[k].item<float>())));
+      EXPECT_NEAR(embedded[static_cast<size_t>(k)], expected[k].item<float>(),
+                  1e-4 * (1 + std::abs(expected[k].item<float>())));
   }
 }
 
@@ -84,8 +90,8 @@ TEST(LiteModel, EqualsTorchWithFusionReadoutOnCells) {
   cells.push_back(tokenizer.tokenize(to_graph(parse_nb101_cell(
       "0100110001000000010010000010000001000000010000000",
       "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output"))));
-  cells.push_back(tokenizer.tokenize(to_graph(make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}},
-                                                              {"input", "maxpool3x3", "output"}))));
+  cells.push_back(tokenizer.tokenize(to_graph(
+      make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"input", "maxpool3x3", "output"}))));
   ModelOptions o = small(Readout::kFusion);
   o.input_dim = cells[0].feature_dim;
   o.blocks = 3;
@@ -132,12 +138,13 @@ TEST(LiteModel, NodeLatenciesAddUpToThePredictionAndTheLinearModel) {
         model_sum += node.latency_ms;
         prior_sum += node.prior_ms;
         EXPECT_GE(node.latency_ms, 0.0);
-        if (node.prior_ms > 1e-6) factors.insert(std::lround(1e3 * node.latency_ms / node.prior_ms));
+        if (node.prior_ms > 1e-6)
+          factors.insert(std::lround(1e3 * node.latency_ms / node.prior_ms));
       }
       const double predicted = lite.predict(t, head);
       EXPECT_NEAR(model_sum, predicted, 1e-9 * predicted) << t.num_nodes << " nodes, head " << head;
-      const double linear = linear_cost_predictions({std::make_shared<const TokenSequence>(t)}, {head},
-                                                    model->cost_rates())[0];
+      const double linear = linear_cost_predictions({std::make_shared<const TokenSequence>(t)},
+                                                    {head}, model->cost_rates())[0];
       EXPECT_NEAR(prior_sum, linear, 1e-5 * linear) << t.num_nodes << " nodes, head " << head;
       if (t.num_nodes > 3) EXPECT_GT(factors.size(), 1u) << "one correction factor for every node";
     }

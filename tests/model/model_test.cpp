@@ -14,7 +14,9 @@
 namespace narformer {
 namespace {
 
-ModelOptions nb201_options() { return ModelOptions{}; }  // published NB201 configuration
+ModelOptions nb201_options() {
+  return ModelOptions{};
+}  // published NB201 configuration
 
 TEST(Model, ParameterCountsMatchAppendixB) {
   torch::manual_seed(0);
@@ -50,7 +52,9 @@ Vec relu(Vec x) {
   for (double& v : x) v = std::max(0.0, v);
   return x;
 }
-double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+double sigmoid(double v) {
+  return 1.0 / (1.0 + std::exp(-v));
+}
 Vec flat(const Mat& m) {  // row-major, as LibTorch stores a (rows, columns) weight
   Vec out;
   for (const Vec& row : m) out.insert(out.end(), row.begin(), row.end());
@@ -61,7 +65,8 @@ Vec layer_norm(const Vec& x, const Vec& gamma, const Vec& beta) {
   for (double v : x) mean += v / static_cast<double>(x.size());
   for (double v : x) var += (v - mean) * (v - mean) / static_cast<double>(x.size());
   Vec y(x.size());
-  for (size_t i = 0; i < x.size(); ++i) y[i] = (x[i] - mean) / std::sqrt(var + 1e-5) * gamma[i] + beta[i];
+  for (size_t i = 0; i < x.size(); ++i)
+    y[i] = (x[i] - mean) / std::sqrt(var + 1e-5) * gamma[i] + beta[i];
   return y;
 }
 
@@ -78,12 +83,13 @@ TEST(Model, OneBlockOnThreeNodesEqualsTheFormulasByHand) {
   NarFormerModel model(options);
   model->eval();
 
-  const Mat w_qk = {{0.5, -0.3}, {0.2, 0.8}}, w_n = {{1.0, 0.4}, {-0.6, 0.9}}, w_r = {{0.3, 0.0}, {0.1, -0.5}};
+  const Mat w_qk = {{0.5, -0.3}, {0.2, 0.8}}, w_n = {{1.0, 0.4}, {-0.6, 0.9}},
+            w_r = {{0.3, 0.0}, {0.1, -0.5}};
   const Vec b_qk = {0.1, -0.2}, b_n = {0.05, 0.3};
   const Vec norm_g = {1.2, 0.7}, norm_b = {0.1, -0.1};
   const Mat w_up = {{0.4, -0.7}, {0.9, 0.2}}, w_down = {{-0.3, 0.6}, {0.5, 0.5}};  // grouped: x · W
-  const Vec b_up = {0.2, -0.1}, b_down = {0.0, 0.4}, up_g = {0.8, 1.1}, up_b = {0.0, 0.2}, down_g = {0.9, 1.3},
-            down_b = {-0.2, 0.1}, layer_scale = {0.5, 0.25};
+  const Vec b_up = {0.2, -0.1}, b_down = {0.0, 0.4}, up_g = {0.8, 1.1}, up_b = {0.0, 0.2},
+            down_g = {0.9, 1.3}, down_b = {-0.2, 0.1}, layer_scale = {0.5, 0.25};
   const Mat w1 = {{0.7, -0.2}, {0.3, 0.6}}, w2 = {{-0.4, 0.9}, {0.8, 0.1}}, w_out = {{0.6, -1.1}};
   const Vec b1 = {0.1, 0.0}, b2 = {0.0, -0.05}, b_out = {0.2};
 
@@ -161,7 +167,8 @@ TEST(Model, OneBlockOnThreeNodesEqualsTheFormulasByHand) {
     h = relu(h);
     // Grouped feed-forward (one group): x · W + b, LayerNorm, ReLU; then the same down.
     const Vec n = layer_norm(h, norm_g, norm_b);
-    Vec up = {b_up[0] + n[0] * w_up[0][0] + n[1] * w_up[1][0], b_up[1] + n[0] * w_up[0][1] + n[1] * w_up[1][1]};
+    Vec up = {b_up[0] + n[0] * w_up[0][0] + n[1] * w_up[1][0],
+              b_up[1] + n[0] * w_up[0][1] + n[1] * w_up[1][1]};
     up = relu(layer_norm(up, up_g, up_b));
     Vec down = {b_down[0] + up[0] * w_down[0][0] + up[1] * w_down[1][0],
                 b_down[1] + up[0] * w_down[0][1] + up[1] * w_down[1][1]};
@@ -177,7 +184,8 @@ TEST(Model, OneBlockOnThreeNodesEqualsTheFormulasByHand) {
 }
 
 /// A padded batch must give every sample exactly what it gets alone.
-void expect_batch_equals_singles(const ModelOptions& options, const std::vector<TokenSequence>& samples) {
+void expect_batch_equals_singles(const ModelOptions& options,
+                                 const std::vector<TokenSequence>& samples) {
   torch::manual_seed(3);
   NarFormerModel model(options);
   model->eval();
@@ -188,17 +196,20 @@ void expect_batch_equals_singles(const ModelOptions& options, const std::vector<
   const torch::Tensor embedded = model->embed(to_tensors(collate(pointers), torch::kCPU));
   for (size_t i = 0; i < samples.size(); ++i) {
     const torch::Tensor alone = model->forward(to_tensors(collate({&samples[i]}), torch::kCPU));
-    const torch::Tensor alone_embedding = model->embed(to_tensors(collate({&samples[i]}), torch::kCPU));
-    EXPECT_NEAR(batched[static_cast<int64_t>(i)].item<float>(), alone[0].item<float>(), 1e-5) << "sample " << i;
-    EXPECT_LT((embedded[static_cast<int64_t>(i)] - alone_embedding[0]).abs().max().item<float>(), 1e-5);
+    const torch::Tensor alone_embedding =
+        model->embed(to_tensors(collate({&samples[i]}), torch::kCPU));
+    EXPECT_NEAR(batched[static_cast<int64_t>(i)].item<float>(), alone[0].item<float>(), 1e-5)
+        << "sample " << i;
+    EXPECT_LT((embedded[static_cast<int64_t>(i)] - alone_embedding[0]).abs().max().item<float>(),
+              1e-5);
   }
 }
 
 TEST(Model, PaddedCellBatchEqualsEachCellAlone) {
   const CellTokenizer tokenizer{CellTokenizerOptions{}};
   std::vector<TokenSequence> cells;
-  cells.push_back(tokenizer.tokenize(to_graph(make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}},
-                                                              {"input", "maxpool3x3", "output"}))));
+  cells.push_back(tokenizer.tokenize(to_graph(
+      make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"input", "maxpool3x3", "output"}))));
   cells.push_back(tokenizer.tokenize(to_graph(parse_nb101_cell(
       "0100110001000000010010000010000001000000010000000",
       "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output"))));
@@ -218,7 +229,8 @@ TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithSumReadout) {
     TokenSequence t;
     t.num_nodes = n;
     t.feature_dim = 16;
-    for (int i = 0; i < n * 16; ++i) t.features.push_back(std::sin(0.37f * static_cast<float>(i + n)));
+    for (int i = 0; i < n * 16; ++i)
+      t.features.push_back(std::sin(0.37f * static_cast<float>(i + n)));
     for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
     t.static_features = {0.1f * n, 0.2f, 0.3f, 0.4f};
     graphs.push_back(t);
@@ -245,10 +257,12 @@ TEST(Model, FiveVertexCellAloneEqualsInsideBatchOfSevenVertexCells) {
   const TokenSequence five = tokenizer.tokenize(to_graph(make_nb101_cell(
       {{0, 1, 1, 0, 0}, {0, 0, 0, 1, 0}, {0, 0, 0, 1, 1}, {0, 0, 0, 0, 1}, {0, 0, 0, 0, 0}},
       {"input", "conv1x1-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"})));
-  const TokenSequence seven_a = tokenizer.tokenize(
-      to_graph(parse_nb101_cell("0100110001000000010010000010000001000000010000000", "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output")));
-  const TokenSequence seven_b = tokenizer.tokenize(
-      to_graph(parse_nb101_cell("0110000000100000001000000010000001000000010000000", "input|conv1x1-bn-relu|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv1x1-bn-relu|output")));
+  const TokenSequence seven_a = tokenizer.tokenize(to_graph(parse_nb101_cell(
+      "0100110001000000010010000010000001000000010000000",
+      "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output")));
+  const TokenSequence seven_b = tokenizer.tokenize(to_graph(parse_nb101_cell(
+      "0110000000100000001000000010000001000000010000000",
+      "input|conv1x1-bn-relu|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv1x1-bn-relu|output")));
   ASSERT_EQ(five.num_nodes, 5);
   ASSERT_EQ(seven_a.num_nodes, 7);
   ASSERT_EQ(seven_b.num_nodes, 7);
@@ -258,7 +272,8 @@ TEST(Model, FiveVertexCellAloneEqualsInsideBatchOfSevenVertexCells) {
   model->eval();
   torch::NoGradGuard no_grad;
   const float alone = model->forward(to_tensors(collate({&five}), torch::kCPU))[0].item<float>();
-  const torch::Tensor batch = model->forward(to_tensors(collate({&seven_a, &five, &seven_b}), torch::kCPU));
+  const torch::Tensor batch =
+      model->forward(to_tensors(collate({&seven_a, &five, &seven_b}), torch::kCPU));
   EXPECT_NEAR(batch[1].item<float>(), alone, 1e-5);
   // and the neighbours really are different cells
   EXPECT_GT(std::abs(batch[0].item<float>() - batch[1].item<float>()), 1e-6);
@@ -277,7 +292,8 @@ std::vector<TokenSequence> graphs_with_costs(std::initializer_list<int> sizes) {
     TokenSequence t;
     t.num_nodes = n;
     t.feature_dim = 16;
-    for (int i = 0; i < n * 16; ++i) t.features.push_back(std::sin(0.29f * static_cast<float>(i + 3 * n)));
+    for (int i = 0; i < n * 16; ++i)
+      t.features.push_back(std::sin(0.29f * static_cast<float>(i + 3 * n)));
     for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
     for (int i = 0; i < n; ++i) {
       float row[kNodeCostDims] = {};
@@ -296,7 +312,9 @@ std::vector<TokenSequence> graphs_with_costs(std::initializer_list<int> sizes) {
 /// per node.
 CostRates rates_of(double compute, double memory, double call) {
   CostRates r{};
-  for (int c : {kSpatialConvGflop, kPointwiseConvGflop, kGroupedConvGflop, kMatMulGflop, kPoolWindowGiga}) r[c] = compute;
+  for (int c :
+       {kSpatialConvGflop, kPointwiseConvGflop, kGroupedConvGflop, kMatMulGflop, kPoolWindowGiga})
+    r[c] = compute;
   r[kOutputMelem] = r[kConstantMelem] = memory;
   r[kLibraryCall] = r[kOtherOperator] = call;
   r[kGroupedConvGflop] *= 3;  // a different rate for each column the graphs use
@@ -323,9 +341,11 @@ TEST(Model, CostReadoutStartsAtTheFittedLinearModel) {
   model->set_cost_rates({rates});
   model->eval();
   torch::NoGradGuard no_grad;
-  const torch::Tensor y = model->forward(to_tensors(collate({&graphs[0], &graphs[1]}), torch::kCPU));
+  const torch::Tensor y =
+      model->forward(to_tensors(collate({&graphs[0], &graphs[1]}), torch::kCPU));
   for (int64_t i = 0; i < 2; ++i)
-    EXPECT_NEAR(y[i].item<double>(), linear_cost_prediction(graphs[static_cast<size_t>(i)], rates), 1e-5);
+    EXPECT_NEAR(y[i].item<double>(), linear_cost_prediction(graphs[static_cast<size_t>(i)], rates),
+                1e-5);
 }
 
 TEST(Model, CostReadoutPicksEachItemsPlatformRates) {
@@ -356,17 +376,22 @@ TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithCostReadout) {
   const torch::Tensor targets = torch::tensor({0.5f, 3.0f, 1.0f});
   for (int step = 0; step < 5; ++step) {
     adam.zero_grad();
-    const torch::Tensor y = model->forward(to_tensors(collate({&graphs[0], &graphs[1], &graphs[2]}), torch::kCPU));
+    const torch::Tensor y =
+        model->forward(to_tensors(collate({&graphs[0], &graphs[1], &graphs[2]}), torch::kCPU));
     ((y / targets - 1).pow(2).mean()).backward();
     adam.step();
   }
   model->eval();
   torch::NoGradGuard no_grad;
-  const torch::Tensor batched = model->forward(to_tensors(collate({&graphs[0], &graphs[1], &graphs[2]}), torch::kCPU));
+  const torch::Tensor batched =
+      model->forward(to_tensors(collate({&graphs[0], &graphs[1], &graphs[2]}), torch::kCPU));
   for (size_t i = 0; i < graphs.size(); ++i) {
     const torch::Tensor alone = model->forward(to_tensors(collate({&graphs[i]}), torch::kCPU));
-    EXPECT_NEAR(batched[static_cast<int64_t>(i)].item<float>(), alone[0].item<float>(), 1e-5) << "graph " << i;
-    EXPECT_GT(std::abs(alone[0].item<double>() - linear_cost_prediction(graphs[i], rates_of(9.0, 0.3, 0.02))), 1e-4);
+    EXPECT_NEAR(batched[static_cast<int64_t>(i)].item<float>(), alone[0].item<float>(), 1e-5)
+        << "graph " << i;
+    EXPECT_GT(std::abs(alone[0].item<double>() -
+                       linear_cost_prediction(graphs[i], rates_of(9.0, 0.3, 0.02))),
+              1e-4);
   }
 }
 

@@ -15,11 +15,11 @@
 #include "../golden_tokens.h"
 #include "../test_util.h"
 #include "narformer/core/atomic_file.h"
-#include "narformer/tokenize/token_cache.h"
 #include "narformer/core/error.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/onnx/onnx_model.h"
 #include "narformer/tokenize/onnx_tokenizer.h"
+#include "narformer/tokenize/token_cache.h"
 
 namespace narformer {
 namespace {
@@ -113,8 +113,9 @@ TEST(OnnxImport, TokensMatchTheirGoldenFixtures) {
     OnnxTokenizerOptions options;
     options.compat = compat;
     const OnnxTokenizer tokenizer(options);
-    for (const char* file : {"synthetic/shape_chain.onnx", "synthetic/transformer_block.onnx", "synthetic/decoder.onnx",
-                             "nnlqp_test_onnx/resnet18-v1-7-no-weight.onnx"}) {
+    for (const char* file :
+         {"synthetic/shape_chain.onnx", "synthetic/transformer_block.onnx",
+          "synthetic/decoder.onnx", "nnlqp_test_onnx/resnet18-v1-7-no-weight.onnx"}) {
       const std::string name = fs::path(file).stem().string() + "." + to_string(compat);
       SCOPED_TRACE(name);
       testing::expect_golden_tokens(tokenizer.tokenize(import(file, 1, compat)), name);

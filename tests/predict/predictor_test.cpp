@@ -15,9 +15,9 @@
 #ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"
 #endif
-#include "narformer/train/experiment.h"
 #include "../test_util.h"
 #include "../train/latency_fixture.h"
+#include "narformer/train/experiment.h"
 
 namespace narformer {
 namespace {
@@ -53,7 +53,8 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   EXPECT_EQ(predictor.embed(predictor.tokenize_onnx(std::get<0>(expected[0]))).size(),
             static_cast<size_t>(predictor.embedding_dim()));
   EXPECT_THROW(predictor.predict_onnx(std::get<0>(expected[0]), 1, "7"), ConfigError);
-  EXPECT_THROW(predictor.predict_cell("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"), ConfigError);
+  EXPECT_THROW(predictor.predict_cell("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"),
+               ConfigError);
 
   // Concurrent calls give the sequential answers.
   std::vector<double> concurrent(expected.size());
@@ -61,10 +62,12 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   for (size_t t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       for (size_t i = t; i < expected.size(); i += 4)
-        concurrent[i] = predictor.predict_onnx(std::get<0>(expected[i]), 1, std::get<1>(expected[i]));
+        concurrent[i] =
+            predictor.predict_onnx(std::get<0>(expected[i]), 1, std::get<1>(expected[i]));
     });
   for (auto& thread : threads) thread.join();
-  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(concurrent[i], std::get<2>(expected[i]), 1e-5 * concurrent[i]);
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(concurrent[i], std::get<2>(expected[i]), 1e-5 * concurrent[i]);
 
   EXPECT_THROW(Predictor(dir.path()), RunError);  // not a run folder
 
@@ -78,11 +81,13 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   for (size_t t = 0; t < 3; ++t)
     lite_threads.emplace_back([&, t] {
       for (size_t i = t; i < expected.size(); i += 3)
-        lite_concurrent[i] = lite.predict_onnx(std::get<0>(expected[i]), 1, std::get<1>(expected[i]));
+        lite_concurrent[i] =
+            lite.predict_onnx(std::get<0>(expected[i]), 1, std::get<1>(expected[i]));
     });
   for (auto& thread : lite_threads) thread.join();
   for (size_t i = 0; i < expected.size(); ++i)
-    EXPECT_NEAR(lite_concurrent[i], std::get<2>(expected[i]), 1e-5 * std::get<2>(expected[i])) << std::get<0>(expected[i]);
+    EXPECT_NEAR(lite_concurrent[i], std::get<2>(expected[i]), 1e-5 * std::get<2>(expected[i]))
+        << std::get<0>(expected[i]);
   const TokenPtr tokens = lite.tokenize_onnx(std::get<0>(expected[0]));
   const std::vector<float> a = lite.embed(tokens), b = predictor.embed(tokens);
   ASSERT_EQ(a.size(), b.size());
@@ -91,7 +96,9 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   // Without its weight file the run cannot be read by LitePredictor, and says how to fix it.
   std::filesystem::remove(report.run_dir + "/best.weights");
   EXPECT_FALSE(LitePredictor::available(report.run_dir));
-  EXPECT_NE(error_message<RunError>([&] { LitePredictor{report.run_dir}; }).find("narformer export"), std::string::npos);
+  EXPECT_NE(
+      error_message<RunError>([&] { LitePredictor{report.run_dir}; }).find("narformer export"),
+      std::string::npos);
 #endif
 }
 

@@ -4,8 +4,8 @@
 
 #include <fstream>
 
-#include "narformer/core/error.h"
 #include "../test_util.h"
+#include "narformer/core/error.h"
 
 namespace narformer {
 namespace {

@@ -30,9 +30,13 @@ TEST(WeightFile, RoundTripsNamesShapesAndValues) {
   EXPECT_EQ(back.at("a.weight", {2, 3}, "f").values, (std::vector<float>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(back.at("a.bias", {3}, "f").values, (std::vector<float>{-1.5f, 0, 1e-30f}));
   EXPECT_EQ(back.at("scalar", {}, "f").values, (std::vector<float>{7}));
-  EXPECT_NE(error_message<RunError>([&] { back.at("a.weight", {3, 2}, "m.weights"); }).find("has shape [2, 3]"),
+  EXPECT_NE(error_message<RunError>([&] {
+              back.at("a.weight", {3, 2}, "m.weights");
+            }).find("has shape [2, 3]"),
             std::string::npos);
-  EXPECT_NE(error_message<RunError>([&] { back.at("b", {1}, "m.weights"); }).find("no weights named 'b'"), std::string::npos);
+  EXPECT_NE(
+      error_message<RunError>([&] { back.at("b", {1}, "m.weights"); }).find("no weights named 'b'"),
+      std::string::npos);
   EXPECT_EQ(weights_path_for("runs/x/best.pt"), "runs/x/best.weights");
   EXPECT_EQ(weights_path_for("model"), "model.weights");
 }
@@ -49,10 +53,15 @@ TEST(WeightFile, TruncatedCorruptAndMissingFilesNameTheFile) {
     EXPECT_NE(message.find("truncated"), std::string::npos) << message;
   }
   write_file_atomic(path, "NOTAFILE" + bytes.substr(8));
-  EXPECT_NE(error_message<RunError>([&] { read_weight_file(path); }).find("not a narformer weight file"), std::string::npos);
+  EXPECT_NE(
+      error_message<RunError>([&] { read_weight_file(path); }).find("not a narformer weight file"),
+      std::string::npos);
   write_file_atomic(path, bytes + "x");
-  EXPECT_NE(error_message<RunError>([&] { read_weight_file(path); }).find("bytes after"), std::string::npos);
-  EXPECT_NE(error_message<RunError>([&] { read_weight_file(dir.path() + "/none.weights"); }).find("none.weights"),
+  EXPECT_NE(error_message<RunError>([&] { read_weight_file(path); }).find("bytes after"),
+            std::string::npos);
+  EXPECT_NE(error_message<RunError>([&] {
+              read_weight_file(dir.path() + "/none.weights");
+            }).find("none.weights"),
             std::string::npos);
 }
 

@@ -4,10 +4,10 @@
 
 #include <numeric>
 
+#include "../golden_tokens.h"
 #include "narformer/cells/augment.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
-#include "../golden_tokens.h"
 
 namespace narformer {
 namespace {
@@ -19,14 +19,17 @@ double row_sum(const TokenSequence& t, int row) {
   return std::accumulate(t.row(row), t.row(row) + t.feature_dim, 0.0);
 }
 
-double total(const TokenSequence& t) { return std::accumulate(t.features.begin(), t.features.end(), 0.0); }
+double total(const TokenSequence& t) {
+  return std::accumulate(t.features.begin(), t.features.end(), 0.0);
+}
 
 TEST(CellTokenizer, PublishedNb201SettingMatchesAppendixA) {
   const CellTokenizer tokenizer{CellTokenizerOptions{}};  // nerf, pe, dx = dp = 32
   const TokenSequence t = tokenizer.tokenize(to_graph(parse_nb201_arch(kExample)));
   ASSERT_EQ(t.num_nodes, 8);
   ASSERT_EQ(t.feature_dim, 128);
-  const double expected_rows[8] = {64.0, 6.0757284, 6.4832010, 8.6175750, -1.5463401, 0.0088378156, -1.0617008, 3.8483039};
+  const double expected_rows[8] = {64.0,       6.0757284,    6.4832010,  8.6175750,
+                                   -1.5463401, 0.0088378156, -1.0617008, 3.8483039};
   for (int r = 0; r < 8; ++r) EXPECT_NEAR(row_sum(t, r), expected_rows[r], 1e-5) << "row " << r;
   EXPECT_NEAR(total(t), 86.425605, 1e-4);
 
@@ -76,11 +79,13 @@ TEST(CellTokenizer, OneHotAndNoPosition) {
 // An NB201 cell with each embedder against values stored before (golden_tokens.h).
 TEST(CellTokenizer, TokensMatchTheirGoldenFixtures) {
   const CellTokenizer tokenizer{CellTokenizerOptions{}};
-  testing::expect_golden_tokens(tokenizer.tokenize(to_graph(parse_nb201_arch(kExample))), "nb201_example");
+  testing::expect_golden_tokens(tokenizer.tokenize(to_graph(parse_nb201_arch(kExample))),
+                                "nb201_example");
   CellTokenizerOptions trans;  // the other embedder, without the self-position code
   trans.embed = EmbedType::kTrans;
   trans.dp = 0;
-  testing::expect_golden_tokens(CellTokenizer(trans).tokenize(to_graph(parse_nb201_arch(kExample))), "nb201_example.trans");
+  testing::expect_golden_tokens(CellTokenizer(trans).tokenize(to_graph(parse_nb201_arch(kExample))),
+                                "nb201_example.trans");
 }
 
 }  // namespace

@@ -216,8 +216,11 @@ TEST(OnnxTokenizer, NodeCostsSplitEachNodesCostByKindOfWork) {
     for (int i = 0; i < r.tokens.num_nodes; ++i) {
       const float* c = r.tokens.node_costs.data() + i * kNodeCostDims;
       const Node& node = r.graph.node(i);
-      memory += static_cast<double>(c[kOutputMelem]) * 1e6 + static_cast<double>(c[kConstantMelem]) * 1e6;
-      EXPECT_NEAR(c[kConstantMelem] * 1e6, node.cost.constant_memory, 1e-3 * (1 + node.cost.constant_memory)) << node.name;
+      memory +=
+          static_cast<double>(c[kOutputMelem]) * 1e6 + static_cast<double>(c[kConstantMelem]) * 1e6;
+      EXPECT_NEAR(c[kConstantMelem] * 1e6, node.cost.constant_memory,
+                  1e-3 * (1 + node.cost.constant_memory))
+          << node.name;
       calls += c[kLibraryCall];
       others += c[kOtherOperator];
       int flop_columns = 0;
@@ -225,7 +228,9 @@ TEST(OnnxTokenizer, NodeCostsSplitEachNodesCostByKindOfWork) {
       if (node.op_type == "Conv") {
         const bool one_by_one = node.attributes.at("kernel_shape").ints.front() == 1;
         (one_by_one ? pointwise : spatial) += 1;
-        EXPECT_FLOAT_EQ(c[one_by_one ? kPointwiseConvGflop : kSpatialConvGflop], static_cast<float>(node.cost.flops / 1e9)) << node.name;
+        EXPECT_FLOAT_EQ(c[one_by_one ? kPointwiseConvGflop : kSpatialConvGflop],
+                        static_cast<float>(node.cost.flops / 1e9))
+            << node.name;
         EXPECT_EQ(flop_columns, 1) << node.name;
       } else if (node.op_type == "Gemm") {
         ++gemm;
@@ -244,7 +249,8 @@ TEST(OnnxTokenizer, NodeCostsSplitEachNodesCostByKindOfWork) {
   // The stem: 64 7x7x3 filters on 112x112 outputs.
   const Tokenized r = tokenize_file(kResnet18, 1, OnnxCompat::kReference);
   EXPECT_NEAR(r.graph.facts().total.memory, 19930000.0, 1.0);
-  const float* conv0 = r.tokens.node_costs.data() + row_of(r.graph, "resnetv15_conv0_fwd") * kNodeCostDims;
+  const float* conv0 =
+      r.tokens.node_costs.data() + row_of(r.graph, "resnetv15_conv0_fwd") * kNodeCostDims;
   EXPECT_FLOAT_EQ(conv0[kSpatialConvGflop], 0.235225088f);
   EXPECT_FLOAT_EQ(conv0[kOutputMelem], 0.802816f);
   EXPECT_FLOAT_EQ(conv0[kConstantMelem], 0.009408f);

@@ -8,17 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../test_util.h"
+#include "latency_fixture.h"
 #include "narformer/baseline/baseline_predictor.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
-#include "narformer/runtime/run_folder.h"
 #include "narformer/predict/predictor.h"
-#include "narformer/train/baseline_trainer.h"
 #include "narformer/runtime/evaluator.h"
+#include "narformer/runtime/run_folder.h"
+#include "narformer/train/baseline_trainer.h"
 #include "narformer/train/experiment.h"
-#include "../test_util.h"
-#include "latency_fixture.h"
 #ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"
 #endif
@@ -42,7 +42,8 @@ Config smoke(const std::string& kind, const std::string& run_dir) {
 }
 
 /// predictions.csv's last column, by its second (arch or ONNX path) and platform.
-std::vector<std::pair<std::string, double>> read_predictions(const std::string& run_dir, int key_column, int value_column) {
+std::vector<std::pair<std::string, double>> read_predictions(const std::string& run_dir,
+                                                             int key_column, int value_column) {
   std::ifstream csv(run_dir + "/predictions.csv");
   std::string line;
   std::getline(csv, line);
@@ -51,7 +52,8 @@ std::vector<std::pair<std::string, double>> read_predictions(const std::string& 
     std::vector<std::string> f;
     std::stringstream ss(line);
     for (std::string field; std::getline(ss, field, ',');) f.push_back(field);
-    rows.emplace_back(f.at(static_cast<size_t>(key_column)), std::stod(f.at(static_cast<size_t>(value_column))));
+    rows.emplace_back(f.at(static_cast<size_t>(key_column)),
+                      std::stod(f.at(static_cast<size_t>(value_column))));
   }
   return rows;
 }
@@ -74,8 +76,9 @@ TEST(TrainMlp, FitsASmoothFunctionOfItsFeatures) {
   const auto score = [&](const std::vector<double>& p) { return summarize(p, val_labels).mape; };
   const MlpModel m = train_mlp(rows, labels, val_rows, score, s);
   EXPECT_LT(summarize(m.predict(val_rows), val_labels).mape, 0.03);
-  EXPECT_NE(error_message<DataError>([&] { train_mlp(rows, std::vector<double>(rows.size(), -1), val_rows, score, s); })
-                .find("not a positive"),
+  EXPECT_NE(error_message<DataError>([&] {
+              train_mlp(rows, std::vector<double>(rows.size(), -1), val_rows, score, s);
+            }).find("not a positive"),
             std::string::npos);
 }
 
@@ -91,7 +94,8 @@ TEST(LinearBaseline, RunFolderHoldsTheValidationChosenFitOfTheTrainingSplit) {
   int lines = 0;
   while (std::getline(metrics, line)) {
     const nlohmann::json j = nlohmann::json::parse(line);
-    if (j.at("val_kendall_tau").get<double>() > best_tau) best_tau = j["val_kendall_tau"], best_setting = j["setting"];
+    if (j.at("val_kendall_tau").get<double>() > best_tau)
+      best_tau = j["val_kendall_tau"], best_setting = j["setting"];
     ++lines;
   }
   EXPECT_EQ(lines, 8);
@@ -103,10 +107,12 @@ TEST(LinearBaseline, RunFolderHoldsTheValidationChosenFitOfTheTrainingSplit) {
   ASSERT_EQ(train.rows.size(), 300u);
   // Accuracy is ranked by tau: the squared error (baseline.loss auto).
   const LinearModel expected =
-      fit_linear(train.rows, train.labels, {best_setting.at("ridge").get<double>(), false, BaselineLoss::kSquared});
+      fit_linear(train.rows, train.labels,
+                 {best_setting.at("ridge").get<double>(), false, BaselineLoss::kSquared});
   ASSERT_EQ(model.heads.size(), 1u);
   ASSERT_EQ(model.heads[0].linear.weights.size(), 30u);
-  for (size_t j = 0; j < 30; ++j) EXPECT_NEAR(model.heads[0].linear.weights[j], expected.weights[j], 1e-9);
+  for (size_t j = 0; j < 30; ++j)
+    EXPECT_NEAR(model.heads[0].linear.weights[j], expected.weights[j], 1e-9);
   // The test file and what the run folder predicts agree; the metrics are real.
   const auto rows = read_predictions(report.run_dir, 1, 3);
   ASSERT_EQ(rows.size(), 2000u);
@@ -117,19 +123,25 @@ TEST(LinearBaseline, RunFolderHoldsTheValidationChosenFitOfTheTrainingSplit) {
     EXPECT_NEAR(with_torch.predict_cell(rows[k].first), rows[k].second, 1e-6) << rows[k].first;
   }
   EXPECT_GT(report.test.metrics.kendall_tau, 0.4);  // 0.48 here: 300 cells, 31 parameters
-  const nlohmann::json test = nlohmann::json::parse(read_file(report.run_dir + "/test_metrics.json"));
+  const nlohmann::json test =
+      nlohmann::json::parse(read_file(report.run_dir + "/test_metrics.json"));
   EXPECT_EQ(test.at("model_kind"), "linear");
   EXPECT_EQ(test.at("setting"), best_setting);
   // eval reproduces it; embed has nothing to embed.
-  EXPECT_NEAR(evaluate_run(report.run_dir).metrics.kendall_tau, report.test.metrics.kendall_tau, 1e-12);
-  EXPECT_NE(error_message<ConfigError>([&] { predictor.embed(predictor.tokenize_cell(rows[0].first)); })
-                .find("no learned representation"),
+  EXPECT_NEAR(evaluate_run(report.run_dir).metrics.kendall_tau, report.test.metrics.kendall_tau,
+              1e-12);
+  EXPECT_NE(error_message<ConfigError>([&] {
+              predictor.embed(predictor.tokenize_cell(rows[0].first));
+            }).find("no learned representation"),
             std::string::npos);
   // Tokens of another kind of run are refused, not read as an empty row.
   const TokenPtr empty = std::make_shared<TokenSequence>();
-  EXPECT_NE(error_message<DataError>([&] { predictor.predict(empty); }).find("reads 30 features"), std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] { predictor.predict(empty); }).find("reads 30 features"),
+            std::string::npos);
   // A finished baseline run is not overwritten by accident.
-  EXPECT_NE(error_message<RunError>([&] { train_experiment(config, {}); }).find("already holds a run"), std::string::npos);
+  EXPECT_NE(
+      error_message<RunError>([&] { train_experiment(config, {}); }).find("already holds a run"),
+      std::string::npos);
 }
 
 TEST(GbdtAndMlpBaselines, TrainOnCellsAndPredictFromTheirRunFolders) {
@@ -153,7 +165,8 @@ TEST(GbdtAndMlpBaselines, TrainOnCellsAndPredictFromTheirRunFolders) {
     EXPECT_EQ(predictor.model().features, FeatureSet::kGraph);
     const auto rows = read_predictions(report.run_dir, 1, 3);
     for (size_t k = 0; k < rows.size(); k += 101)
-      EXPECT_NEAR(predictor.predict_cell(rows[k].first), rows[k].second, 1e-6 * rows[k].second) << config.model.kind;
+      EXPECT_NEAR(predictor.predict_cell(rows[k].first), rows[k].second, 1e-6 * rows[k].second)
+          << config.model.kind;
   }
 }
 
@@ -172,7 +185,8 @@ TEST(RescaleBaseline, FactorIsTheMedianRatioOverTheTrainingItems) {
   const FlatSet train = task->flat_set(SplitPart::kTrain, FeatureSet::kEncoding, false);
   const BaselinePredictor from(source.run_dir());
   std::vector<double> ratios;
-  for (size_t i = 0; i < train.keys.size(); ++i) ratios.push_back(train.labels[i] / from.predict_cell(train.keys[i]));
+  for (size_t i = 0; i < train.keys.size(); ++i)
+    ratios.push_back(train.labels[i] / from.predict_cell(train.keys[i]));
   std::sort(ratios.begin(), ratios.end());
   const double median = 0.5 * (ratios[9] + ratios[10]);
   const BaselinePredictor rescaled(report.run_dir);
@@ -204,7 +218,8 @@ TEST(LatencyBaselines, LinearIsNonNegativeOnWorkTotalsAndOneFitPerPlatform) {
   const Predictor with_torch(report.run_dir);
   for (const auto& [path, value] : rows) {
     // predictions.csv holds both platforms' lines; one of the two heads gave each.
-    const double p1 = with_torch.predict_onnx(path, 1, "1"), p2 = with_torch.predict_onnx(path, 1, "2");
+    const double p1 = with_torch.predict_onnx(path, 1, "1"),
+                 p2 = with_torch.predict_onnx(path, 1, "2");
     EXPECT_TRUE(std::abs(p1 - value) < 1e-6 * value || std::abs(p2 - value) < 1e-6 * value) << path;
   }
 }
@@ -229,22 +244,28 @@ TEST(LinearPriorRun, TheNetworkCorrectsTheValidationChosenLinearFit) {
   const std::unique_ptr<Task> task = make_task(config);
   const FlatSet train = task->flat_set(SplitPart::kTrain, FeatureSet::kEncoding);
   const FlatSet val = task->flat_set(SplitPart::kValidation, FeatureSet::kEncoding);
-  const LinearPrior expected = fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
-  const LinearPrior saved = LinearPrior::from_json(nlohmann::json::parse(read_file(RunFolder(report.run_dir).prior())), "prior");
+  const LinearPrior expected =
+      fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
+  const LinearPrior saved = LinearPrior::from_json(
+      nlohmann::json::parse(read_file(RunFolder(report.run_dir).prior())), "prior");
   EXPECT_EQ(saved.ridge, expected.ridge);
   ASSERT_EQ(saved.model.weights.size(), expected.model.weights.size());
-  for (size_t j = 0; j < saved.model.weights.size(); ++j) EXPECT_NEAR(saved.model.weights[j], expected.model.weights[j], 1e-12);
+  for (size_t j = 0; j < saved.model.weights.size(); ++j)
+    EXPECT_NEAR(saved.model.weights[j], expected.model.weights[j], 1e-12);
   // Predicting from the run folder applies the same prior: predictions.csv is reproduced.
   const Predictor predictor(report.run_dir);
   const auto rows = read_predictions(report.run_dir, 1, 3);
   for (size_t k = 0; k < rows.size(); k += 199)
-    EXPECT_NEAR(predictor.predict_cell(rows[k].first), rows[k].second, 1e-5 * rows[k].second) << rows[k].first;
-  // The prediction is the prior times the network's correction: twice the prior, twice the prediction.
+    EXPECT_NEAR(predictor.predict_cell(rows[k].first), rows[k].second, 1e-5 * rows[k].second)
+        << rows[k].first;
+  // The prediction is the prior times the network's correction: twice the prior, twice the
+  // prediction.
   const TokenPtr tokens = predictor.tokenize_cell(rows[0].first);
   EXPECT_NEAR(tokens->prior, expected.value(parse_nb201_arch(rows[0].first)), 1e-6);
   auto doubled = std::make_shared<TokenSequence>(*tokens);
   doubled->prior *= 2;
-  EXPECT_NEAR(predictor.predict(doubled), 2 * predictor.predict(tokens), 1e-5 * predictor.predict(tokens));
+  EXPECT_NEAR(predictor.predict(doubled), 2 * predictor.predict(tokens),
+              1e-5 * predictor.predict(tokens));
 #ifdef NARFORMER_WITH_LITE
   const LitePredictor lite(report.run_dir);
   EXPECT_NEAR(lite.predict(doubled), predictor.predict(doubled), 1e-5 * predictor.predict(doubled));

@@ -7,14 +7,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../test_util.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/config/config.h"
 #include "narformer/data/batch.h"
 #include "narformer/model/narformer_model.h"
+#include "narformer/runtime/device.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 #include "narformer/train/experiment.h"
-#include "narformer/runtime/device.h"
-#include "../test_util.h"
 
 namespace narformer {
 namespace {
@@ -35,9 +35,11 @@ double relative_difference(const torch::Tensor& a, const torch::Tensor& b) {
 std::vector<TokenSequence> some_nb201_cells() {
   const CellTokenizer tokenizer{CellTokenizerOptions{}};
   std::vector<TokenSequence> cells;
-  for (const char* arch : {"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|",
-                           "|none~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|",
-                           "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"})
+  for (const char* arch :
+       {"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|",
+        "|none~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|",
+        "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_"
+        "3x3~2|"})
     cells.push_back(tokenizer.tokenize(to_graph(parse_nb201_arch(arch))));
   return cells;
 }
@@ -87,9 +89,10 @@ TEST(Cuda, SmokeRunMatchesCpuRun) {
   SKIP_WITHOUT_CUDA();
   TempDir dir;
   auto run_on = [&](const std::string& device) {
-    Config config = load_config(source_path("configs/nb201/smoke.yaml"),
-                                {"run.dir=" + dir.path(), "run.name=" + device, "run.device=" + device,
-                                 "model.dropout=0", "train.epochs=4", "run.threads=1"});
+    Config config =
+        load_config(source_path("configs/nb201/smoke.yaml"),
+                    {"run.dir=" + dir.path(), "run.name=" + device, "run.device=" + device,
+                     "model.dropout=0", "train.epochs=4", "run.threads=1"});
     config.data.path = source_path(config.data.path);
     return train_experiment(config, {});
   };
@@ -101,8 +104,8 @@ TEST(Cuda, SmokeRunMatchesCpuRun) {
   EXPECT_NEAR(cpu.test.metrics.kendall_tau, gpu.test.metrics.kendall_tau, 0.01);
   EXPECT_NEAR(cpu.test.metrics.mape, gpu.test.metrics.mape, 0.05 * cpu.test.metrics.mape);
   std::printf("cuda: smoke 4 epochs, test tau cpu %.5f cuda %.5f; %.0f vs %.0f archs/s\n",
-              cpu.test.metrics.kendall_tau, gpu.test.metrics.kendall_tau, cpu.fit.samples_per_second,
-              gpu.fit.samples_per_second);
+              cpu.test.metrics.kendall_tau, gpu.test.metrics.kendall_tau,
+              cpu.fit.samples_per_second, gpu.fit.samples_per_second);
 }
 
 }  // namespace

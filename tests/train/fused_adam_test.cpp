@@ -8,7 +8,8 @@ namespace narformer {
 namespace {
 
 /// A small regression problem; returns the loss for the current parameters.
-torch::Tensor loss_of(const std::vector<torch::Tensor>& params, const torch::Tensor& x, const torch::Tensor& y) {
+torch::Tensor loss_of(const std::vector<torch::Tensor>& params, const torch::Tensor& x,
+                      const torch::Tensor& y) {
   return (torch::tanh(x.matmul(params[0]) + params[1]).matmul(params[2]) - y).pow(2).mean();
 }
 
@@ -17,7 +18,8 @@ torch::Tensor loss_of(const std::vector<torch::Tensor>& params, const torch::Ten
 void expect_matches_libtorch_adam(const torch::TensorOptions& options) {
   torch::manual_seed(0);
   const torch::Tensor x = torch::randn({64, 40}).to(options), y = torch::randn({64, 3}).to(options);
-  std::vector<torch::Tensor> ours = {torch::randn({40, 70}).to(options), torch::randn({70}).to(options),
+  std::vector<torch::Tensor> ours = {torch::randn({40, 70}).to(options),
+                                     torch::randn({70}).to(options),
                                      torch::randn({70, 3}).to(options)};
   std::vector<torch::Tensor> theirs;
   for (auto& p : ours) {

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "narformer/config/config.h"
 #include "../test_util.h"
+#include "narformer/config/config.h"
 
 namespace narformer::testing {
 
@@ -19,8 +19,12 @@ inline std::string write_dataset(const std::string& dir) {
   const std::string fixtures = testing::source_path("tests/fixtures/onnx/torchvision");
   std::filesystem::create_directories(dir + "/onnx");
   const std::vector<std::pair<std::string, std::string>> models = {
-      {"resnet18", "resnet18"}, {"mobilenet", "mobilenet_v2"}, {"mobilenet", "mobilenet_v3_small"},
-      {"squeezenet", "squeezenet1_0"}, {"resnet18", "regnet_y_400mf"}, {"squeezenet", "alexnet"}};
+      {"resnet18", "resnet18"},
+      {"mobilenet", "mobilenet_v2"},
+      {"mobilenet", "mobilenet_v3_small"},
+      {"squeezenet", "squeezenet1_0"},
+      {"resnet18", "regnet_y_400mf"},
+      {"squeezenet", "alexnet"}};
   std::ofstream gt(dir + "/gt.txt");
   int id = 0;
   for (int copy = 0; copy < 4; ++copy) {

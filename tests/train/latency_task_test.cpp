@@ -11,24 +11,24 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
-#include "narformer/runtime/weight_file.h"
 #include "narformer/data/cost_prior.h"
+#include "narformer/runtime/weight_file.h"
 #ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"
 #endif
+#include "../test_util.h"
+#include "latency_fixture.h"
 #include "narformer/predict/predictor.h"
 #include "narformer/runtime/checkpoint.h"
 #include "narformer/train/experiment.h"
-#include "../test_util.h"
-#include "latency_fixture.h"
 
 namespace narformer {
 namespace {
 
 using testing::error_message;
+using testing::latency_config;
 using testing::source_path;
 using testing::TempDir;
-using testing::latency_config;
 using testing::write_dataset;
 
 TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
@@ -36,21 +36,24 @@ TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
   const Config config = latency_config(write_dataset(dir.path()), dir.path() + "/runs");
   const LatencyTask task(config);
   EXPECT_EQ(task.records().size(), 48u);  // 49 lines, one missing file
-  EXPECT_NE(task.skipped_report().find("onnx/missing.onnx"), std::string::npos) << task.skipped_report();
+  EXPECT_NE(task.skipped_report().find("onnx/missing.onnx"), std::string::npos)
+      << task.skipped_report();
   EXPECT_EQ(task.num_heads(), 2);
   EXPECT_EQ(task.input_dim(), 152);
   EXPECT_EQ(task.static_dim(), 40);
   EXPECT_EQ(task.split().test.size(), 12u);  // copy 3: 6 models x 2 platforms
   EXPECT_EQ(task.split().val.size() + task.split().train.size(), 36u);
   EXPECT_EQ(task.split().val.size(), 9u);
-  for (const int64_t i : task.split().test) EXPECT_EQ(task.records()[static_cast<size_t>(i)].stage, "test");
+  for (const int64_t i : task.split().test)
+    EXPECT_EQ(task.records()[static_cast<size_t>(i)].stage, "test");
 
   Config left_out = config;
   left_out.data.protocol = "leave_family_out";
   left_out.data.test_family = "squeezenet";
   const LatencyTask lfo(left_out);
   EXPECT_EQ(lfo.split().test.size(), 16u);
-  for (const int64_t i : lfo.split().train) EXPECT_NE(lfo.records()[static_cast<size_t>(i)].family, "squeezenet");
+  for (const int64_t i : lfo.split().train)
+    EXPECT_NE(lfo.records()[static_cast<size_t>(i)].family, "squeezenet");
 
   Config filtered = config;
   filtered.data.families = {"resnet18"};
@@ -66,7 +69,8 @@ TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
   Config absent = config;
   absent.data.protocol = "leave_family_out";
   absent.data.test_family = "vgg16";
-  EXPECT_NE(error_message<DataError>([&] { LatencyTask{absent}; }).find("'vgg16' does not occur"), std::string::npos);
+  EXPECT_NE(error_message<DataError>([&] { LatencyTask{absent}; }).find("'vgg16' does not occur"),
+            std::string::npos);
 }
 
 // data.extra_train: another file's lines join training only. Validation and test stay those of
@@ -75,7 +79,8 @@ TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
 TEST(LatencyTask, CountsGraphsTheImporterCouldNotReadCompletely) {
   TempDir dir;
   const std::string gt = write_dataset(dir.path());
-  std::filesystem::copy_file(source_path("tests/fixtures/onnx/synthetic/unknown_op.onnx"), dir.path() + "/onnx/unknown_op.onnx");
+  std::filesystem::copy_file(source_path("tests/fixtures/onnx/synthetic/unknown_op.onnx"),
+                             dir.path() + "/onnx/unknown_op.onnx");
   std::ofstream(gt, std::ios::app) << "900 onnx/unknown_op.onnx 1 0.5 custom 1 train\n";
   const LatencyTask task(latency_config(gt, dir.path() + "/runs"));
   const nlohmann::json summary = task.import_summary();
@@ -94,10 +99,12 @@ TEST(LatencyTask, ExtraTrainLinesJoinTrainingOnly) {
 
   const std::string extra = dir.path() + "/kernels";
   std::filesystem::create_directories(extra + "/onnx");
-  std::filesystem::copy_file(source_path("tests/fixtures/onnx/torchvision/squeezenet1_0.onnx"), extra + "/onnx/k.onnx");
-  write_file_atomic(extra + "/gt.txt",
-                    "1 onnx/k.onnx 1 0.5 kernels 1 train\n2 onnx/k.onnx 1 0.7 kernels 2 test\n"
-                    "3 onnx/k.onnx 1 0.9 kernels 3 train\n4 onnx/gone.onnx 1 1.0 kernels 1 train\n");
+  std::filesystem::copy_file(source_path("tests/fixtures/onnx/torchvision/squeezenet1_0.onnx"),
+                             extra + "/onnx/k.onnx");
+  write_file_atomic(
+      extra + "/gt.txt",
+      "1 onnx/k.onnx 1 0.5 kernels 1 train\n2 onnx/k.onnx 1 0.7 kernels 2 test\n"
+      "3 onnx/k.onnx 1 0.9 kernels 3 train\n4 onnx/gone.onnx 1 1.0 kernels 1 train\n");
   Config with = config;
   with.data.extra_train = {extra + "/gt.txt"};
   const LatencyTask task(with);
@@ -109,8 +116,11 @@ TEST(LatencyTask, ExtraTrainLinesJoinTrainingOnly) {
   EXPECT_EQ(task.records()[first].family, "kernels");
   EXPECT_EQ(task.records()[first + 1].stage, "test");  // the stage column does not matter here
   EXPECT_EQ(task.split().train.back(), static_cast<int64_t>(first + 1));
-  EXPECT_NE(task.skipped_report().find(extra + "/gt.txt line 4"), std::string::npos) << task.skipped_report();
-  EXPECT_NE(task.summary().find("2 of them from data.extra_train, training only"), std::string::npos) << task.summary();
+  EXPECT_NE(task.skipped_report().find(extra + "/gt.txt line 4"), std::string::npos)
+      << task.skipped_report();
+  EXPECT_NE(task.summary().find("2 of them from data.extra_train, training only"),
+            std::string::npos)
+      << task.summary();
 
   // The extra lines take part in the linear cost model's fit unless
   // data.extra_train_fits_cost_model says they only train the correction.
@@ -143,7 +153,8 @@ TEST(CostReadout, ExtraTrainLinesSetTheRatesOnlyWhenTheyFitTheCostModel) {
   std::filesystem::create_directories(extra);
   std::string lines;
   for (int i = 1; i <= 24; ++i)
-    lines += std::to_string(i) + " ../onnx/resnet18.onnx 1 " + std::to_string(0.01 + 0.001 * i) + " fast 1 train\n";
+    lines += std::to_string(i) + " ../onnx/resnet18.onnx 1 " + std::to_string(0.01 + 0.001 * i) +
+             " fast 1 train\n";
   write_file_atomic(extra + "/gt.txt", lines);
   config.data.extra_train = {extra + "/gt.txt"};
 
@@ -174,7 +185,8 @@ TEST(CostReadout, ExtraTrainLinesSetTheRatesOnlyWhenTheyFitTheCostModel) {
     const std::vector<float> want = expected_rates(train, /*use_mask=*/true);
     runs.push_back(saved_rates(train_experiment(config, {}).run_dir));
     ASSERT_EQ(runs.back().size(), want.size());
-    for (size_t k = 0; k < want.size(); ++k) EXPECT_NEAR(runs.back()[k], want[k], 1e-5 * std::abs(want[k]) + 1e-9) << k;
+    for (size_t k = 0; k < want.size(); ++k)
+      EXPECT_NEAR(runs.back()[k], want[k], 1e-5 * std::abs(want[k]) + 1e-9) << k;
     if (!fits) {  // not the same as fitting every training line
       const std::vector<float> all = expected_rates(train, /*use_mask=*/false);
       EXPECT_NE(all, want);
@@ -183,7 +195,8 @@ TEST(CostReadout, ExtraTrainLinesSetTheRatesOnlyWhenTheyFitTheCostModel) {
   double moved = 0;  // platform 1 (head 0) only: the fast lines are its
   for (size_t k = 0; k < kNodeCostDims; ++k) moved += std::abs(runs[1][k] - runs[0][k]);
   EXPECT_GT(moved, 0.0);
-  for (size_t k = kNodeCostDims; k < 2 * kNodeCostDims; ++k) EXPECT_FLOAT_EQ(runs[1][k], runs[0][k]);
+  for (size_t k = kNodeCostDims; k < 2 * kNodeCostDims; ++k)
+    EXPECT_FLOAT_EQ(runs[1][k], runs[0][k]);
 }
 
 TEST(LatencyTask, TrainsAndReportsPerFamily) {
@@ -229,7 +242,8 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
   for (const char* platform : {"1", "2"})
     for (const char* file : {"/onnx/resnet18.onnx", "/onnx/mobilenet_v2.onnx"}) {
       const double torch_ms = predictor.predict_onnx(dir.path() + file, 1, platform);
-      EXPECT_NEAR(lite.predict_onnx(dir.path() + file, 1, platform), torch_ms, 1e-5 * torch_ms) << file << " " << platform;
+      EXPECT_NEAR(lite.predict_onnx(dir.path() + file, 1, platform), torch_ms, 1e-5 * torch_ms)
+          << file << " " << platform;
     }
   // Per node: named after the graph's nodes, adding up to the prediction and to the linear model.
   const std::string file = dir.path() + "/onnx/resnet18.onnx";
@@ -241,20 +255,23 @@ TEST(CostReadout, RunFolderAloneReproducesPredictionsPerPlatform) {
   EXPECT_NEAR(breakdown.latency_ms, lite.predict_onnx(file, 1, "2"), 1e-9 * breakdown.latency_ms);
   // The linear model's rates, as training saved them (heads x kNodeCostDims).
   const WeightFile weights = read_weight_file(report.run_dir + "/best.weights");
-  const std::vector<float>& saved = weights.at("cost_rates", {2, kNodeCostDims}, "best.weights").values;
+  const std::vector<float>& saved =
+      weights.at("cost_rates", {2, kNodeCostDims}, "best.weights").values;
   std::vector<CostRates> rates(2);
   for (size_t k = 0; k < saved.size(); ++k) rates[k / kNodeCostDims][k % kNodeCostDims] = saved[k];
   const double linear = linear_cost_predictions({tokens}, {1}, rates)[0];
   EXPECT_NEAR(breakdown.prior_ms, linear, 1e-5 * linear);
   double convolutions = 0;
-  for (const auto& node : breakdown.nodes) convolutions += node.op_type == "Conv" ? node.latency.latency_ms : 0;
+  for (const auto& node : breakdown.nodes)
+    convolutions += node.op_type == "Conv" ? node.latency.latency_ms : 0;
   EXPECT_GT(convolutions, 0.3 * breakdown.latency_ms);  // resnet18 is mostly its convolutions
 #endif
   // The linear model alone is reported beside it, on the same 12 test items.
   ASSERT_TRUE(report.test.baseline.has_value());
   EXPECT_EQ(report.test.baseline->n, 12);
   EXPECT_GT(report.test.baseline->mape, 0.0);
-  EXPECT_NE(read_file(report.run_dir + "/test_metrics.json").find("\"linear_cost_model\""), std::string::npos);
+  EXPECT_NE(read_file(report.run_dir + "/test_metrics.json").find("\"linear_cost_model\""),
+            std::string::npos);
   // Platform 2's latencies are 10 ms higher: its fitted linear model (its own rates) says so.
   const std::string resnet = dir.path() + "/onnx/resnet18.onnx";
   EXPECT_GT(predictor.predict_onnx(resnet, 1, "2"), 2 * predictor.predict_onnx(resnet, 1, "1"));
@@ -271,9 +288,11 @@ TEST(FamilyOffsets, AbsorbEachFamilysLevelAndResumeExactly) {
   const std::vector<std::pair<std::string, double>> models = {
       {"resnet18", 6.0}, {"mobilenet_v2", 3.0}, {"squeezenet1_0", 4.0}, {"alexnet", 5.0}};
   for (const auto& [file, ms] : models) {
-    std::filesystem::copy_file(fixtures + "/" + file + ".onnx", dir.path() + "/onnx/" + file + ".onnx");
+    std::filesystem::copy_file(fixtures + "/" + file + ".onnx",
+                               dir.path() + "/onnx/" + file + ".onnx");
     for (int copy = 0; copy < 4; ++copy)
-      for (const auto& [family, factor] : {std::pair<std::string, double>{"fast", 1.0}, {"slow", 2.0}})
+      for (const auto& [family, factor] :
+           {std::pair<std::string, double>{"fast", 1.0}, {"slow", 2.0}})
         gt << ++id << " onnx/" << file << ".onnx 1 " << ms * factor << ' ' << family << " 1 "
            << (copy == 3 ? "test" : "train") << '\n';
   }
@@ -286,8 +305,10 @@ TEST(FamilyOffsets, AbsorbEachFamilysLevelAndResumeExactly) {
   config.run.name = "straight";
   const TrainReport straight = train_experiment(config, {});
   ASSERT_EQ(straight.fit.family_offsets.size(), 2u);
-  EXPECT_NEAR(straight.fit.family_offsets[0] + straight.fit.family_offsets[1], 0.0, 1e-6);  // centred
-  const double ratio = std::exp(std::abs(straight.fit.family_offsets[1] - straight.fit.family_offsets[0]));
+  EXPECT_NEAR(straight.fit.family_offsets[0] + straight.fit.family_offsets[1], 0.0,
+              1e-6);  // centred
+  const double ratio =
+      std::exp(std::abs(straight.fit.family_offsets[1] - straight.fit.family_offsets[0]));
   EXPECT_GT(ratio, 1.7) << "the families' 2x level difference should go to their factors";
   EXPECT_LT(ratio, 2.3);
 
@@ -316,15 +337,17 @@ TEST(Transfer, CopiesMatchingWeightsAndKeepsNewHeads) {
   two_heads.num_heads = 2;
   torch::manual_seed(2);
   NarFormerModel target(two_heads);
-  const std::vector<std::string> fresh = load_matching_weights(dir.path() + "/source.pt", target, torch::kCPU);
+  const std::vector<std::string> fresh =
+      load_matching_weights(dir.path() + "/source.pt", target, torch::kCPU);
   EXPECT_EQ(fresh, (std::vector<std::string>{"head_out.weight", "head_out.bias"}));
   const auto source_params = source->named_parameters();
   for (const auto& item : target->named_parameters()) {
     if (item.key().rfind("head_out", 0) == 0) continue;
     EXPECT_TRUE(torch::equal(item.value(), source_params[item.key()])) << item.key();
   }
-  EXPECT_NE(error_message<RunError>([&] { load_matching_weights(dir.path() + "/none.pt", target, torch::kCPU); })
-                .find("not found"),
+  EXPECT_NE(error_message<RunError>([&] {
+              load_matching_weights(dir.path() + "/none.pt", target, torch::kCPU);
+            }).find("not found"),
             std::string::npos);
 }
 

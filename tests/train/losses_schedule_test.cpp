@@ -12,9 +12,11 @@ TEST(Losses, RelativeErrorRankingConsistency) {
   // mean((0.5)², 0², (-0.25)²) = 0.3125 / 3
   EXPECT_NEAR(relative_error_loss(p, y).item<double>(), 0.3125 / 3, 1e-7);
   // identity permutation: every gap is zero
-  EXPECT_NEAR(ranking_loss(p, y, torch::tensor({0, 1, 2}, torch::kInt64)).item<double>(), 0.0, 1e-7);
+  EXPECT_NEAR(ranking_loss(p, y, torch::tensor({0, 1, 2}, torch::kInt64)).item<double>(), 0.0,
+              1e-7);
   // π = (1, 2, 0): predicted gaps (-0.5, -1, 1.5), true gaps (-1, -2, 3) -> |0.5|, |1|, |1.5|
-  EXPECT_NEAR(ranking_loss(p, y, torch::tensor({1, 2, 0}, torch::kInt64)).item<double>(), 1.0, 1e-7);
+  EXPECT_NEAR(ranking_loss(p, y, torch::tensor({1, 2, 0}, torch::kInt64)).item<double>(), 1.0,
+              1e-7);
   EXPECT_NEAR(consistency_loss(p, torch::tensor({1.0f, 2.5f, 3.0f})).item<double>(), 1.0 / 3, 1e-7);
 }
 

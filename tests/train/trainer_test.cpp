@@ -3,14 +3,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../test_util.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/runtime/checkpoint.h"
+#include "narformer/runtime/device.h"
 #include "narformer/runtime/evaluator.h"
 #include "narformer/train/experiment.h"
 #include "narformer/train/nas_task.h"
-#include "narformer/runtime/device.h"
-#include "../test_util.h"
 
 namespace narformer {
 namespace {
@@ -42,7 +42,8 @@ Config tiny_config(const std::string& run_dir, const std::string& name) {
   return c;
 }
 
-std::vector<torch::Tensor> weights_of(const std::string& checkpoint, const Config& config, int64_t input_dim) {
+std::vector<torch::Tensor> weights_of(const std::string& checkpoint, const Config& config,
+                                      int64_t input_dim) {
   NarFormerModel model(ModelOptions::from_config(config.model, input_dim, 0));
   load_checkpoint(checkpoint, model, nullptr, torch::kCPU);
   std::vector<torch::Tensor> out;
@@ -86,24 +87,29 @@ TEST(Trainer, RunFolderGuardsAndResumeChecks) {
   Config config = tiny_config(dir.path(), "guarded");
   config.train.epochs = 1;
   train_experiment(config, {});
-  EXPECT_NE(error_message<RunError>([&] { train_experiment(config, {}); }).find("already holds a run"),
-            std::string::npos);
+  EXPECT_NE(
+      error_message<RunError>([&] { train_experiment(config, {}); }).find("already holds a run"),
+      std::string::npos);
   Config changed = config;
   changed.train.lr = 5e-4;
   TrainOptions resume;
   resume.resume = true;
-  EXPECT_NE(error_message<RunError>([&] { train_experiment(changed, resume); }).find("first difference"),
-            std::string::npos);
+  EXPECT_NE(
+      error_message<RunError>([&] { train_experiment(changed, resume); }).find("first difference"),
+      std::string::npos);
   Config fresh = tiny_config(dir.path(), "never_started");
-  EXPECT_NE(error_message<RunError>([&] { train_experiment(fresh, resume); }).find("nothing to resume"),
-            std::string::npos);
+  EXPECT_NE(
+      error_message<RunError>([&] { train_experiment(fresh, resume); }).find("nothing to resume"),
+      std::string::npos);
 }
 
 TEST(Trainer, FamilyOffsetsNeedDataWithFamilies) {
   TempDir dir;
   Config config = tiny_config(dir.path(), "cells");
   config.train.family_offsets = true;  // NB201 cells have no model families
-  EXPECT_NE(error_message<ConfigError>([&] { train_experiment(config, {}); }).find("train.family_offsets"),
+  EXPECT_NE(error_message<ConfigError>([&] {
+              train_experiment(config, {});
+            }).find("train.family_offsets"),
             std::string::npos);
 }
 
@@ -118,15 +124,19 @@ TEST(Checkpoint, RejectsOtherModelsAndCorruptFiles) {
   ModelOptions wider = options;
   wider.hidden = 64;
   NarFormerModel other(wider);
-  EXPECT_NE(error_message<RunError>([&] { load_checkpoint(path, other, nullptr, torch::kCPU); }).find("different model"),
+  EXPECT_NE(error_message<RunError>([&] {
+              load_checkpoint(path, other, nullptr, torch::kCPU);
+            }).find("different model"),
             std::string::npos);
 
   write_file_atomic(dir.path() + "/corrupt.pt", "not a checkpoint");
-  EXPECT_NE(error_message<RunError>([&] { load_checkpoint(dir.path() + "/corrupt.pt", model, nullptr, torch::kCPU); })
-                .find("cannot read checkpoint"),
+  EXPECT_NE(error_message<RunError>([&] {
+              load_checkpoint(dir.path() + "/corrupt.pt", model, nullptr, torch::kCPU);
+            }).find("cannot read checkpoint"),
             std::string::npos);
-  EXPECT_NE(error_message<RunError>([&] { load_checkpoint(dir.path() + "/none.pt", model, nullptr, torch::kCPU); })
-                .find("not found"),
+  EXPECT_NE(error_message<RunError>([&] {
+              load_checkpoint(dir.path() + "/none.pt", model, nullptr, torch::kCPU);
+            }).find("not found"),
             std::string::npos);
 }
 

@@ -27,7 +27,8 @@ struct EmbedArguments {
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void run_embed(const EmbedArguments& args) {
@@ -37,21 +38,24 @@ void run_embed(const EmbedArguments& args) {
   options.checkpoint = args.checkpoint;
   const Predictor predictor(args.run_dir, options);
   if (predictor.embedding_dim() == 0)
-    throw ConfigError("run " + args.run_dir + " is a baseline (model.kind in its config.yaml): it has no learned "
+    throw ConfigError("run " + args.run_dir +
+                      " is a baseline (model.kind in its config.yaml): it has no learned "
                       "representation to embed; embed needs a model.kind narformer run");
   const bool cells = !predictor.takes_onnx();
   const std::vector<std::string>& inputs = cells ? args.archs : args.inputs;
   if (inputs.empty()) throw ConfigError(cells ? "give cells with --arch" : "give ONNX files");
   std::vector<TokenPtr> tokens;
   for (const auto& input : inputs)
-    tokens.push_back(cells ? predictor.tokenize_cell(input) : predictor.tokenize_onnx(input, args.batch));
+    tokens.push_back(cells ? predictor.tokenize_cell(input)
+                           : predictor.tokenize_onnx(input, args.batch));
   const std::vector<std::vector<float>> vectors = predictor.embed(tokens);
   const int64_t width = predictor.embedding_dim();
 
   if (ends_with(args.out, ".npy")) {
     std::vector<float> flat;
     for (const auto& v : vectors) flat.insert(flat.end(), v.begin(), v.end());
-    write_file_atomic(args.out, npy_float32(flat.data(), {static_cast<int64_t>(vectors.size()), width}));
+    write_file_atomic(args.out,
+                      npy_float32(flat.data(), {static_cast<int64_t>(vectors.size()), width}));
   } else if (ends_with(args.out, ".csv")) {
     std::ostringstream csv;
     csv << "input";
@@ -70,11 +74,13 @@ void run_embed(const EmbedArguments& args) {
   }
   if (args.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (size_t i = 0; i < vectors.size(); ++i) out.push_back({{"input", inputs[i]}, {"embedding", vectors[i]}});
+    for (size_t i = 0; i < vectors.size(); ++i)
+      out.push_back({{"input", inputs[i]}, {"embedding", vectors[i]}});
     std::printf("%s\n", out.dump().c_str());
   } else {
-    std::printf("%zu embeddings of %lld values%s%s\n", vectors.size(), static_cast<long long>(width),
-                args.out.empty() ? "" : " written to ", args.out.c_str());
+    std::printf("%zu embeddings of %lld values%s%s\n", vectors.size(),
+                static_cast<long long>(width), args.out.empty() ? "" : " written to ",
+                args.out.c_str());
   }
 }
 
@@ -82,13 +88,18 @@ void run_embed(const EmbedArguments& args) {
 
 void add_embed_command(CLI::App& app) {
   auto args = std::make_shared<EmbedArguments>();
-  CLI::App* cmd = app.add_subcommand("embed", "write the learned representation of networks (the head's input)");
+  CLI::App* cmd = app.add_subcommand(
+      "embed", "write the learned representation of networks (the head's input)");
   cmd->add_option("--run", args->run_dir, "run folder written by `narformer train`")->required();
   cmd->add_option("inputs", args->inputs, "ONNX files");
   cmd->add_option("--arch", args->archs, "NAS-Bench cells (cell runs); repeatable");
-  cmd->add_option("--checkpoint", args->checkpoint, "best | last | path of a .pt file")->capture_default_str();
-  cmd->add_option("--out", args->out, "write the vectors to FILE.npy (items x dims, float32) or FILE.csv");
-  cmd->add_option("--batch", args->batch, "batch size written into the ONNX graphs")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--checkpoint", args->checkpoint, "best | last | path of a .pt file")
+      ->capture_default_str();
+  cmd->add_option("--out", args->out,
+                  "write the vectors to FILE.npy (items x dims, float32) or FILE.csv");
+  cmd->add_option("--batch", args->batch, "batch size written into the ONNX graphs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "print the vectors as JSON");
   cmd->callback([args] { run_embed(*args); });
 }

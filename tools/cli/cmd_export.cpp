@@ -25,8 +25,10 @@ void run_export(const ExportArguments& args) {
   std::vector<std::string> checkpoints;
   if (args.checkpoint == "all") {
     for (const char* name : {"best", "last"})
-      if (std::filesystem::exists(inputs.checkpoint_path(name))) checkpoints.push_back(inputs.checkpoint_path(name));
-    if (checkpoints.empty()) throw RunError(with_file(args.run_dir, "no best.pt or last.pt to export"));
+      if (std::filesystem::exists(inputs.checkpoint_path(name)))
+        checkpoints.push_back(inputs.checkpoint_path(name));
+    if (checkpoints.empty())
+      throw RunError(with_file(args.run_dir, "no best.pt or last.pt to export"));
   } else {
     checkpoints.push_back(inputs.checkpoint_path(args.checkpoint));
   }
@@ -40,9 +42,11 @@ void run_export(const ExportArguments& args) {
 
 void add_export_command(CLI::App& app) {
   auto args = std::make_shared<ExportArguments>();
-  CLI::App* cmd = app.add_subcommand("export", "write a run's weight files for the fast, LibTorch-free predict");
+  CLI::App* cmd = app.add_subcommand(
+      "export", "write a run's weight files for the fast, LibTorch-free predict");
   cmd->add_option("--run", args->run_dir, "run folder written by `narformer train`")->required();
-  cmd->add_option("--checkpoint", args->checkpoint, "best | last | all | path of a .pt file")->capture_default_str();
+  cmd->add_option("--checkpoint", args->checkpoint, "best | last | all | path of a .pt file")
+      ->capture_default_str();
   cmd->callback([args] { run_export(*args); });
 }
 

@@ -94,8 +94,10 @@ void inspect_one(const InspectArguments& args, const std::string& path) {
   for (const Node& n : graph.nodes()) other += tokenizer.op_code(n.op_type) == 0 ? 1 : 0;
 
   if (!args.tokens.empty())
-    write_file_atomic(args.tokens,
-                      ends_with(args.tokens, ".npy") ? npy_float32(tokens.features.data(), {tokens.num_nodes, tokens.feature_dim}) : csv(tokens, graph));
+    write_file_atomic(args.tokens, ends_with(args.tokens, ".npy")
+                                       ? npy_float32(tokens.features.data(),
+                                                     {tokens.num_nodes, tokens.feature_dim})
+                                       : csv(tokens, graph));
 
   const GraphFacts& f = graph.facts();
   if (args.json) {
@@ -160,8 +162,10 @@ void run_inspect(const InspectArguments& args) {
   if (!args.tokens.empty() && !ends_with(args.tokens, ".npy") && !ends_with(args.tokens, ".csv"))
     throw ConfigError("--tokens must name a .npy or a .csv file, got '" + args.tokens + "'");
   if (!args.tokens.empty() && args.models.size() > 1)
-    throw ConfigError("--tokens writes one file's tokens: give one model, got " + std::to_string(args.models.size()));
-  if (args.models.size() == 1) return inspect_one(args, args.models.front());  // errors end the process
+    throw ConfigError("--tokens writes one file's tokens: give one model, got " +
+                      std::to_string(args.models.size()));
+  if (args.models.size() == 1)
+    return inspect_one(args, args.models.front());  // errors end the process
   int failures = 0;
   for (size_t i = 0; i < args.models.size(); ++i) {
     if (!args.json && i > 0) std::printf("\n");
@@ -170,7 +174,9 @@ void run_inspect(const InspectArguments& args) {
     } catch (const Error& e) {
       ++failures;
       std::fprintf(stderr, "error: %s\n", e.what());
-      if (args.json) std::printf("%s\n", nlohmann::json{{"file", args.models[i]}, {"error", e.what()}}.dump().c_str());
+      if (args.json)
+        std::printf("%s\n",
+                    nlohmann::json{{"file", args.models[i]}, {"error", e.what()}}.dump().c_str());
     }
     std::fflush(stdout);
   }

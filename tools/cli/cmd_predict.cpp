@@ -16,8 +16,8 @@
 #include <map>
 #include <memory>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "narformer/core/error.h"
@@ -56,8 +56,9 @@ std::vector<std::string> collect_inputs(const PredictArguments& args, bool cells
       if (line.find_first_not_of(" \t") != std::string::npos) inputs.push_back(line);
     }
   }
-  if (inputs.empty()) throw ConfigError(cells ? "no architectures: give --arch ARCH or pipe them on stdin"
-                                              : "no ONNX files: give paths or pipe them on stdin");
+  if (inputs.empty())
+    throw ConfigError(cells ? "no architectures: give --arch ARCH or pipe them on stdin"
+                            : "no ONNX files: give paths or pipe them on stdin");
   return inputs;
 }
 
@@ -67,7 +68,8 @@ struct RunPredictor {
   virtual bool takes_onnx() const = 0;
   virtual TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size) const = 0;
   virtual TokenPtr tokenize_cell(const std::string& arch) const = 0;
-  virtual std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const = 0;
+  virtual std::vector<double> predict(const std::vector<TokenPtr>& tokens,
+                                      const std::string& platform) const = 0;
 };
 
 template <typename Implementation>
@@ -78,23 +80,29 @@ struct RunPredictorOf : RunPredictor {
   TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size) const override {
     return impl.tokenize_onnx(path, batch_size);
   }
-  TokenPtr tokenize_cell(const std::string& arch) const override { return impl.tokenize_cell(arch); }
-  std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform) const override {
+  TokenPtr tokenize_cell(const std::string& arch) const override {
+    return impl.tokenize_cell(arch);
+  }
+  std::vector<double> predict(const std::vector<TokenPtr>& tokens,
+                              const std::string& platform) const override {
     return impl.predict(tokens, platform);
   }
   Implementation impl;
 };
 
 /// One predictor per --run; several make an ensemble of runs of the same kind.
-void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors, const PredictArguments& args,
-                  const Stopwatch& clock) {
+void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors,
+                  const PredictArguments& args, const Stopwatch& clock) {
   const bool cells = !predictors.front()->takes_onnx();
   for (size_t r = 1; r < predictors.size(); ++r)
     if (predictors[r]->takes_onnx() == cells)
-      throw ConfigError("--run " + args.run_dirs[r] + " predicts " + (cells ? "ONNX graphs" : "NAS-Bench cells") +
-                        ", --run " + args.run_dirs[0] + " the other kind: an ensemble needs runs of one kind");
-  if (cells && !args.inputs.empty()) throw ConfigError("this run predicts NAS-Bench cells: pass them with --arch");
-  if (!cells && !args.archs.empty()) throw ConfigError("this run predicts ONNX graphs: pass file paths, not --arch");
+      throw ConfigError("--run " + args.run_dirs[r] + " predicts " +
+                        (cells ? "ONNX graphs" : "NAS-Bench cells") + ", --run " +
+                        args.run_dirs[0] + " the other kind: an ensemble needs runs of one kind");
+  if (cells && !args.inputs.empty())
+    throw ConfigError("this run predicts NAS-Bench cells: pass them with --arch");
+  if (!cells && !args.archs.empty())
+    throw ConfigError("this run predicts ONNX graphs: pass file paths, not --arch");
   const double load_seconds = clock.seconds();
   const std::vector<std::string> inputs = collect_inputs(args, cells);
 
@@ -108,7 +116,8 @@ void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors, 
     try {
       std::vector<TokenPtr> per_run;
       for (const auto& predictor : predictors)
-        per_run.push_back(cells ? predictor->tokenize_cell(input) : predictor->tokenize_onnx(input, args.batch));
+        per_run.push_back(cells ? predictor->tokenize_cell(input)
+                                : predictor->tokenize_onnx(input, args.batch));
       for (size_t r = 0; r < predictors.size(); ++r) tokens[r].push_back(per_run[r]);
       names.push_back(input);
     } catch (const DataError& e) {
@@ -122,22 +131,29 @@ void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors, 
     const std::vector<double> run_values = predictors[r]->predict(tokens[r], args.platform);
     const double share = 1.0 / static_cast<double>(predictors.size());
     for (size_t i = 0; i < values.size(); ++i)
-      values[i] = cells ? values[i] + share * run_values[i] : values[i] * std::pow(run_values[i], share);
+      values[i] =
+          cells ? values[i] + share * run_values[i] : values[i] * std::pow(run_values[i], share);
   }
   const double seconds = work.seconds();
 
   const char* unit = cells ? "accuracy" : "latency_ms";
   if (args.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (size_t i = 0; i < values.size(); ++i) items.push_back({{cells ? "arch" : "file", names[i]}, {unit, values[i]}});
-    const nlohmann::json out = {{"predictions", items},          {"failures", failures},
-                                {"load_seconds", load_seconds}, {"predict_seconds", seconds},
-                                {"items_per_second", seconds > 0 ? static_cast<double>(values.size()) / seconds : 0.0}};
+    for (size_t i = 0; i < values.size(); ++i)
+      items.push_back({{cells ? "arch" : "file", names[i]}, {unit, values[i]}});
+    const nlohmann::json out = {
+        {"predictions", items},
+        {"failures", failures},
+        {"load_seconds", load_seconds},
+        {"predict_seconds", seconds},
+        {"items_per_second", seconds > 0 ? static_cast<double>(values.size()) / seconds : 0.0}};
     std::printf("%s\n", out.dump().c_str());
   } else {
-    for (size_t i = 0; i < values.size(); ++i) std::printf("%s\t%.6g\n", names[i].c_str(), values[i]);
+    for (size_t i = 0; i < values.size(); ++i)
+      std::printf("%s\t%.6g\n", names[i].c_str(), values[i]);
   }
-  spdlog::info("{} predictions in {:.3f} s ({:.0f} per second; model loaded in {:.3f} s){}", values.size(), seconds,
+  spdlog::info("{} predictions in {:.3f} s ({:.0f} per second; model loaded in {:.3f} s){}",
+               values.size(), seconds,
                seconds > 0 ? static_cast<double>(values.size()) / seconds : 0.0, load_seconds,
                failures ? ", " + std::to_string(failures) + " failed" : "");
   if (failures) throw ExitCode{1};  // each failure already has its error line
@@ -146,7 +162,8 @@ void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors, 
 #ifdef NARFORMER_CLI_LITE
 /// --per-node: each file's prediction split over its nodes, with the linear cost model's share.
 void explain_with(const LitePredictor& predictor, const PredictArguments& args) {
-  if (!predictor.takes_onnx()) throw ConfigError("--per-node explains ONNX latency predictions; this run predicts cells");
+  if (!predictor.takes_onnx())
+    throw ConfigError("--per-node explains ONNX latency predictions; this run predicts cells");
   nlohmann::json files = nlohmann::json::array();
   int failures = 0;
   for (const auto& path : collect_inputs(args, false)) {
@@ -161,29 +178,39 @@ void explain_with(const LitePredictor& predictor, const PredictArguments& args) 
     std::map<std::string, double> per_op;
     for (const auto& node : b.nodes) per_op[node.op_type] += node.latency.latency_ms;
     std::vector<std::pair<std::string, double>> ops(per_op.begin(), per_op.end());
-    std::sort(ops.begin(), ops.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    std::sort(ops.begin(), ops.end(),
+              [](const auto& x, const auto& y) { return x.second > y.second; });
     if (args.json) {
       nlohmann::json nodes = nlohmann::json::array(), by_op = nlohmann::json::object();
       for (const auto& node : b.nodes)
-        nodes.push_back({{"name", node.name}, {"op", node.op_type}, {"latency_ms", node.latency.latency_ms},
+        nodes.push_back({{"name", node.name},
+                         {"op", node.op_type},
+                         {"latency_ms", node.latency.latency_ms},
                          {"prior_ms", node.latency.prior_ms}});
       for (const auto& [op, ms] : ops) by_op[op] = ms;
-      files.push_back({{"file", path}, {"latency_ms", b.latency_ms}, {"prior_ms", b.prior_ms},
-                       {"by_operator", by_op}, {"nodes", nodes}});
+      files.push_back({{"file", path},
+                       {"latency_ms", b.latency_ms},
+                       {"prior_ms", b.prior_ms},
+                       {"by_operator", by_op},
+                       {"nodes", nodes}});
       continue;
     }
     const double share = b.latency_ms > 0 ? 100 / b.latency_ms : 0;
-    std::printf("%s\t%.6g ms (linear cost model alone: %.6g ms)\n", path.c_str(), b.latency_ms, b.prior_ms);
+    std::printf("%s\t%.6g ms (linear cost model alone: %.6g ms)\n", path.c_str(), b.latency_ms,
+                b.prior_ms);
     std::printf("%12s %6s %12s  %-20s %s\n", "ms", "%", "prior ms", "op", "node");
     for (const auto& node : b.nodes)
-      std::printf("%12.6f %6.2f %12.6f  %-20s %s\n", node.latency.latency_ms, node.latency.latency_ms * share,
-                  node.latency.prior_ms, node.op_type.c_str(), node.name.c_str());
+      std::printf("%12.6f %6.2f %12.6f  %-20s %s\n", node.latency.latency_ms,
+                  node.latency.latency_ms * share, node.latency.prior_ms, node.op_type.c_str(),
+                  node.name.c_str());
     std::printf("by operator:");
     for (size_t i = 0; i < ops.size(); ++i)
-      std::printf("%s %s %.4g ms (%.1f %%)", i ? "," : "", ops[i].first.c_str(), ops[i].second, ops[i].second * share);
+      std::printf("%s %s %.4g ms (%.1f %%)", i ? "," : "", ops[i].first.c_str(), ops[i].second,
+                  ops[i].second * share);
     std::printf("\n");
   }
-  if (args.json) std::printf("%s\n", nlohmann::json{{"files", files}, {"failures", failures}}.dump().c_str());
+  if (args.json)
+    std::printf("%s\n", nlohmann::json{{"files", files}, {"failures", failures}}.dump().c_str());
   if (failures) throw ExitCode{1};
 }
 #endif
@@ -199,7 +226,8 @@ void run_predict(const PredictArguments& args) {
   for (const auto& run : args.run_dirs) {
     if (BaselinePredictor::is_baseline_run(run)) {
       if (args.per_node)
-        throw ConfigError("--per-node explains a cost-readout model's latency; " + run + " is a baseline run");
+        throw ConfigError("--per-node explains a cost-readout model's latency; " + run +
+                          " is a baseline run");
       try {
         predictors.push_back(std::make_unique<RunPredictorOf<BaselinePredictor>>(run));
       } catch (const ConfigError&) {
@@ -213,13 +241,16 @@ void run_predict(const PredictArguments& args) {
   }
 #else
   if (args.per_node)
-    throw ConfigError("--per-node runs on the CPU from the run's weight file: write it with `narformer export --run " +
-                      args.run_dirs.front() + "` and leave --device at cpu");
+    throw ConfigError(
+        "--per-node runs on the CPU from the run's weight file: write it with `narformer export "
+        "--run " +
+        args.run_dirs.front() + "` and leave --device at cpu");
   PredictorOptions options;
   options.checkpoint = args.checkpoint;
   options.device = args.device;
   options.threads = args.threads;
-  for (const auto& run : args.run_dirs) predictors.push_back(std::make_unique<RunPredictorOf<Predictor>>(run, options));
+  for (const auto& run : args.run_dirs)
+    predictors.push_back(std::make_unique<RunPredictorOf<Predictor>>(run, options));
 #endif
   predict_with(predictors, args, clock);
 }
@@ -228,23 +259,32 @@ void run_predict(const PredictArguments& args) {
 
 void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArguments>();
-  CLI::App* cmd = app.add_subcommand("predict", "predict latency (ONNX files) or accuracy (cells) with a trained run");
+  CLI::App* cmd = app.add_subcommand(
+      "predict", "predict latency (ONNX files) or accuracy (cells) with a trained run");
   cmd->add_option("--run", args->run_dirs,
-                  "run folder written by `narformer train`; repeat it for an ensemble of runs (their predictions "
+                  "run folder written by `narformer train`; repeat it for an ensemble of runs "
+                  "(their predictions "
                   "averaged: geometrically for latency, arithmetically for accuracy)")
       ->required()
       ->allow_extra_args(false);  // one folder per --run; what follows is an input
   cmd->add_option("inputs", args->inputs, "ONNX files (none or '-': read paths from stdin)");
-  cmd->add_option("--arch", args->archs, "a NAS-Bench cell (NB201 arch string, NB101 \"ADJACENCY OPS\"); repeatable");
-  cmd->add_option("--checkpoint", args->checkpoint, "best | last | path of a .pt file")->capture_default_str();
-  cmd->add_option("--platform", args->platform, "platform id of the head to use (multi-platform runs)");
-  cmd->add_option("--batch", args->batch, "batch size written into the ONNX graphs")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--arch", args->archs,
+                  "a NAS-Bench cell (NB201 arch string, NB101 \"ADJACENCY OPS\"); repeatable");
+  cmd->add_option("--checkpoint", args->checkpoint, "best | last | path of a .pt file")
+      ->capture_default_str();
+  cmd->add_option("--platform", args->platform,
+                  "platform id of the head to use (multi-platform runs)");
+  cmd->add_option("--batch", args->batch, "batch size written into the ONNX graphs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--device", args->device, "cpu | cuda | auto")->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads (0 = all cores)");
-  cmd->add_flag("--json", args->json, "print one JSON object with every prediction and the timings");
-  cmd->add_flag("--per-node", args->per_node,
-                "split each ONNX file's latency over its nodes, beside the linear cost model's share "
-                "(runs trained with model.readout: cost)");
+  cmd->add_flag("--json", args->json,
+                "print one JSON object with every prediction and the timings");
+  cmd->add_flag(
+      "--per-node", args->per_node,
+      "split each ONNX file's latency over its nodes, beside the linear cost model's share "
+      "(runs trained with model.readout: cost)");
   cmd->callback([args] { run_predict(*args); });
 }
 

@@ -31,30 +31,39 @@ void run_train(const TrainArguments& args) {
   if (!report.fit.finished) {
     std::printf("run:          %s\n", report.run_dir.c_str());
     std::printf("paused:       after epoch %lld of %lld; continue with --resume\n",
-                static_cast<long long>(report.fit.epochs_done), static_cast<long long>(config.train.epochs));
+                static_cast<long long>(report.fit.epochs_done),
+                static_cast<long long>(config.train.epochs));
     return;
   }
 
   const MetricSummary& m = report.test.metrics;
   std::printf("run:          %s\n", report.run_dir.c_str());
   if (is_baseline(config.model)) {
-    std::printf("kept:         %s, the best of %lld settings (validation %s %.4f)\n", report.kept_setting.c_str(),
-                static_cast<long long>(report.fit.epochs_done), config.eval.selection.c_str(), report.fit.best_score);
+    std::printf("kept:         %s, the best of %lld settings (validation %s %.4f)\n",
+                report.kept_setting.c_str(), static_cast<long long>(report.fit.epochs_done),
+                config.eval.selection.c_str(), report.fit.best_score);
     std::printf("train time:   %.1f s (%d threads)\n", report.fit.seconds, report.threads);
   } else {
-    std::printf("best epoch:   %lld of %lld (validation %s %.4f)\n", static_cast<long long>(report.fit.best_epoch),
-                static_cast<long long>(report.fit.epochs_done), config.eval.selection.c_str(), report.fit.best_score);
+    std::printf("best epoch:   %lld of %lld (validation %s %.4f)\n",
+                static_cast<long long>(report.fit.best_epoch),
+                static_cast<long long>(report.fit.epochs_done), config.eval.selection.c_str(),
+                report.fit.best_score);
     std::printf("train time:   %.1f s, %.1f samples/s (%s, %d threads)\n", report.fit.seconds,
                 report.fit.samples_per_second, report.device.c_str(), report.threads);
   }
-  std::printf("test:         n %lld  kendall tau %.4f  mape %.3f%%  acc@10%% %.4f\n", static_cast<long long>(m.n),
-              m.kendall_tau, 100 * m.mape, m.acc_10);
+  std::printf("test:         n %lld  kendall tau %.4f  mape %.3f%%  acc@10%% %.4f\n",
+              static_cast<long long>(m.n), m.kendall_tau, 100 * m.mape, m.acc_10);
   if (args.json) {
-    nlohmann::json out = {{"run_dir", report.run_dir},          {"kendall_tau", m.kendall_tau},
-                          {"n", m.n},                           {"mape", m.mape},
-                          {"rmspe", m.rmspe},                   {"acc_1", m.acc_1},
-                          {"acc_5", m.acc_5},                   {"acc_10", m.acc_10},
-                          {"best_epoch", report.fit.best_epoch}, {"train_seconds", report.fit.seconds},
+    nlohmann::json out = {{"run_dir", report.run_dir},
+                          {"kendall_tau", m.kendall_tau},
+                          {"n", m.n},
+                          {"mape", m.mape},
+                          {"rmspe", m.rmspe},
+                          {"acc_1", m.acc_1},
+                          {"acc_5", m.acc_5},
+                          {"acc_10", m.acc_10},
+                          {"best_epoch", report.fit.best_epoch},
+                          {"train_seconds", report.fit.seconds},
                           {"samples_per_second", report.fit.samples_per_second}};
     std::printf("%s\n", out.dump().c_str());
   }
@@ -64,15 +73,21 @@ void run_train(const TrainArguments& args) {
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArguments>();
-  CLI::App* cmd = app.add_subcommand("train", "train a predictor as a YAML config describes, then test the best checkpoint");
+  CLI::App* cmd = app.add_subcommand(
+      "train", "train a predictor as a YAML config describes, then test the best checkpoint");
   cmd->add_option("config", args->config, "YAML config (see configs/)")->required();
-  cmd->add_option("--set", args->overrides, "override a config key, e.g. --set train.epochs=5 (repeatable)");
-  auto* resume = cmd->add_flag("--resume", args->resume, "continue the run in <run.dir>/<run.name> exactly where it stopped");
-  cmd->add_flag("--overwrite", args->overwrite, "delete an existing run of the same name first")->excludes(resume);
+  cmd->add_option("--set", args->overrides,
+                  "override a config key, e.g. --set train.epochs=5 (repeatable)");
+  auto* resume = cmd->add_flag("--resume", args->resume,
+                               "continue the run in <run.dir>/<run.name> exactly where it stopped");
+  cmd->add_flag("--overwrite", args->overwrite, "delete an existing run of the same name first")
+      ->excludes(resume);
   cmd->add_option("--stop-after-epochs", args->stop_after_epochs,
-                  "pause after this many epochs (the schedule still spans train.epochs); continue with --resume")
+                  "pause after this many epochs (the schedule still spans train.epochs); continue "
+                  "with --resume")
       ->check(CLI::PositiveNumber);
-  cmd->add_flag("--json", args->json, "print the test metrics as one JSON object on the last line of stdout");
+  cmd->add_flag("--json", args->json,
+                "print the test metrics as one JSON object on the last line of stdout");
   cmd->callback([args] { run_train(*args); });
 }
 

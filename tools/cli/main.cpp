@@ -13,9 +13,9 @@
 #include <filesystem>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.h"
 #include "narformer/core/allocator.h"
@@ -24,9 +24,12 @@
 namespace narformer::cli {
 
 void set_log_level(const std::string& level) {
-  if (level == "debug") spdlog::set_level(spdlog::level::debug);
-  else if (level == "warn") spdlog::set_level(spdlog::level::warn);
-  else spdlog::set_level(spdlog::level::info);
+  if (level == "debug")
+    spdlog::set_level(spdlog::level::debug);
+  else if (level == "warn")
+    spdlog::set_level(spdlog::level::warn);
+  else
+    spdlog::set_level(spdlog::level::info);
 }
 
 }  // namespace narformer::cli
@@ -44,11 +47,12 @@ std::string first_line(const std::string& text) {
 int run_full_cli(char** argv) {
   std::error_code error;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  const std::string full = (error ? std::filesystem::path(argv[0]) : self).parent_path() / "narformer-torch";
+  const std::string full =
+      (error ? std::filesystem::path(argv[0]) : self).parent_path() / "narformer-torch";
   std::fflush(nullptr);
   execv(full.c_str(), argv);
-  std::fprintf(stderr, "error: %s: cannot run it (%s); it is built and installed with narformer\n", full.c_str(),
-               std::strerror(errno));
+  std::fprintf(stderr, "error: %s: cannot run it (%s); it is built and installed with narformer\n",
+               full.c_str(), std::strerror(errno));
   return 2;
 }
 #endif

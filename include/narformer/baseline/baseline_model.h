@@ -58,7 +58,7 @@ struct BaselineModel {
   BaselineLoss loss = BaselineLoss::kRelative;
   std::vector<std::string> feature_names;
   nlohmann::json setting = nlohmann::json::object();  ///< the grid point chosen on validation
-  std::string source_run;                              ///< rescale: the run it rescales
+  std::string source_run;                             ///< rescale: the run it rescales
   std::vector<BaselineHead> heads;
 
   /// Predictions of head `head` for feature rows (not for rescale, which has no features).
@@ -78,7 +78,8 @@ struct LinearPrior {
   LinearModel model;
   double ridge = 0;
   double floor = 0;  ///< predictions are clamped to at least this (a prior must be positive)
-  MetricSummary validation;  ///< the kept ridge on the validation rows (fit_linear_prior; not saved)
+  MetricSummary
+      validation;  ///< the kept ridge on the validation rows (fit_linear_prior; not saved)
 
   float value(const Cell& cell) const;
   /// The same for a row of cell_features(cell, FeatureSet::kEncoding).
@@ -90,7 +91,8 @@ struct LinearPrior {
 
 /// Fits the prior on (rows, labels), choosing the ridge on (val_rows, val_labels); rows are
 /// cell_features(cell, FeatureSet::kEncoding). Throws DataError for bad data.
-LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows, const std::vector<double>& labels,
-                             const FeatureRows& val_rows, const std::vector<double>& val_labels);
+LinearPrior fit_linear_prior(const Config& config, const FeatureRows& rows,
+                             const std::vector<double>& labels, const FeatureRows& val_rows,
+                             const std::vector<double>& val_labels);
 
 }  // namespace narformer

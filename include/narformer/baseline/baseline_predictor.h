@@ -43,8 +43,10 @@ class BaselinePredictor {
   TokenPtr tokenize_cell(const std::string& arch) const;
 
   double predict(const TokenPtr& tokens, const std::string& platform = "") const;
-  std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform = "") const;
-  double predict_onnx(const std::string& path, int64_t batch_size = 1, const std::string& platform = "") const;
+  std::vector<double> predict(const std::vector<TokenPtr>& tokens,
+                              const std::string& platform = "") const;
+  double predict_onnx(const std::string& path, int64_t batch_size = 1,
+                      const std::string& platform = "") const;
   double predict_cell(const std::string& arch) const;
 
   /// Throws ConfigError: baselines have no representation.
@@ -58,6 +60,7 @@ class BaselinePredictor {
 
 /// The flat feature row of a cell's arch string as a baseline of `inputs`' run reads it (NB201
 /// arch string, or NB101 "ADJACENCY OPS").
-std::vector<float> cell_feature_row(const RunInputs& inputs, const std::string& arch, FeatureSet set);
+std::vector<float> cell_feature_row(const RunInputs& inputs, const std::string& arch,
+                                    FeatureSet set);
 
 }  // namespace narformer

@@ -19,15 +19,15 @@ namespace narformer {
 
 struct GbdtSettings {
   int64_t max_depth = 6;
-  double eta = 0.1;               ///< learning rate
+  double eta = 0.1;  ///< learning rate
   double min_child_weight = 1;
-  double subsample = 0.8;         ///< rows per tree
-  double colsample = 0.8;         ///< columns per tree
+  double subsample = 0.8;  ///< rows per tree
+  double colsample = 0.8;  ///< columns per tree
   int64_t max_rounds = 2000;
-  int64_t early_stopping = 100;   ///< rounds without a better validation score before stopping
-  int64_t check_every = 10;       ///< validation scored every this many rounds
+  int64_t early_stopping = 100;  ///< rounds without a better validation score before stopping
+  int64_t check_every = 10;      ///< validation scored every this many rounds
   uint64_t seed = 0;
-  int threads = 0;                ///< 0 = all cores
+  int threads = 0;  ///< 0 = all cores
   BaselineLoss loss = BaselineLoss::kRelative;
 };
 
@@ -41,10 +41,12 @@ class GbdtModel {
   /// Trains on (rows, labels > 0), stopping on `score` of the validation rows (which must not
   /// be empty). Throws DataError for bad data, ConfigError without XGBoost, Error for an
   /// XGBoost failure (its message included).
-  static GbdtModel fit(const FeatureRows& rows, const std::vector<double>& labels, const FeatureRows& val_rows,
-                       const ValidationScore& score, const GbdtSettings& settings);
+  static GbdtModel fit(const FeatureRows& rows, const std::vector<double>& labels,
+                       const FeatureRows& val_rows, const ValidationScore& score,
+                       const GbdtSettings& settings);
   /// A model saved by to_bytes(); `source` names it in errors (RunError).
-  static GbdtModel from_bytes(const std::string& bytes, const std::string& source, BaselineLoss loss);
+  static GbdtModel from_bytes(const std::string& bytes, const std::string& source,
+                              BaselineLoss loss);
 
   std::vector<double> predict(const FeatureRows& rows) const;
   /// XGBoost's JSON model format.
@@ -54,7 +56,7 @@ class GbdtModel {
  private:
   std::shared_ptr<void> booster_;  ///< BoosterHandle, freed with XGBoosterFree
   int64_t rounds_ = 0;
-  bool log_target_ = true;         ///< trees predict log y (kRelative)
+  bool log_target_ = true;  ///< trees predict log y (kRelative)
 };
 
 }  // namespace narformer

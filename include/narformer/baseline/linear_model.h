@@ -50,6 +50,7 @@ struct LinearModel {
 };
 
 /// Throws DataError for no rows, rows of different widths, or labels that are not positive.
-LinearModel fit_linear(const FeatureRows& rows, const std::vector<double>& labels, const LinearOptions& options);
+LinearModel fit_linear(const FeatureRows& rows, const std::vector<double>& labels,
+                       const LinearOptions& options);
 
 }  // namespace narformer

@@ -34,7 +34,8 @@ struct MlpModel {
   /// Arrays under `prefix` ("head0.") in a weight file; scale and statistics included.
   void write_to(WeightFile& file, const std::string& prefix) const;
   /// Throws RunError naming `source` when arrays are missing or do not fit together.
-  static MlpModel read_from(const WeightFile& file, const std::string& prefix, const std::string& source);
+  static MlpModel read_from(const WeightFile& file, const std::string& prefix,
+                            const std::string& source);
 };
 
 }  // namespace narformer

@@ -17,31 +17,33 @@
 namespace narformer {
 
 struct TokenizerConfig {
-  std::string embed = "nerf";   ///< sinusoidal embedder: nerf | trans (method.md §0.2)
-  std::string opcode = "pe";    ///< op code: pe (embedded op id) | onehot
-  int64_t dx = 32;              ///< op-code frequencies (pe) or one-hot length (onehot)
-  int64_t dp = 32;              ///< self-position frequencies; 0 = no position code
-  std::string compat = "corrected";  ///< ONNX features: corrected | reference (NAR-Former V2 exactly)
+  std::string embed = "nerf";  ///< sinusoidal embedder: nerf | trans (method.md §0.2)
+  std::string opcode = "pe";   ///< op code: pe (embedded op id) | onehot
+  int64_t dx = 32;             ///< op-code frequencies (pe) or one-hot length (onehot)
+  int64_t dp = 32;             ///< self-position frequencies; 0 = no position code
+  std::string compat =
+      "corrected";  ///< ONNX features: corrected | reference (NAR-Former V2 exactly)
 };
 
 struct DataConfig {
-  std::string dataset = "nb201";          ///< nb201 | nb101 (cell tables) | nnlqp (latency lines + ONNX)
+  std::string dataset = "nb201";  ///< nb201 | nb101 (cell tables) | nnlqp (latency lines + ONNX)
   std::string path = "data/nasbench201/arch_score_acc.csv";
-  std::string arch_column = "cellstr";    ///< NB201: column holding the arch string
+  std::string arch_column = "cellstr";                  ///< NB201: column holding the arch string
   std::string adjacency_column = "adjacency_rowmajor";  ///< NB101: n² chars '0'/'1', row-major
-  std::string ops_column = "ops";         ///< NB101: op names joined by '|'
-  std::string train_label = "valid_top1"; ///< label the model is trained on
-  std::string eval_label = "test_top1";   ///< label validation and test are scored against
-  double label_scale = 0.01;              ///< multiplies labels (percent -> fraction)
-  std::string protocol = "reference";     ///< reference | holdout | stage | leave_family_out (split.h)
-  int64_t n_train = 781;                  ///< training items (absolute count; cell tables, holdout)
-  int64_t n_val = 200;                    ///< validation items (cell tables)
-  int64_t n_test = 0;                     ///< holdout: test size (0 = all the rest)
+  std::string ops_column = "ops";                       ///< NB101: op names joined by '|'
+  std::string train_label = "valid_top1";               ///< label the model is trained on
+  std::string eval_label = "test_top1";  ///< label validation and test are scored against
+  double label_scale = 0.01;             ///< multiplies labels (percent -> fraction)
+  std::string protocol = "reference";  ///< reference | holdout | stage | leave_family_out (split.h)
+  int64_t n_train = 781;               ///< training items (absolute count; cell tables, holdout)
+  int64_t n_val = 200;                 ///< validation items (cell tables)
+  int64_t n_test = 0;                  ///< holdout: test size (0 = all the rest)
   // latency datasets (dataset: nnlqp)
-  std::string onnx_root;                  ///< folder the ONNX paths are relative to ("" = data.path's)
-  std::vector<std::string> families;      ///< keep only these model types (empty = all)
-  std::vector<std::string> platforms;     ///< keep only these platform ids (empty = all); one head each
-  std::string test_family;                ///< leave_family_out: the held-out family
+  std::string onnx_root;              ///< folder the ONNX paths are relative to ("" = data.path's)
+  std::vector<std::string> families;  ///< keep only these model types (empty = all)
+  std::vector<std::string>
+      platforms;            ///< keep only these platform ids (empty = all); one head each
+  std::string test_family;  ///< leave_family_out: the held-out family
   /// More latency files (gt.txt layout, ONNX paths relative to each file's folder) whose lines
   /// all join the training split: never validation or test, and not subject to data.families,
   /// data.test_family or data.train_limit (data.platforms still applies). For device data that
@@ -51,10 +53,10 @@ struct DataConfig {
   /// they only train the per-node correction; the rates come from data.path's lines alone).
   /// Single-operator kernels are what tells the fit what each kind of work costs.
   bool extra_train_fits_cost_model = true;
-  double val_fraction = 0.1;              ///< stage / leave_family_out / holdout: validation carved
-                                          ///< from the training pool (seeded)
-  int64_t train_limit = 0;                ///< use only this many training items (0 = all; few-shot)
-  int64_t batch_size_override = 0;        ///< replace every line's batch size (0 = as in the file)
+  double val_fraction = 0.1;        ///< stage / leave_family_out / holdout: validation carved
+                                    ///< from the training pool (seeded)
+  int64_t train_limit = 0;          ///< use only this many training items (0 = all; few-shot)
+  int64_t batch_size_override = 0;  ///< replace every line's batch size (0 = as in the file)
   std::string cache_dir = "runs/.token_cache";  ///< on-disk token cache ("" = memory only)
   TokenizerConfig tokenizer;
 };
@@ -64,14 +66,15 @@ struct ModelConfig {
   /// baseline/baseline_model.h) | rescale (transfer baseline: train.init_from's predictions
   /// times a factor fitted on this run's training measurements)
   std::string kind = "narformer";
-  int64_t blocks = 6;               ///< encoder blocks
-  int64_t hidden = 512;             ///< attention width = head width
-  int64_t ffn_hidden = 2048;        ///< grouped feed-forward hidden width
-  int64_t ffn_groups = 8;           ///< groups of the grouped linear transforms
+  int64_t blocks = 6;         ///< encoder blocks
+  int64_t hidden = 512;       ///< attention width = head width
+  int64_t ffn_hidden = 2048;  ///< grouped feed-forward hidden width
+  int64_t ffn_groups = 8;     ///< groups of the grouped linear transforms
   double dropout = 0.05;
-  bool use_degree = true;           ///< degree gating in the attention layer
-  double layer_scale_init = 1e-4;   ///< initial layer-scale gamma
-  std::string readout = "fusion";   ///< fusion (per-layer mean, fused) | mean | sum | cost (latency: fitted linear cost model × learned per-node correction)
+  bool use_degree = true;          ///< degree gating in the attention layer
+  double layer_scale_init = 1e-4;  ///< initial layer-scale gamma
+  std::string readout = "fusion";  ///< fusion (per-layer mean, fused) | mean | sum | cost (latency:
+                                   ///< fitted linear cost model × learned per-node correction)
   /// none | linear (cells: the prediction is the linear baseline's, fitted on the training
   /// split, times the network's learned correction; baseline/baseline_model.h LinearPrior)
   std::string prior = "none";
@@ -84,12 +87,13 @@ struct BaselineConfig {
   /// auto (eval.selection mape: relative, kendall_tau: squared) | relative | squared
   std::string loss = "auto";
   std::vector<double> linear_ridge = {0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1};
-  std::string linear_sign = "auto";  ///< auto (ONNX graphs: non_negative, cells: free) | free | non_negative
+  std::string linear_sign =
+      "auto";  ///< auto (ONNX graphs: non_negative, cells: free) | free | non_negative
   std::vector<double> mlp_hidden = {128, 512};
   std::vector<double> mlp_layers = {2, 3};
   std::vector<double> mlp_lr = {1e-3, 3e-3};
   std::vector<double> mlp_weight_decay = {0, 1e-4};
-  int64_t mlp_epochs = 300;         ///< the best epoch on validation is kept
+  int64_t mlp_epochs = 300;  ///< the best epoch on validation is kept
   int64_t mlp_batch_size = 32;
   std::vector<double> gbdt_max_depth = {3, 5, 7};
   std::vector<double> gbdt_eta = {0.03, 0.1};
@@ -103,17 +107,17 @@ struct BaselineConfig {
 
 struct TrainConfig {
   int64_t epochs = 1000;
-  int64_t batch_size = 8;           ///< architectures per step (augmented copies come on top)
+  int64_t batch_size = 8;  ///< architectures per step (augmented copies come on top)
   double lr = 1e-4;
-  double warmup_ratio = 0.1;        ///< linear warm-up over this fraction of all steps
-  double lambda_sr = 0.1;           ///< weight of the pairwise ranking loss
-  double lambda_cons = 0.5;         ///< weight of the consistency loss (needs augmentation)
-  double grad_clip = 0;             ///< clip the global gradient norm to this (0 = off, as published)
+  double warmup_ratio = 0.1;  ///< linear warm-up over this fraction of all steps
+  double lambda_sr = 0.1;     ///< weight of the pairwise ranking loss
+  double lambda_cons = 0.5;   ///< weight of the consistency loss (needs augmentation)
+  double grad_clip = 0;       ///< clip the global gradient norm to this (0 = off, as published)
   /// Length-bucketed batches: each epoch's shuffled order is cut into pools of this many
   /// batches, each pool sorted by graph size, and the batches shuffled again, so a batch pads
   /// to similar sizes (ONNX graphs have 20-370 nodes). 0 = plain shuffled batches.
   int64_t length_buckets = 0;
-  std::string init_from;            ///< a run folder (or .pt) whose weights start this run (transfer)
+  std::string init_from;  ///< a run folder (or .pt) whose weights start this run (transfer)
   /// Latency data: during training only, each model family's predictions are multiplied by a
   /// learned factor exp(b_f) (the b_f centred to mean 0), so the model need not learn what
   /// sets one family's level apart from another's from the family's look; validation, test
@@ -122,19 +126,19 @@ struct TrainConfig {
 };
 
 struct EvalConfig {
-  int64_t batch_size = 1024;        ///< architectures per evaluation forward pass
-  int64_t every = 1;                ///< validate every this many epochs
+  int64_t batch_size = 1024;              ///< architectures per evaluation forward pass
+  int64_t every = 1;                      ///< validate every this many epochs
   std::string selection = "kendall_tau";  ///< best checkpoint by: kendall_tau (max) | mape (min)
   std::string selection_split = "val";    ///< val | test (test only to reproduce published tables)
 };
 
 struct RunConfig {
-  std::string name;                 ///< run name; defaults to the config file's stem
-  std::string dir = "runs";         ///< run folders go to <dir>/<name>
-  int64_t seed = 0;                 ///< fixes splits, initialisation, shuffling, dropout
-  std::string device = "auto";      ///< auto | cpu | cuda
-  int64_t threads = 0;              ///< intra-op threads; 0 = all cores
-  std::string log_level = "info";   ///< debug | info | warn
+  std::string name;                ///< run name; defaults to the config file's stem
+  std::string dir = "runs";        ///< run folders go to <dir>/<name>
+  int64_t seed = 0;                ///< fixes splits, initialisation, shuffling, dropout
+  std::string device = "auto";     ///< auto | cpu | cuda
+  int64_t threads = 0;             ///< intra-op threads; 0 = all cores
+  std::string log_level = "info";  ///< debug | info | warn
 };
 
 struct Config {
@@ -144,7 +148,7 @@ struct Config {
   TrainConfig train;
   EvalConfig eval;
   RunConfig run;
-  std::string source_file;          ///< the YAML this was loaded from ("" for defaults)
+  std::string source_file;  ///< the YAML this was loaded from ("" for defaults)
 
   /// Folder of this run: <run.dir>/<run.name>.
   std::string run_dir() const;

@@ -12,7 +12,8 @@ void write_file_atomic(const std::string& path, const std::string& contents);
 
 /// Calls `write(tmp_path)` to produce the file under a temporary name, then renames it onto
 /// `path`. If `write` throws, the temporary file is removed and the exception propagates.
-void write_atomic_with(const std::string& path, const std::function<void(const std::string&)>& write);
+void write_atomic_with(const std::string& path,
+                       const std::function<void(const std::string&)>& write);
 
 /// Reads a whole file. Throws DataError naming the file when it cannot be read.
 std::string read_file(const std::string& path);

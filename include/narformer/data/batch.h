@@ -21,9 +21,10 @@ struct PaddedBatch {
   std::vector<float> mask;             ///< batch × max_nodes, 1 for real nodes
   std::vector<int64_t> num_nodes;      ///< batch
   std::vector<float> static_features;  ///< batch × static_dim
-  std::vector<float> node_costs;       ///< batch × max_nodes × kNodeCostDims, zero-padded; empty for cells
-  std::vector<int64_t> head_index;     ///< batch; which output head (platform) per item; empty = 0
-  std::vector<float> prior;            ///< batch; TokenSequence::prior; empty = no priors
+  std::vector<float>
+      node_costs;  ///< batch × max_nodes × kNodeCostDims, zero-padded; empty for cells
+  std::vector<int64_t> head_index;  ///< batch; which output head (platform) per item; empty = 0
+  std::vector<float> prior;         ///< batch; TokenSequence::prior; empty = no priors
 };
 
 /// Throws std::invalid_argument for an empty list, mismatched feature widths, or a mix of

@@ -23,19 +23,23 @@ using CostRates = std::array<double, kNodeCostDims>;
 /// gets 1 % of the rate it would have alone, so the network can still grow it. Throws
 /// DataError when the graphs carry no node costs (cell tokens) or the lists are empty or of
 /// different lengths, or a latency is not positive.
-CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs, const std::vector<double>& latencies);
+CostRates fit_cost_rates(const std::vector<const TokenSequence*>& graphs,
+                         const std::vector<double>& latencies);
 
 /// One fit per output head (platform) on that head's graphs; `heads` empty = every graph is
 /// head 0. Throws DataError as fit_cost_rates, and for a head without graphs.
-std::vector<CostRates> fit_cost_rates_per_head(const std::vector<TokenPtr>& graphs, const std::vector<double>& latencies,
-                                               const std::vector<int64_t>& heads, int64_t num_heads);
+std::vector<CostRates> fit_cost_rates_per_head(const std::vector<TokenPtr>& graphs,
+                                               const std::vector<double>& latencies,
+                                               const std::vector<int64_t>& heads,
+                                               int64_t num_heads);
 
 /// Σ_c rates_c · C_c(g): the linear model's prediction for one graph.
 double linear_cost_prediction(const TokenSequence& graph, const CostRates& rates);
 
 /// The linear model's prediction for every graph, each with its head's rates (`heads` empty =
 /// head 0).
-std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs, const std::vector<int64_t>& heads,
+std::vector<double> linear_cost_predictions(const std::vector<TokenPtr>& graphs,
+                                            const std::vector<int64_t>& heads,
                                             const std::vector<CostRates>& rates);
 
 /// "5.39 ms/GFLOP spatial conv + 11.4 ms/GFLOP pointwise conv + ...", for logs.

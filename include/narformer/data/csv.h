@@ -22,7 +22,9 @@ class CsvTable {
   int column(const std::string& name) const;
   bool has_column(const std::string& name) const;
 
-  const std::string& cell(size_t row, int column) const { return rows_[row][static_cast<size_t>(column)]; }
+  const std::string& cell(size_t row, int column) const {
+    return rows_[row][static_cast<size_t>(column)];
+  }
   /// A cell as a number; NaN for "nan"/"NaN". Throws DataError (file, line, column) when the
   /// text is not a number.
   double number(size_t row, int column) const;

@@ -24,7 +24,8 @@ void shuffle_indices(std::vector<int64_t>& order, std::mt19937_64& engine);
 /// may be short). `pool_batches` <= 0: batches in order, `order` untouched. Otherwise `order`
 /// is stably sorted by `sizes[order[i]]` within pools of pool_batches * batch_size positions and
 /// the batch starts are shuffled.
-std::vector<int64_t> batch_starts(std::vector<int64_t>& order, const std::vector<int>& sizes, int64_t batch_size,
-                                  int64_t pool_batches, std::mt19937_64& engine);
+std::vector<int64_t> batch_starts(std::vector<int64_t>& order, const std::vector<int>& sizes,
+                                  int64_t batch_size, int64_t pool_batches,
+                                  std::mt19937_64& engine);
 
 }  // namespace narformer

@@ -22,6 +22,7 @@ struct DataConfig;
 
 /// Throws DataError (naming data.path) when a split comes out empty, e.g. a test family that
 /// does not occur or a file without stage column under protocol stage.
-Split make_latency_split(const std::vector<LatencyRecord>& records, const DataConfig& config, uint64_t seed);
+Split make_latency_split(const std::vector<LatencyRecord>& records, const DataConfig& config,
+                         uint64_t seed);
 
 }  // namespace narformer

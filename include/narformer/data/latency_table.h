@@ -15,13 +15,13 @@ namespace narformer {
 
 struct LatencyRecord {
   std::string id;
-  std::string onnx_path;    ///< resolved against the dataset root
+  std::string onnx_path;  ///< resolved against the dataset root
   int64_t batch_size = 1;
   double latency_ms = 0;
-  std::string family;       ///< model type, e.g. resnet18
-  std::string platform;     ///< platform id as written in the file
-  std::string stage;        ///< train | test, or "" when the file has no stage column
-  int64_t line = 0;         ///< 1-based line in the file, for messages
+  std::string family;    ///< model type, e.g. resnet18
+  std::string platform;  ///< platform id as written in the file
+  std::string stage;     ///< train | test, or "" when the file has no stage column
+  int64_t line = 0;      ///< 1-based line in the file, for messages
 };
 
 struct LatencyTable {

@@ -18,11 +18,11 @@ namespace narformer {
 struct DataConfig;
 
 struct NasRecord {
-  int64_t index = 0;        ///< row index in the table (= benchmark index for NB201)
-  std::string arch;         ///< arch string (NB201) or "adjacency ops" (NB101), for outputs
+  int64_t index = 0;  ///< row index in the table (= benchmark index for NB201)
+  std::string arch;   ///< arch string (NB201) or "adjacency ops" (NB101), for outputs
   Cell cell;
-  double train_label = 0;   ///< what the model is trained on
-  double eval_label = 0;    ///< what validation and test are scored against
+  double train_label = 0;  ///< what the model is trained on
+  double eval_label = 0;   ///< what validation and test are scored against
 };
 
 struct NasTable {
@@ -31,9 +31,9 @@ struct NasTable {
   std::vector<NasRecord> records;
 };
 
-/// Reads the table named by config.path (CSV, or JSON by extension). Throws DataError naming the file and line for a
-/// missing file or column, a malformed architecture, and NaN, missing or non-positive labels
-/// (the relative-error loss divides by them).
+/// Reads the table named by config.path (CSV, or JSON by extension). Throws DataError naming the
+/// file and line for a missing file or column, a malformed architecture, and NaN, missing or
+/// non-positive labels (the relative-error loss divides by them).
 NasTable read_nas_table(const DataConfig& config);
 
 }  // namespace narformer

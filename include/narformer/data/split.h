@@ -27,7 +27,8 @@ enum class SplitPart { kTrain, kValidation, kTest };
 
 /// The items of `part`. With `validation_on_test` (eval.selection_split: test, the published
 /// protocols) the validation part is the test split.
-inline const std::vector<int64_t>& split_items(const Split& split, SplitPart part, bool validation_on_test) {
+inline const std::vector<int64_t>& split_items(const Split& split, SplitPart part,
+                                               bool validation_on_test) {
   if (part == SplitPart::kTrain) return split.train;
   return part == SplitPart::kTest || validation_on_test ? split.test : split.val;
 }

@@ -11,18 +11,18 @@
 namespace narformer {
 
 struct PlotRequest {
-  std::string dir;                   ///< output folder (the run folder)
+  std::string dir;  ///< output folder (the run folder)
   std::vector<double> truths;
   std::vector<double> predictions;
-  std::vector<std::string> groups;   ///< per item (family); empty = one group
-  bool log_scale = false;            ///< latency: log-log axes
-  std::string quantity = "value";    ///< axis label, e.g. "latency (ms)"
-  std::string metrics_file;          ///< metrics.jsonl for the learning curves ("" = none)
+  std::vector<std::string> groups;  ///< per item (family); empty = one group
+  bool log_scale = false;           ///< latency: log-log axes
+  std::string quantity = "value";   ///< axis label, e.g. "latency (ms)"
+  std::string metrics_file;         ///< metrics.jsonl for the learning curves ("" = none)
 };
 
 struct PlotResult {
-  bool rendered = false;   ///< PNGs were produced
-  std::string message;     ///< what was written, or how to render without gnuplot
+  bool rendered = false;  ///< PNGs were produced
+  std::string message;    ///< what was written, or how to render without gnuplot
 };
 
 PlotResult write_plots(const PlotRequest& request);

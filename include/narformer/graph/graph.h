@@ -20,21 +20,21 @@ struct Attribute {
 
 /// Compute and memory cost of one node (or of a whole graph).
 struct Cost {
-  double flops = 0;    ///< floating-point operations
-  double params = 0;   ///< trainable parameters
-  double memory = 0;   ///< elements read and written
+  double flops = 0;   ///< floating-point operations
+  double params = 0;  ///< trainable parameters
+  double memory = 0;  ///< elements read and written
   /// The part of `memory` that is constant inputs (weights) read, the rest being outputs
   /// written; the cost readout prices the two separately (tokenize/token_sequence.h).
   double constant_memory = 0;
 };
 
 struct Node {
-  std::string name;                       ///< unique in the graph (ONNX: output tensor name)
-  std::string op_type;                    ///< "Conv", "Input", "nor_conv_3x3", ...
-  int op_id = -1;                         ///< cell vocabulary id (method.md §1.1); -1 otherwise
-  std::vector<int64_t> output_shape;      ///< with the batch dimension first, where known
+  std::string name;                   ///< unique in the graph (ONNX: output tensor name)
+  std::string op_type;                ///< "Conv", "Input", "nor_conv_3x3", ...
+  int op_id = -1;                     ///< cell vocabulary id (method.md §1.1); -1 otherwise
+  std::vector<int64_t> output_shape;  ///< with the batch dimension first, where known
   std::map<std::string, Attribute> attributes;
-  int num_inputs = 0;                     ///< operator input count (e.g. Conv with bias: 3)
+  int num_inputs = 0;  ///< operator input count (e.g. Conv with bias: 3)
   Cost cost;
 };
 
@@ -43,9 +43,9 @@ struct GraphFacts {
   int64_t batch_size = 1;
   Cost total;
   // Set by importers of real model files (onnx/onnx_graph.h); empty/zero for cells.
-  int num_operators = 0;                  ///< operators in the source file
-  std::vector<std::string> unknown_ops;   ///< op types the importer does not know (sorted)
-  int missing_shapes = 0;                 ///< nodes whose output shape could not be inferred
+  int num_operators = 0;                 ///< operators in the source file
+  std::vector<std::string> unknown_ops;  ///< op types the importer does not know (sorted)
+  int missing_shapes = 0;                ///< nodes whose output shape could not be inferred
 };
 
 class Graph {

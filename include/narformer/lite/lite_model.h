@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "narformer/runtime/weight_file.h"
 #include "narformer/model/options.h"
+#include "narformer/runtime/weight_file.h"
 #include "narformer/tokenize/token_sequence.h"
 
 namespace narformer {
@@ -73,15 +73,18 @@ class LiteModel {
   GroupedLinear grouped(const std::string& name, int64_t in, int64_t out, int64_t groups) const;
   void check(const TokenSequence& tokens) const;
   std::vector<std::vector<float>> encode(const TokenSequence& tokens) const;
-  std::vector<float> readout(const TokenSequence& tokens, const std::vector<std::vector<float>>& layers) const;
+  std::vector<float> readout(const TokenSequence& tokens,
+                             const std::vector<std::vector<float>>& layers) const;
   void check_head(int64_t head) const;
-  std::vector<NodeLatency> cost_readout(const TokenSequence& tokens, const std::vector<float>& nodes, int64_t head) const;
+  std::vector<NodeLatency> cost_readout(const TokenSequence& tokens,
+                                        const std::vector<float>& nodes, int64_t head) const;
 
   ModelOptions options_;
   WeightFile weights_;
   std::string source_;
   std::vector<Block> blocks_;
-  Linear fuse_hidden_, fuse_out_, static_branch_, head1_, head2_, head_out_, node_rate_hidden_, node_rate_out_;
+  Linear fuse_hidden_, fuse_out_, static_branch_, head1_, head2_, head_out_, node_rate_hidden_,
+      node_rate_out_;
   const float* cost_rates_ = nullptr;  ///< heads x kNodeCostDims
 };
 

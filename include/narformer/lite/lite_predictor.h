@@ -25,8 +25,8 @@ struct LatencyBreakdown {
     std::string op_type;  ///< "Conv", "Relu", ...; "Input" for graph inputs
     NodeLatency latency;  ///< the model's share and the linear cost model's alone
   };
-  double latency_ms = 0;  ///< = predict_onnx(), the sum over nodes
-  double prior_ms = 0;    ///< the fitted linear cost model alone, summed
+  double latency_ms = 0;    ///< = predict_onnx(), the sum over nodes
+  double prior_ms = 0;      ///< the fitted linear cost model alone, summed
   std::vector<Node> nodes;  ///< in graph order
 };
 
@@ -49,19 +49,24 @@ class LitePredictor {
   const std::vector<std::string>& platforms() const { return inputs_.platforms(); }
   int64_t embedding_dim() const { return model_.embedding_dim(); }
 
-  TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size = 1) const { return inputs_.tokenize_onnx(path, batch_size); }
+  TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size = 1) const {
+    return inputs_.tokenize_onnx(path, batch_size);
+  }
   TokenPtr tokenize_graph(const Graph& graph) const { return inputs_.tokenize_graph(graph); }
   TokenPtr tokenize_cell(const std::string& arch) const { return inputs_.tokenize_cell(arch); }
 
   double predict(const TokenPtr& tokens, const std::string& platform = "") const;
-  std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform = "") const;
-  double predict_onnx(const std::string& path, int64_t batch_size = 1, const std::string& platform = "") const;
+  std::vector<double> predict(const std::vector<TokenPtr>& tokens,
+                              const std::string& platform = "") const;
+  double predict_onnx(const std::string& path, int64_t batch_size = 1,
+                      const std::string& platform = "") const;
   double predict_cell(const std::string& arch) const;
 
   /// The prediction for an ONNX file split over its nodes (cost readout only: model.readout:
   /// cost; ConfigError otherwise). Which layers a latency comes from, and where the learned
   /// correction departs from the fitted linear cost model.
-  LatencyBreakdown explain_onnx(const std::string& path, int64_t batch_size = 1, const std::string& platform = "") const;
+  LatencyBreakdown explain_onnx(const std::string& path, int64_t batch_size = 1,
+                                const std::string& platform = "") const;
   std::vector<float> embed(const TokenPtr& tokens) const { return model_.embed(*tokens); }
 
  private:

@@ -20,7 +20,8 @@ class GraphAttentionImpl : public torch::nn::Module {
   GraphAttentionImpl(int64_t in_dim, int64_t out_dim, bool use_degree);
 
   /// x: (B, N, in), adjacency: (B, N, N), degree: (B, N, 1) = adjacency row sums.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& adjacency, const torch::Tensor& degree);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& adjacency,
+                        const torch::Tensor& degree);
 
  private:
   int64_t in_dim_;

@@ -17,7 +17,8 @@ namespace narformer {
 class EncoderBlockImpl : public torch::nn::Module {
  public:
   EncoderBlockImpl(int64_t in_dim, const ModelOptions& options);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& adjacency, const torch::Tensor& degree);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& adjacency,
+                        const torch::Tensor& degree);
 
  private:
   double dropout_;

@@ -5,7 +5,8 @@
 //            h = Σ w_l m_l  (method.md §3.6)
 //   latency (readout sum):   h = [Σ_i X_i ; ReLU(Dropout(Linear(static)))]  (method.md §3.5)
 //   head: Linear → ReLU → Dropout → Linear → ReLU → Dropout → Linear = z;  ŷ = softplus(−z)
-//   cost (ours): ŷ = Σ_i Σ_c r_c · softplus(z_ic)/log 2 · cost_ic, z_i = MLP([X_i ; log(1+100·cost_i)]),
+//   cost (ours): ŷ = Σ_i Σ_c r_c · softplus(z_ic)/log 2 · cost_ic, z_i = MLP([X_i ;
+//   log(1+100·cost_i)]),
 //            r = the linear cost model fitted on the training set (set_cost_rates), no static
 //            branch and no graph head; embed() is Σ_i X_i.
 //   With num_heads > 1 the last Linear has one output per platform and batch.head_index picks

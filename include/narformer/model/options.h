@@ -22,8 +22,8 @@ enum class Readout {
 Readout parse_readout(const std::string& name);
 
 struct ModelOptions {
-  int64_t input_dim = 128;        ///< token width
-  int64_t static_dim = 0;         ///< graph-level feature width; 0 = no static branch
+  int64_t input_dim = 128;  ///< token width
+  int64_t static_dim = 0;   ///< graph-level feature width; 0 = no static branch
   int64_t hidden = 512;
   int64_t blocks = 6;
   int64_t ffn_hidden = 2048;
@@ -36,7 +36,7 @@ struct ModelOptions {
   /// (a correction of exactly 1) and training departs from the linear model, as the cost
   /// readout does. Only the initialisation differs; checkpoints are the same shape.
   bool correction_starts_at_one = false;
-  int64_t num_heads = 1;          ///< output heads, one per platform (NNLQP multi-platform)
+  int64_t num_heads = 1;  ///< output heads, one per platform (NNLQP multi-platform)
 
   static ModelOptions from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim);
   /// NAR-Former V2's NNLQP latency model: 152-d ONNX tokens + 40 static features, 2 blocks,

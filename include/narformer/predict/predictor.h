@@ -53,8 +53,10 @@ class Predictor {
 
   // Predictions: latency in ms, or accuracy as in the training labels.
   double predict(const TokenPtr& tokens, const std::string& platform = "") const;
-  std::vector<double> predict(const std::vector<TokenPtr>& tokens, const std::string& platform = "") const;
-  double predict_onnx(const std::string& path, int64_t batch_size = 1, const std::string& platform = "") const;
+  std::vector<double> predict(const std::vector<TokenPtr>& tokens,
+                              const std::string& platform = "") const;
+  double predict_onnx(const std::string& path, int64_t batch_size = 1,
+                      const std::string& platform = "") const;
   double predict_graph(const Graph& graph, const std::string& platform = "") const;
   double predict_cell(const std::string& arch) const;
 

@@ -24,7 +24,8 @@ struct LinearPrior;
 
 /// `platform` when a run with these head platforms has a head for it, else "" (its first
 /// head): how a run that rescales another asks that run for a platform it may not know.
-std::string platform_or_first(const std::vector<std::string>& platforms, const std::string& platform);
+std::string platform_or_first(const std::vector<std::string>& platforms,
+                              const std::string& platform);
 
 class RunInputs {
  public:
@@ -44,7 +45,9 @@ class RunInputs {
   /// The output head of `platform` ("" = the first). Throws ConfigError for an unknown one.
   int64_t head(const std::string& platform) const;
   /// best | last | a path: the checkpoint file it names (RunFolder::checkpoint).
-  std::string checkpoint_path(const std::string& checkpoint) const { return RunFolder(run_dir_).checkpoint(checkpoint); }
+  std::string checkpoint_path(const std::string& checkpoint) const {
+    return RunFolder(run_dir_).checkpoint(checkpoint);
+  }
 
   // Tokens, exactly as in training. Throws DataError for unreadable inputs, ConfigError for
   // inputs of the other kind (an ONNX file for a cell run, ...).

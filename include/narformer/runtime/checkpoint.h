@@ -10,19 +10,19 @@
 
 #include <torch/torch.h>
 
-#include "narformer/runtime/weight_file.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/runtime/resumable_state.h"
+#include "narformer/runtime/weight_file.h"
 
 namespace narformer {
 
 struct TrainingState {
   int64_t epochs_done = 0;
   int64_t step = 0;
-  double best_score = 0;       ///< selection metric of the best epoch so far
-  int64_t best_epoch = 0;      ///< 0 = none yet
-  std::string shuffle_engine;  ///< serialized std::mt19937_64
-  torch::Tensor torch_rng;     ///< LibTorch CPU generator state
+  double best_score = 0;         ///< selection metric of the best epoch so far
+  int64_t best_epoch = 0;        ///< 0 = none yet
+  std::string shuffle_engine;    ///< serialized std::mt19937_64
+  torch::Tensor torch_rng;       ///< LibTorch CPU generator state
   torch::Tensor family_offsets;  ///< train.family_offsets: the learned b_f; undefined otherwise
 };
 
@@ -31,13 +31,13 @@ std::string describe(const ModelOptions& options);
 
 /// Saves atomically, and the weights alone beside it for the torch-free forward pass
 /// (weights_path_for(path), runtime/weight_file.h). `optimizer` may be null (weights-only export).
-void save_checkpoint(const std::string& path, NarFormerModel& model, const ResumableState* optimizer,
-                     const TrainingState& state);
+void save_checkpoint(const std::string& path, NarFormerModel& model,
+                     const ResumableState* optimizer, const TrainingState& state);
 
 /// Loads into `model` (and `optimizer` unless null). Throws RunError naming the file when it
 /// is missing, corrupt, or was written for a model with other options.
-TrainingState load_checkpoint(const std::string& path, NarFormerModel& model, ResumableState* optimizer,
-                              const torch::Device& device);
+TrainingState load_checkpoint(const std::string& path, NarFormerModel& model,
+                              ResumableState* optimizer, const torch::Device& device);
 
 /// Every parameter and buffer of `model` by name, with the model options as meta text.
 WeightFile model_weights(const NarFormerModel& model);

@@ -15,7 +15,8 @@ namespace narformer {
 /// Runs in eval mode without gradients, in batches of up to `batch_size`, grouping items of
 /// similar node count so padding stays small. Restores the model's training flag afterwards.
 std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& items,
-                            const std::vector<int64_t>& heads, int64_t batch_size, const torch::Device& device);
+                            const std::vector<int64_t>& heads, int64_t batch_size,
+                            const torch::Device& device);
 
 /// The graph representations (NarFormerModel::embed) of `items`, one row each, in order.
 torch::Tensor embed(NarFormerModel& model, const std::vector<TokenPtr>& items, int64_t batch_size,

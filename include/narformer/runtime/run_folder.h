@@ -35,7 +35,9 @@ class RunFolder {
   std::string prior() const { return file("prior.json"); }
   std::string baseline() const { return file("baseline.json"); }
   std::string baseline_weights() const { return file("baseline.weights"); }
-  std::string baseline_trees(int64_t head) const { return file("baseline.head" + std::to_string(head) + ".xgb.json"); }
+  std::string baseline_trees(int64_t head) const {
+    return file("baseline.head" + std::to_string(head) + ".xgb.json");
+  }
 
   /// "best" or "last": that checkpoint of this run; anything else is a .pt path, returned as is.
   std::string checkpoint(const std::string& which) const;

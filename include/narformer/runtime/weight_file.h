@@ -18,11 +18,13 @@ struct NamedArray {
 };
 
 struct WeightFile {
-  std::string meta;                          ///< free text, e.g. the model options it fits
-  std::map<std::string, NamedArray> arrays;  ///< by parameter/buffer name, e.g. "encoder.block0.norm.weight"
+  std::string meta;  ///< free text, e.g. the model options it fits
+  std::map<std::string, NamedArray>
+      arrays;  ///< by parameter/buffer name, e.g. "encoder.block0.norm.weight"
 
   /// The array `name` with exactly `shape`; throws RunError naming `source` otherwise.
-  const NamedArray& at(const std::string& name, const std::vector<int64_t>& shape, const std::string& source) const;
+  const NamedArray& at(const std::string& name, const std::vector<int64_t>& shape,
+                       const std::string& source) const;
 };
 
 /// Where the weights of checkpoint `checkpoint_path` live: "best.pt" -> "best.weights".

@@ -20,11 +20,11 @@
 //
 // Op codes (the `code` column of onnx/operators.h): 1 Conv, 2 Relu, 3 Add, 4 Sigmoid,
 // 5 Reshape, 6 MaxPool, 7 Split, 8 GlobalAveragePool, 9 Gemm, 10 Transpose, 11 Upsample,
-// 12 BatchNormalization, 13 Mul, 14 Concat, 15 Flatten, 16 AveragePool, 17 Cast, 18 MatMul (reference compat: never, the
-// reference spelled it "Matmul"), 19 ReduceMean, 20 Pow, 21 Slice, 22 Div, 23 Sub, 24 Sqrt,
-// 25 Clip, 26 Softmax, 27 Tanh, 28 ConvTranspose. Encoded attributes (first element of each):
-// Conv: kernel_shape, strides, pads, dilations, group, bias; ConvTranspose: the same +
-// output_padding; MaxPool/AveragePool: kernel_shape, strides, pads; Gemm: bias; Transpose:
+// 12 BatchNormalization, 13 Mul, 14 Concat, 15 Flatten, 16 AveragePool, 17 Cast, 18 MatMul
+// (reference compat: never, the reference spelled it "Matmul"), 19 ReduceMean, 20 Pow, 21 Slice, 22
+// Div, 23 Sub, 24 Sqrt, 25 Clip, 26 Softmax, 27 Tanh, 28 ConvTranspose. Encoded attributes (first
+// element of each): Conv: kernel_shape, strides, pads, dilations, group, bias; ConvTranspose: the
+// same + output_padding; MaxPool/AveragePool: kernel_shape, strides, pads; Gemm: bias; Transpose:
 // perm (8 entries, frequency-major). bias = 1 when the operator has 3 inputs.
 //
 // Deterministic: the same graph gives byte-identical tokens. Never produces NaN: missing

@@ -6,11 +6,12 @@
 //
 // The key is a hash of (file bytes, batch size, every tokenizer setting, token format
 // version). The format version is derived from what this build's importer and tokenizer
-// produce (token_format.h), so a changed formula or layout makes old files stale by itself. The reference keys its cache by sample id only and silently reuses stale
-// features after a settings change (method.md §2.8, §6 item 22); here any change of the
-// file's content or of a setting gives a new key. Cache files are written atomically; a
-// cache file that is truncated, corrupt or of another format version is ignored, recomputed
-// and rewritten (logged at debug level), never fatal. Thread-safe.
+// produce (token_format.h), so a changed formula or layout makes old files stale by itself. The
+// reference keys its cache by sample id only and silently reuses stale features after a settings
+// change (method.md §2.8, §6 item 22); here any change of the file's content or of a setting gives
+// a new key. Cache files are written atomically; a cache file that is truncated, corrupt or of
+// another format version is ignored, recomputed and rewritten (logged at debug level), never fatal.
+// Thread-safe.
 
 #include <cstddef>
 #include <cstdint>

@@ -17,8 +17,8 @@ namespace narformer {
 
 struct MlpSettings {
   int64_t hidden = 128;
-  int64_t layers = 2;       ///< hidden layers
-  double lr = 1e-3;         ///< AdamW, cosine decay to 0 over the epochs
+  int64_t layers = 2;  ///< hidden layers
+  double lr = 1e-3;    ///< AdamW, cosine decay to 0 over the epochs
   double weight_decay = 0;
   int64_t epochs = 300;
   int64_t batch_size = 32;
@@ -29,14 +29,15 @@ struct MlpSettings {
 
 /// Trains an MLP baseline (LibTorch, settings.loss) and returns its weights at the
 /// best validation score (`score`: lower is better). Throws DataError for bad data.
-MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels, const FeatureRows& val_rows,
-                   const ValidationScore& score, const MlpSettings& settings);
+MlpModel train_mlp(const FeatureRows& rows, const std::vector<double>& labels,
+                   const FeatureRows& val_rows, const ValidationScore& score,
+                   const MlpSettings& settings);
 
 struct BaselineFit {
   BaselineModel model;
-  double best_score = 0;         ///< eval.selection on validation (tau: higher, mape: lower is better)
-  MetricSummary validation;      ///< the kept setting on the validation split
-  int64_t settings = 0;          ///< grid size
+  double best_score = 0;     ///< eval.selection on validation (tau: higher, mape: lower is better)
+  MetricSummary validation;  ///< the kept setting on the validation split
+  int64_t settings = 0;      ///< grid size
   double seconds = 0;
 };
 

@@ -15,8 +15,8 @@
 namespace narformer {
 
 struct TrainOptions {
-  bool resume = false;     ///< continue run_dir/last.pt exactly
-  bool overwrite = false;  ///< delete an existing run folder of the same name first
+  bool resume = false;            ///< continue run_dir/last.pt exactly
+  bool overwrite = false;         ///< delete an existing run folder of the same name first
   int64_t stop_after_epochs = 0;  ///< > 0: pause after this many epochs (continue with resume)
 };
 
@@ -27,7 +27,7 @@ struct TrainReport {
   int64_t parameters = 0;
   FitResult fit;
   std::string kept_setting;  ///< baselines: the grid setting chosen on validation (JSON)
-  TestReport test;  ///< empty when training paused before the last epoch
+  TestReport test;           ///< empty when training paused before the last epoch
 };
 
 TrainReport train_experiment(const Config& config, const TrainOptions& options);

@@ -35,7 +35,8 @@ class LatencyTask : public Task {
   TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
                            const std::string& predictions_path) const override;
   FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const override;
-  TestResult report_test(const std::vector<double>& predictions, const std::string& predictions_path) const override;
+  TestResult report_test(const std::vector<double>& predictions,
+                         const std::string& predictions_path) const override;
   std::string summary() const override;
   std::string skipped_report() const override;
   nlohmann::json import_summary() const override;
@@ -55,13 +56,13 @@ class LatencyTask : public Task {
   std::vector<LatencyRecord> records_;
   std::vector<TokenPtr> tokens_;
   std::vector<int64_t> heads_;
-  std::vector<std::string> platforms_;   ///< head i predicts platform platforms_[i]
-  std::vector<std::string> skipped_;     ///< "line id path: reason"
+  std::vector<std::string> platforms_;  ///< head i predicts platform platforms_[i]
+  std::vector<std::string> skipped_;    ///< "line id path: reason"
   Split split_;
   int64_t input_dim_ = 0;
   int64_t static_dim_ = 0;
   int64_t lines_read_ = 0;
-  int64_t first_extra_line_ = 0;         ///< records_ from this index on come from data.extra_train
+  int64_t first_extra_line_ = 0;  ///< records_ from this index on come from data.extra_train
   // Usable graphs the importer could not read completely (they still train).
   int64_t graphs_missing_shapes_ = 0;
   int64_t nodes_missing_shapes_ = 0;

@@ -23,7 +23,8 @@ class NasTask : public Task {
   TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
                            const std::string& predictions_path) const override;
   FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const override;
-  TestResult report_test(const std::vector<double>& predictions, const std::string& predictions_path) const override;
+  TestResult report_test(const std::vector<double>& predictions,
+                         const std::string& predictions_path) const override;
   std::string summary() const override;
   void write_run_files(const std::string& run_dir) const override;
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "narformer/baseline/features.h"
 #include "narformer/baseline/linear_model.h"
@@ -25,32 +25,34 @@ namespace narformer {
 struct TestResult {
   MetricSummary overall;
   std::map<std::string, MetricSummary> groups;
-  std::vector<double> truths;            ///< per test item, for plots
+  std::vector<double> truths;  ///< per test item, for plots
   std::vector<double> predictions;
   std::vector<std::string> item_groups;  ///< per test item; empty = no groups
   bool log_scale = false;                ///< latency: plot log-log
   std::string quantity;                  ///< axis label
-  std::optional<MetricSummary> baseline;  ///< cost readout: its fitted linear model alone, same items
+  std::optional<MetricSummary>
+      baseline;  ///< cost readout: its fitted linear model alone, same items
 };
 
 struct TestReport {
   MetricSummary metrics;
   std::map<std::string, MetricSummary> groups;  ///< per family; empty for cell tables
-  std::string checkpoint;        ///< which checkpoint was evaluated
+  std::string checkpoint;                       ///< which checkpoint was evaluated
   std::string predictions_file;  ///< where per-item predictions were written ("" = not written)
   std::string plots;             ///< what the plots step did
-  std::optional<MetricSummary> baseline;  ///< cost readout: its linear cost model alone (test_metrics.json "linear_cost_model")
+  std::optional<MetricSummary> baseline;  ///< cost readout: its linear cost model alone
+                                          ///< (test_metrics.json "linear_cost_model")
 };
 
 /// A split part as the baselines read it (baseline/baseline_model.h): one flat feature row
 /// per item, the labels it is scored on, the output heads, and what names each item for
 /// another run's predictor (the transfer baseline predicts them with its source run).
 struct FlatSet {
-  FeatureRows rows;                 ///< empty when not asked for
+  FeatureRows rows;  ///< empty when not asked for
   std::vector<double> labels;
-  std::vector<int64_t> heads;       ///< empty = head 0
-  std::vector<std::string> keys;    ///< ONNX path (latency) or arch string (cells)
-  std::vector<int64_t> batch_sizes; ///< latency: the batch each ONNX graph is read at
+  std::vector<int64_t> heads;          ///< empty = head 0
+  std::vector<std::string> keys;       ///< ONNX path (latency) or arch string (cells)
+  std::vector<int64_t> batch_sizes;    ///< latency: the batch each ONNX graph is read at
   std::vector<std::string> platforms;  ///< latency: the platform id per item
 };
 
@@ -76,7 +78,8 @@ class Task {
   virtual FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const = 0;
   /// Metrics and predictions.csv (when `predictions_path` is not empty) of predictions of the
   /// test split, in flat_set(kTest) order.
-  virtual TestResult report_test(const std::vector<double>& predictions, const std::string& predictions_path) const = 0;
+  virtual TestResult report_test(const std::vector<double>& predictions,
+                                 const std::string& predictions_path) const = 0;
 
   /// Output heads the model needs (one per platform for multi-platform latency data).
   virtual int64_t num_heads() const { return 1; }

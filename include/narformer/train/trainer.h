@@ -20,8 +20,8 @@ struct TrainingSet {
   std::vector<TokenPtr> inputs;
   std::vector<TokenPtr> augmented;  ///< empty, or one consistency partner per input
   std::vector<double> labels;
-  std::vector<int64_t> heads;       ///< output head (platform) per input; empty = head 0
-  std::vector<int64_t> groups;      ///< model family per input (index into group_names); empty = none
+  std::vector<int64_t> heads;   ///< output head (platform) per input; empty = head 0
+  std::vector<int64_t> groups;  ///< model family per input (index into group_names); empty = none
   std::vector<std::string> group_names;
   /// Whether each input takes part in the cost readout's linear-model fit; empty = all (false
   /// for data.extra_train's lines under data.extra_train_fits_cost_model: false).
@@ -31,12 +31,12 @@ struct TrainingSet {
 struct EvaluationSet {
   std::vector<TokenPtr> inputs;
   std::vector<double> labels;
-  std::vector<int64_t> heads;       ///< empty = head 0
+  std::vector<int64_t> heads;  ///< empty = head 0
 };
 
 struct FitResult {
   int64_t epochs_done = 0;
-  bool finished = false;          ///< all train.epochs done
+  bool finished = false;  ///< all train.epochs done
   int64_t best_epoch = 0;
   double best_score = 0;
   double seconds = 0;             ///< wall time of this call
@@ -54,8 +54,8 @@ class Trainer {
   /// Trains `model`. With `resume`, continues exactly from run_dir/last.pt. With
   /// `stop_after_epochs` > 0, returns after that many epochs of this call (the schedule still
   /// spans train.epochs), so a long run can be done in pieces with resume.
-  FitResult fit(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val, bool resume,
-                int64_t stop_after_epochs = 0);
+  FitResult fit(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val,
+                bool resume, int64_t stop_after_epochs = 0);
 
   std::string best_checkpoint() const;
   std::string last_checkpoint() const;
