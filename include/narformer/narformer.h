@@ -16,13 +16,13 @@
 #include "narformer/config/config.h"
 #include "narformer/core/error.h"
 #include "narformer/data/batch.h"
-#include "narformer/data/cost_prior.h"
 #include "narformer/data/latency_table.h"
 #include "narformer/data/nas_table.h"
 #include "narformer/data/split.h"
 #include "narformer/eval/kendall_tau.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/graph/graph.h"
+#include "narformer/model/cost_prior.h"
 #ifdef NARFORMER_WITH_LITE  // built where a CBLAS is found (Debian: always)
 #include "narformer/lite/lite_predictor.h"
 #endif

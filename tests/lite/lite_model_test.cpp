@@ -10,7 +10,7 @@
 #include "narformer/cells/nb101.h"
 #include "narformer/core/error.h"
 #include "narformer/data/batch.h"
-#include "narformer/data/cost_prior.h"
+#include "narformer/model/cost_prior.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/runtime/checkpoint.h"
 #include "narformer/tokenize/cell_tokenizer.h"

@@ -11,7 +11,7 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
-#include "narformer/data/cost_prior.h"
+#include "narformer/model/cost_prior.h"
 #include "narformer/runtime/weight_file.h"
 #ifdef NARFORMER_WITH_LITE
 #include "narformer/lite/lite_predictor.h"

@@ -14,7 +14,7 @@
 
 #include <torch/torch.h>
 
-#include "narformer/data/cost_prior.h"
+#include "narformer/model/cost_prior.h"
 #include "narformer/model/encoder.h"
 #include "narformer/model/options.h"
 #include "narformer/model/tensors.h"

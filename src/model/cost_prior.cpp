@@ -1,4 +1,4 @@
-#include "narformer/data/cost_prior.h"
+#include "narformer/model/cost_prior.h"
 
 #include <cmath>
 #include <limits>
