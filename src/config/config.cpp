@@ -1,5 +1,6 @@
 #include "narformer/config/config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
@@ -7,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "narformer/config/config_schema.h"
+#include "narformer/config/datasets.h"
 #include "narformer/core/error.h"
 
 namespace narformer {
@@ -19,7 +21,7 @@ constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
 ConfigSchema bind_config(Config& c, const std::string& origin) {
   ConfigSchema s(origin);
   // data
-  s.add("data.dataset", &c.data.dataset, {"nb201", "nb101", "nnlqp"});
+  s.add("data.dataset", &c.data.dataset, dataset_names());
   s.add("data.path", &c.data.path);
   s.add("data.arch_column", &c.data.arch_column);
   s.add("data.adjacency_column", &c.data.adjacency_column);
@@ -140,19 +142,20 @@ void validate(const Config& c) {
   if (c.model.ffn_hidden % c.model.ffn_groups != 0)
     fail("model.ffn_hidden (" + std::to_string(c.model.ffn_hidden) +
          ") must be divisible by model.ffn_groups (" + std::to_string(c.model.ffn_groups) + ")");
-  if (c.data.tokenizer.opcode == "onehot") {
-    const int64_t needed = c.data.dataset == "nb201" ? 7 : 5;
+  const DatasetInfo& dataset = dataset_info(c.data.dataset);
+  const bool latency = dataset.takes_onnx;
+  if (c.data.tokenizer.opcode == "onehot" && !latency) {
+    const auto needed = static_cast<int64_t>(cell_op_names(dataset.space).size());
     if (c.data.tokenizer.dx < needed)
       fail("data.tokenizer.dx must be at least " + std::to_string(needed) +
            " for one-hot op codes of " + c.data.dataset + " (one slot per operation)");
   }
-  const bool latency = c.data.dataset == "nnlqp";
-  if (latency && c.data.protocol == "reference")
-    fail(
-        "data.protocol 'reference' is for NAS-Bench tables; latency data uses stage, "
-        "leave_family_out or holdout");
-  if (!latency && (c.data.protocol == "stage" || c.data.protocol == "leave_family_out"))
-    fail("data.protocol '" + c.data.protocol + "' needs a latency dataset (data.dataset: nnlqp)");
+  const auto& protocols = dataset.protocols;
+  if (std::find(protocols.begin(), protocols.end(), c.data.protocol) == protocols.end())
+    fail(latency ? "data.protocol 'reference' is for NAS-Bench tables; latency data uses stage, "
+                   "leave_family_out or holdout"
+                 : "data.protocol '" + c.data.protocol +
+                       "' needs a latency dataset (data.dataset: nnlqp)");
   if (!latency && c.model.readout == "cost")
     fail(
         "model.readout 'cost' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no "

@@ -9,6 +9,7 @@
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/config/config.h"
+#include "narformer/config/datasets.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/data/csv.h"
@@ -47,7 +48,7 @@ NasTable read_nas_json(const DataConfig& config) {
         with_file(config.path, "expected a non-empty JSON object keyed by architecture index"));
   NasTable result;
   result.source = config.path;
-  result.space = config.dataset == "nb101" ? CellSpace::kNasBench101 : CellSpace::kNasBench201;
+  result.space = dataset_info(config.dataset).space;
 
   std::vector<std::pair<int64_t, const nlohmann::json*>> entries;
   for (auto it = root.begin(); it != root.end(); ++it) {
@@ -129,7 +130,7 @@ NasTable read_nas_table(const DataConfig& config) {
   const CsvTable table = CsvTable::read(config.path);
   NasTable result;
   result.source = config.path;
-  result.space = config.dataset == "nb101" ? CellSpace::kNasBench101 : CellSpace::kNasBench201;
+  result.space = dataset_info(config.dataset).space;
 
   const int train_column = table.column(config.train_label);
   const int eval_column = table.column(config.eval_label);

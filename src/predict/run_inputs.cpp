@@ -9,6 +9,7 @@
 #include "narformer/cells/cell.h"
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
+#include "narformer/config/datasets.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/onnx/onnx_graph.h"
@@ -26,7 +27,7 @@ RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
   if (!fs::exists(run.model_info()))
     throw RunError(with_file(run_dir, "run folder has no model.json (train it again)"));
   config_ = std::make_unique<Config>(load_config(run.config()));
-  onnx_ = config_->data.dataset == "nnlqp";
+  onnx_ = dataset_info(config_->data.dataset).takes_onnx;
 
   nlohmann::json info;
   int64_t input_dim = 0, static_dim = 0;

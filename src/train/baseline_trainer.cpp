@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "narformer/config/datasets.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
@@ -124,7 +125,8 @@ BaselineHead fit_head(const Config& config, BaselineKind kind, const nlohmann::j
 BaselineFit fit_baseline(const Config& config, const Task& task, const std::string& metrics_file) {
   Stopwatch clock;
   const BaselineKind kind = parse_baseline_kind(config.model.kind);
-  const bool onnx = config.data.dataset == "nnlqp";
+  const DatasetInfo& dataset = dataset_info(config.data.dataset);
+  const bool onnx = dataset.takes_onnx;
   const FeatureSet features = baseline_features(config);
   const bool rows = kind != BaselineKind::kRescale;
   const FlatSet train = task.flat_set(SplitPart::kTrain, features, rows);
@@ -139,10 +141,8 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
   fit.model.kind = kind;
   fit.model.features = features;
   fit.model.loss = baseline_loss(config);
-  const CellSpace space =
-      config.data.dataset == "nb101" ? CellSpace::kNasBench101 : CellSpace::kNasBench201;
   fit.model.feature_names =
-      onnx ? onnx_feature_names(features) : cell_feature_names(space, features);
+      onnx ? onnx_feature_names(features) : cell_feature_names(dataset.space, features);
   const std::vector<nlohmann::json> grid = baseline_grid(config);
   fit.settings = static_cast<int64_t>(grid.size());
   double best = std::numeric_limits<double>::infinity();

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "narformer/cells/augment.h"
+#include "narformer/config/datasets.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/runtime/evaluator.h"
 #include "narformer/runtime/run_folder.h"
@@ -135,7 +136,7 @@ ModelOptions model_options(const Config& config, const Task& task) {
 }
 
 std::unique_ptr<Task> make_task(const Config& config) {
-  if (config.data.dataset == "nnlqp") return std::make_unique<LatencyTask>(config);
+  if (dataset_info(config.data.dataset).takes_onnx) return std::make_unique<LatencyTask>(config);
   return std::make_unique<NasTask>(config);
 }
 

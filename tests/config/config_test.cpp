@@ -1,5 +1,6 @@
 #include "narformer/config/config.h"
 #include "narformer/config/config_schema.h"
+#include "narformer/config/datasets.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -202,6 +203,18 @@ TEST(Config, EveryShippedConfigLoads) {
     ++count;
   }
   EXPECT_GE(count, 20);
+}
+
+TEST(Datasets, EachFormatSaysWhatItTakesAndWhichProtocols) {
+  EXPECT_EQ(dataset_names(), (std::vector<std::string>{"nb201", "nb101", "nnlqp"}));
+  EXPECT_FALSE(dataset_info("nb201").takes_onnx);
+  EXPECT_EQ(dataset_info("nb101").space, CellSpace::kNasBench101);
+  EXPECT_EQ(dataset_info("nb201").space, CellSpace::kNasBench201);
+  const DatasetInfo& nnlqp = dataset_info("nnlqp");
+  EXPECT_TRUE(nnlqp.takes_onnx);
+  EXPECT_EQ(nnlqp.protocols,
+            (std::vector<std::string_view>{"stage", "leave_family_out", "holdout"}));
+  EXPECT_THROW(dataset_info("nb301"), ConfigError);
 }
 
 }  // namespace
