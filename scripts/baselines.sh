@@ -29,7 +29,10 @@ job() {
   [[ -f "$dir/$name/test_metrics.json" ]] && return 0
   local model=$kind
   [[ $kind == rescale-* ]] && model=rescale
-  printf '%q ' "$bin" train "$config" --overwrite --set "model.kind=$model" --set "run.seed=$seed" \
+  # A run stopped part-way (a machine handed back, a killed session) continues from last.pt.
+  local start=--overwrite
+  [[ -f "$dir/$name/last.pt" ]] && start=--resume
+  printf '%q ' "$bin" train "$config" "$start" --set "model.kind=$model" --set "run.seed=$seed" \
     --set run.threads=1 --set "run.dir=$dir" --set "run.name=$name" "$@" >>"$queue"
   printf '>%q 2>&1\n' "$dir.$name.out" >>"$queue"
   mkdir -p "$dir"

@@ -10,6 +10,7 @@
 #include "narformer/config/config_schema.h"
 #include "narformer/config/datasets.h"
 #include "narformer/core/error.h"
+#include "narformer/model/readouts.h"
 
 namespace narformer {
 
@@ -57,7 +58,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("model.dropout", &c.model.dropout, 0.0, 0.99);
   s.add("model.use_degree", &c.model.use_degree);
   s.add("model.layer_scale_init", &c.model.layer_scale_init, 0.0, 10.0);
-  s.add("model.readout", &c.model.readout, {"fusion", "mean", "sum", "cost"});
+  s.add("model.readout", &c.model.readout, readout_names());
   s.add("model.prior", &c.model.prior, {"none", "linear"});
   // baseline grids
   s.add("baseline.features", &c.baseline.features, {"auto", "encoding", "graph"});
@@ -156,10 +157,9 @@ void validate(const Config& c) {
                    "leave_family_out or holdout"
                  : "data.protocol '" + c.data.protocol +
                        "' needs a latency dataset (data.dataset: nnlqp)");
-  if (!latency && c.model.readout == "cost")
-    fail(
-        "model.readout 'cost' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no "
-        "FLOPs or memory");
+  if (!latency && find_readout(c.model.readout).head->needs_node_costs)
+    fail("model.readout '" + c.model.readout +
+         "' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no FLOPs or memory");
   if (latency && c.model.prior != "none")
     fail(
         "model.prior linear is for NAS-Bench cells; ONNX graphs have model.readout: cost (a linear "

@@ -5,61 +5,17 @@
 
 #include <cblas.h>
 
+#include "blas_ops.h"
 #include "narformer/core/error.h"
 
 namespace narformer {
 
-namespace {
+using lite::apply;
+using lite::normalize_rows;
+using lite::sigmoid;
 
-float sigmoid(float x) {
-  return 1.0f / (1.0f + std::exp(-x));
-}
-
-/// LibTorch's softplus (beta 1, threshold 20).
-double softplus(double x) {
-  return x > 20 ? x : std::log1p(std::exp(x));
-}
-
-/// y (n x out, row stride ldy) = x (n x in, row stride ldx) W^T + b, or += when `accumulate`.
-void apply(const float* x, int64_t n, int64_t ldx, int64_t in, int64_t out, const float* weight,
-           const float* bias, float* y, int64_t ldy, bool accumulate = false) {
-  if (n == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(out),
-              static_cast<int>(in), 1.0f, x, static_cast<int>(ldx), weight, static_cast<int>(in),
-              accumulate ? 1.0f : 0.0f, y, static_cast<int>(ldy));
-  if (bias)
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < out; ++j) y[i * ldy + j] += bias[j];
-}
-
-/// In place over `rows` rows of `dim` values at stride `ld` (LibTorch's eps 1e-5, biased
-/// variance). Float sums in plain loops the compiler vectorizes: LayerNorm was 9 % of a
-/// one-graph predict with double accumulators.
-void normalize_rows(float* x, int64_t rows, int64_t dim, int64_t ld, const float* weight,
-                    const float* bias) {
-  const float inv_dim = 1.0f / static_cast<float>(dim);
-  for (int64_t i = 0; i < rows; ++i) {
-    float* r = x + i * ld;
-    float sum = 0;
-    for (int64_t j = 0; j < dim; ++j) sum += r[j];
-    const float mean = sum * inv_dim;
-    float squares = 0;
-    for (int64_t j = 0; j < dim; ++j) squares += (r[j] - mean) * (r[j] - mean);
-    const float inv = 1.0f / std::sqrt(squares * inv_dim + 1e-5f);
-    for (int64_t j = 0; j < dim; ++j) r[j] = (r[j] - mean) * inv * weight[j] + bias[j];
-  }
-}
-
-}  // namespace
-
-LiteModel::Linear LiteModel::linear(const std::string& name, int64_t in, int64_t out,
-                                    bool bias) const {
-  Linear l;
-  l.in = in;
-  l.out = out;
-  l.weight = weights_.at(name + ".weight", {out, in}, source_).values.data();
-  if (bias) l.bias = weights_.at(name + ".bias", {out}, source_).values.data();
-  return l;
+LiteLinear LiteModel::linear(const std::string& name, int64_t in, int64_t out, bool bias) const {
+  return LiteLinear::read(weights_, name, in, out, source_, bias);
 }
 
 LiteModel::LayerNorm LiteModel::layer_norm(const std::string& name, int64_t dim) const {
@@ -99,41 +55,23 @@ LiteModel::LiteModel(const ModelOptions& options, WeightFile weights, const std:
     b.layer_scale = weights_.at(p + "layer_scale", {h}, source_).values.data();
     blocks_.push_back(b);
   }
-  if (options.readout == Readout::kCost) {
-    node_rate_hidden_ = linear("node_rate_hidden", h + kLibraryCall, h / 4);
-    node_rate_out_ = linear("node_rate_out", h / 4, kNodeCostDims * options.num_heads);
-    cost_rates_ =
-        weights_.at("cost_rates", {options.num_heads, kNodeCostDims}, source_).values.data();
-    return;
-  }
-  if (options.readout == Readout::kFusion) {
-    fuse_hidden_ = linear("fuse_hidden", L * h, L * h / 4);
-    fuse_out_ = linear("fuse_out", L * h / 4, L);
-  }
-  if (options.static_dim > 0) static_branch_ = linear("static_branch", options.static_dim, h);
-  head1_ = linear("head1", options.static_dim > 0 ? 2 * h : h, h);
-  head2_ = linear("head2", h, h);
-  head_out_ = linear("head_out", h, options.num_heads);
+  readout_ = make_lite_readout(*options.readout, weights_, options, source_);
+  head_ = make_lite_head(*options.readout->head, weights_, options, source_);
 }
 
 int64_t LiteModel::embedding_dim() const {
-  return options_.static_dim > 0 && options_.readout != Readout::kCost ? 2 * options_.hidden
-                                                                       : options_.hidden;
+  return options_.readout->head->embedding_dim(options_);
 }
 
-void LiteModel::check(const TokenSequence& tokens) const {
+void LiteModel::check(const TokenSequence& tokens, int64_t head) const {
   if (tokens.num_nodes <= 0) throw DataError("lite model: a graph without nodes");
   if (tokens.feature_dim != options_.input_dim)
     throw DataError("lite model: tokens of width " + std::to_string(tokens.feature_dim) +
                     ", the model reads " + std::to_string(options_.input_dim));
-  if (options_.readout != Readout::kCost &&
-      static_cast<int64_t>(tokens.static_features.size()) != options_.static_dim)
-    throw DataError("lite model: " + std::to_string(tokens.static_features.size()) +
-                    " static features, the model reads " + std::to_string(options_.static_dim));
-  if (options_.readout == Readout::kCost &&
-      tokens.node_costs.size() != static_cast<size_t>(tokens.num_nodes) * kNodeCostDims)
-    throw DataError(
-        "model.readout: cost needs graphs with node costs (ONNX tokens); these have none");
+  head_->check(tokens);
+  if (head < 0 || head >= options_.num_heads)
+    throw DataError("lite model: head " + std::to_string(head) + " of " +
+                    std::to_string(options_.num_heads));
 }
 
 std::vector<std::vector<float>> LiteModel::encode(const TokenSequence& tokens) const {
@@ -234,133 +172,28 @@ std::vector<std::vector<float>> LiteModel::encode(const TokenSequence& tokens) c
   return layers;
 }
 
-std::vector<float> LiteModel::readout(const TokenSequence& tokens,
-                                      const std::vector<std::vector<float>>& layers) const {
-  const int64_t n = tokens.num_nodes, h = options_.hidden, L = options_.blocks;
-  auto node_sum = [&](const std::vector<float>& x) {
-    std::vector<float> s(static_cast<size_t>(h), 0.0f);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t k = 0; k < h; ++k)
-        s[static_cast<size_t>(k)] += x[static_cast<size_t>(i * h + k)];
-    return s;
-  };
-  std::vector<float> g;
-  switch (options_.readout) {
-    case Readout::kSum:
-    case Readout::kCost:
-      g = node_sum(layers.back());
-      break;
-    case Readout::kMean:
-      g = node_sum(layers.back());
-      for (float& v : g) v /= static_cast<float>(n);
-      break;
-    case Readout::kFusion: {
-      std::vector<float> means;  // L x h, flattened as the model's stack
-      for (const auto& x : layers) {
-        std::vector<float> m = node_sum(x);
-        for (float& v : m) v /= static_cast<float>(n);
-        means.insert(means.end(), m.begin(), m.end());
-      }
-      std::vector<float> hidden(static_cast<size_t>(fuse_hidden_.out)),
-          weights(static_cast<size_t>(L));
-      apply(means.data(), 1, L * h, L * h, fuse_hidden_.out, fuse_hidden_.weight, fuse_hidden_.bias,
-            hidden.data(), fuse_hidden_.out);
-      for (float& v : hidden) v = std::max(v, 0.0f);
-      apply(hidden.data(), 1, fuse_out_.in, fuse_out_.in, L, fuse_out_.weight, fuse_out_.bias,
-            weights.data(), L);
-      g.assign(static_cast<size_t>(h), 0.0f);
-      for (int64_t l = 0; l < L; ++l)
-        for (int64_t k = 0; k < h; ++k)
-          g[static_cast<size_t>(k)] +=
-              means[static_cast<size_t>(l * h + k)] * sigmoid(weights[static_cast<size_t>(l)]);
-      break;
-    }
-  }
-  if (static_branch_.weight) {
-    std::vector<float> s(static_cast<size_t>(h));
-    apply(tokens.static_features.data(), 1, options_.static_dim, options_.static_dim, h,
-          static_branch_.weight, static_branch_.bias, s.data(), h);
-    for (float v : s) g.push_back(std::max(v, 0.0f));
-  }
-  return g;
-}
-
-std::vector<NodeLatency> LiteModel::cost_readout(const TokenSequence& tokens,
-                                                 const std::vector<float>& nodes,
-                                                 int64_t head) const {
-  const int64_t n = tokens.num_nodes, h = options_.hidden, in = h + kLibraryCall,
-                r = node_rate_hidden_.out;
-  std::vector<float> input(static_cast<size_t>(n * in));
-  for (int64_t i = 0; i < n; ++i) {
-    std::copy_n(nodes.data() + i * h, h, input.data() + i * in);
-    for (int c = 0; c < kLibraryCall; ++c)
-      input[static_cast<size_t>(i * in + h + c)] =
-          std::log1p(tokens.node_costs[static_cast<size_t>(i * kNodeCostDims + c)] * 100);
-  }
-  std::vector<float> hidden(static_cast<size_t>(n * r));
-  apply(input.data(), n, in, in, r, node_rate_hidden_.weight, node_rate_hidden_.bias, hidden.data(),
-        r);
-  for (float& v : hidden) v = std::max(v, 0.0f);
-  // Only this head's kNodeCostDims outputs: rows head*K .. head*K+K of node_rate_out.
-  std::vector<float> z(static_cast<size_t>(n * kNodeCostDims));
-  apply(hidden.data(), n, r, r, kNodeCostDims, node_rate_out_.weight + head * kNodeCostDims * r,
-        node_rate_out_.bias + head * kNodeCostDims, z.data(), kNodeCostDims);
-  const float* base = cost_rates_ + head * kNodeCostDims;
-  std::vector<NodeLatency> out(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i)
-    for (int c = 0; c < kNodeCostDims; ++c) {
-      const size_t k = static_cast<size_t>(i * kNodeCostDims + c);
-      const double prior = base[c] * tokens.node_costs[k];
-      out[static_cast<size_t>(i)].prior_ms += prior;
-      out[static_cast<size_t>(i)].latency_ms += prior * softplus(z[k]) / std::log(2.0);
-    }
-  return out;
-}
-
-void LiteModel::check_head(int64_t head) const {
-  if (head < 0 || head >= options_.num_heads)
-    throw DataError("lite model: head " + std::to_string(head) + " of " +
-                    std::to_string(options_.num_heads));
-}
-
 std::vector<NodeLatency> LiteModel::node_latencies(const TokenSequence& tokens,
                                                    int64_t head) const {
-  if (options_.readout != Readout::kCost)
+  const auto* cost_head = dynamic_cast<const LiteNodeCostHead*>(head_.get());
+  if (!cost_head)
     throw ConfigError(
         "per-node latencies need a model trained with model.readout: cost; this one reads out the "
         "whole graph's representation");
-  check(tokens);
-  check_head(head);
-  return cost_readout(tokens, encode(tokens).back(), head);
+  check(tokens, head);
+  return cost_head->node_latencies(encode(tokens).back(), tokens, head);
 }
 
 double LiteModel::predict(const TokenSequence& tokens, int64_t head) const {
-  check(tokens);
-  check_head(head);
+  check(tokens, head);
   const std::vector<std::vector<float>> layers = encode(tokens);
-  if (options_.readout == Readout::kCost) {
-    double total = 0;
-    for (const NodeLatency& node : cost_readout(tokens, layers.back(), head))
-      total += node.latency_ms;
-    return total;
-  }
-  const int64_t h = options_.hidden;
-  const std::vector<float> g = readout(tokens, layers);
-  std::vector<float> a(static_cast<size_t>(h)), b(static_cast<size_t>(h));
-  apply(g.data(), 1, head1_.in, head1_.in, h, head1_.weight, head1_.bias, a.data(), h);
-  for (float& v : a) v = std::max(v, 0.0f);
-  apply(a.data(), 1, h, h, h, head2_.weight, head2_.bias, b.data(), h);
-  for (float& v : b) v = std::max(v, 0.0f);
-  float z = 0;
-  apply(b.data(), 1, h, h, 1, head_out_.weight + head * h, head_out_.bias + head, &z, 1);
-  const double out = softplus(-static_cast<double>(z));
-  return tokens.prior > 0 ? tokens.prior * out / std::log(2.0)
-                          : out;  // model.prior (NarFormerModel)
+  const std::vector<float> representation =
+      head_->represent(readout_->pool(layers, tokens.num_nodes), tokens);
+  return head_->predict(representation, layers.back(), tokens, head);
 }
 
 std::vector<float> LiteModel::embed(const TokenSequence& tokens) const {
-  check(tokens);
-  return readout(tokens, encode(tokens));
+  check(tokens, 0);
+  return head_->represent(readout_->pool(encode(tokens), tokens.num_nodes), tokens);
 }
 
 }  // namespace narformer

@@ -1,24 +1,15 @@
 #include "narformer/model/options.h"
 
 #include "narformer/config/config.h"
-#include "narformer/core/error.h"
 
 namespace narformer {
-
-Readout parse_readout(const std::string& name) {
-  if (name == "fusion") return Readout::kFusion;
-  if (name == "mean") return Readout::kMean;
-  if (name == "sum") return Readout::kSum;
-  if (name == "cost") return Readout::kCost;
-  throw ConfigError("unknown readout '" + name + "' (expected fusion, mean, sum or cost)");
-}
 
 ModelOptions ModelOptions::nnlqp_latency() {
   ModelOptions o;
   o.input_dim = 152;
   o.static_dim = 40;
   o.blocks = 2;
-  o.readout = Readout::kSum;
+  o.readout = &sum_readout();
   return o;
 }
 
@@ -34,7 +25,7 @@ ModelOptions ModelOptions::from_config(const ModelConfig& config, int64_t input_
   o.dropout = config.dropout;
   o.use_degree = config.use_degree;
   o.layer_scale_init = config.layer_scale_init;
-  o.readout = parse_readout(config.readout);
+  o.readout = &find_readout(config.readout);
   o.correction_starts_at_one = config.prior != "none";
   return o;
 }

@@ -13,7 +13,7 @@ std::string describe(const ModelOptions& o) {
   std::ostringstream s;
   s << "input_dim=" << o.input_dim << " static_dim=" << o.static_dim << " hidden=" << o.hidden
     << " blocks=" << o.blocks << " ffn_hidden=" << o.ffn_hidden << " ffn_groups=" << o.ffn_groups
-    << " use_degree=" << o.use_degree << " readout=" << static_cast<int>(o.readout);
+    << " use_degree=" << o.use_degree << " readout=" << readout_index(*o.readout);
   if (o.num_heads != 1) s << " heads=" << o.num_heads;
   return s.str();
 }

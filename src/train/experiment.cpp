@@ -262,7 +262,7 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   NarFormerModel model(model_options(config, *task));
   write_model_info(config, *task, describe(model->options()));
   report.parameters = model->parameter_count();
-  if (model->options().readout == Readout::kCost) fit_cost_readout(model, train, val);
+  if (model->options().readout->head->needs_node_costs) fit_cost_readout(model, train, val);
   if (!config.train.init_from.empty() && !options.resume) {
     const std::vector<std::string> fresh =
         load_matching_weights(config.train.init_from, model, device);

@@ -14,75 +14,15 @@
 #include "narformer/model/narformer_model.h"
 #include "narformer/runtime/checkpoint.h"
 #include "narformer/tokenize/cell_tokenizer.h"
+#include "parity.h"
 
 namespace narformer {
 namespace {
 
-/// Random weights everywhere (a fresh model's zero-initialised and 1e-4 layers would hide
-/// mistakes in the FFN and the cost correction); rates positive.
-void randomize(NarFormerModel& model) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : model->parameters()) p.copy_(torch::randn(p.sizes()) * 0.3);
-  for (auto& b : model->buffers()) b.copy_(torch::rand(b.sizes()) + 0.1);
-}
-
-/// Chains with a skip edge, sinusoidal features, static features and node costs.
-std::vector<TokenSequence> graphs(int64_t feature_dim, int64_t static_dim, bool costs) {
-  std::vector<TokenSequence> out;
-  for (int n : {1, 4, 11}) {
-    TokenSequence t;
-    t.num_nodes = n;
-    t.feature_dim = static_cast<int>(feature_dim);
-    for (int i = 0; i < n * feature_dim; ++i)
-      t.features.push_back(std::sin(0.31f * static_cast<float>(i + 5 * n)));
-    for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
-    if (n > 3) t.edges.emplace_back(0, 3);
-    for (int64_t s = 0; s < static_dim; ++s)
-      t.static_features.push_back(0.1f * static_cast<float>(s + n));
-    if (costs)
-      for (int i = 0; i < n * kNodeCostDims; ++i)
-        t.node_costs.push_back(0.01f * static_cast<float>((i * 7) % 23));
-    out.push_back(t);
-  }
-  return out;
-}
-
-void expect_lite_equals_torch(const ModelOptions& options,
-                              const std::vector<TokenSequence>& items) {
-  torch::manual_seed(11);
-  NarFormerModel model(options);
-  randomize(model);
-  model->eval();
-  const LiteModel lite(options, model_weights(model), "test weights");
-  torch::NoGradGuard no_grad;
-  for (const TokenSequence& t : items) {
-    for (int64_t head = 0; head < options.num_heads; ++head) {
-      PaddedBatch batch = collate({&t});
-      if (options.num_heads > 1) batch.head_index = {head};
-      const double expected =
-          model->forward(to_tensors(std::move(batch), torch::kCPU))[0].item<double>();
-      EXPECT_NEAR(lite.predict(t, head), expected, 1e-4 * std::abs(expected) + 1e-6)
-          << t.num_nodes << " nodes, head " << head;
-    }
-    const torch::Tensor expected = model->embed(to_tensors(collate({&t}), torch::kCPU))[0];
-    const std::vector<float> embedded = lite.embed(t);
-    ASSERT_EQ(static_cast<int64_t>(embedded.size()), expected.size(0));
-    for (int64_t k = 0; k < expected.size(0); ++k)
-      EXPECT_NEAR(embedded[static_cast<size_t>(k)], expected[k].item<float>(),
-                  1e-4 * (1 + std::abs(expected[k].item<float>())));
-  }
-}
-
-ModelOptions small(Readout readout) {
-  ModelOptions o;
-  o.input_dim = 12;
-  o.hidden = 32;
-  o.ffn_hidden = 64;
-  o.ffn_groups = 4;
-  o.blocks = 2;
-  o.readout = readout;
-  return o;
-}
+using testing::expect_lite_equals_torch;
+using testing::graphs;
+using testing::randomize;
+using testing::small;
 
 TEST(LiteModel, EqualsTorchWithFusionReadoutOnCells) {
   const CellTokenizer tokenizer{CellTokenizerOptions{}};
@@ -92,27 +32,27 @@ TEST(LiteModel, EqualsTorchWithFusionReadoutOnCells) {
       "input|conv3x3-bn-relu|maxpool3x3|conv3x3-bn-relu|conv3x3-bn-relu|conv1x1-bn-relu|output"))));
   cells.push_back(tokenizer.tokenize(to_graph(
       make_nb101_cell({{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, {"input", "maxpool3x3", "output"}))));
-  ModelOptions o = small(Readout::kFusion);
+  ModelOptions o = small(&fusion_readout());
   o.input_dim = cells[0].feature_dim;
   o.blocks = 3;
   expect_lite_equals_torch(o, cells);
 }
 
 TEST(LiteModel, EqualsTorchWithMeanReadoutWithoutDegreeGate) {
-  ModelOptions o = small(Readout::kMean);
+  ModelOptions o = small(&mean_readout());
   o.use_degree = false;
   expect_lite_equals_torch(o, graphs(o.input_dim, 0, false));
 }
 
 TEST(LiteModel, EqualsTorchWithSumReadoutStaticFeaturesAndTwoHeads) {
-  ModelOptions o = small(Readout::kSum);
+  ModelOptions o = small(&sum_readout());
   o.static_dim = 5;
   o.num_heads = 2;
   expect_lite_equals_torch(o, graphs(o.input_dim, o.static_dim, false));
 }
 
 TEST(LiteModel, EqualsTorchWithCostReadoutAndTwoHeads) {
-  ModelOptions o = small(Readout::kCost);
+  ModelOptions o = small(&cost_readout());
   o.num_heads = 2;
   expect_lite_equals_torch(o, graphs(o.input_dim, 0, true));
 }
@@ -122,7 +62,7 @@ TEST(LiteModel, EqualsTorchWithCostReadoutAndTwoHeads) {
 // correction moves the nodes by different factors, so the two columns differ node by node.
 TEST(LiteModel, NodeLatenciesAddUpToThePredictionAndTheLinearModel) {
   torch::manual_seed(5);
-  ModelOptions o = small(Readout::kCost);
+  ModelOptions o = small(&cost_readout());
   o.num_heads = 2;
   NarFormerModel model(o);
   randomize(model);
@@ -150,21 +90,21 @@ TEST(LiteModel, NodeLatenciesAddUpToThePredictionAndTheLinearModel) {
     }
   }
   // Other readouts predict from the whole graph's vector: no per-node parts to report.
-  NarFormerModel sum_model(small(Readout::kSum));
-  const LiteModel sum_lite(small(Readout::kSum), model_weights(sum_model), "w");
+  NarFormerModel sum_model(small(&sum_readout()));
+  const LiteModel sum_lite(small(&sum_readout()), model_weights(sum_model), "w");
   EXPECT_THROW(sum_lite.node_latencies(graphs(12, 0, true)[1]), ConfigError);
   EXPECT_THROW(lite.node_latencies(graphs(12, 0, true)[1], 2), DataError);  // two heads only
 }
 
 TEST(LiteModel, RejectsWeightsOfAnotherModelAndTokensThatDoNotFit) {
   torch::manual_seed(3);
-  NarFormerModel model(small(Readout::kSum));
+  NarFormerModel model(small(&sum_readout()));
   const WeightFile weights = model_weights(model);
-  ModelOptions wider = small(Readout::kSum);
+  ModelOptions wider = small(&sum_readout());
   wider.hidden = 64;
   EXPECT_THROW(LiteModel(wider, weights, "w"), RunError);
-  EXPECT_THROW(LiteModel(small(Readout::kCost), weights, "w"), RunError);  // no cost layers
-  const LiteModel lite(small(Readout::kSum), weights, "w");
+  EXPECT_THROW(LiteModel(small(&cost_readout()), weights, "w"), RunError);  // no cost layers
+  const LiteModel lite(small(&sum_readout()), weights, "w");
   const std::vector<TokenSequence> narrow = graphs(7, 0, false);
   EXPECT_THROW(lite.predict(narrow[1]), DataError);
   EXPECT_THROW(lite.predict(graphs(12, 0, false)[1], 1), DataError);  // one head only

@@ -79,7 +79,7 @@ TEST(Model, OneBlockOnThreeNodesEqualsTheFormulasByHand) {
   options.ffn_groups = options.blocks = 1;
   options.use_degree = false;
   options.dropout = 0;
-  options.readout = Readout::kSum;
+  options.readout = &sum_readout();
   NarFormerModel model(options);
   model->eval();
 
@@ -241,7 +241,7 @@ TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithSumReadout) {
   o.hidden = 32;
   o.ffn_hidden = 64;
   o.blocks = 2;
-  o.readout = Readout::kSum;
+  o.readout = &sum_readout();
   expect_batch_equals_singles(o, graphs);
 }
 
@@ -329,7 +329,7 @@ ModelOptions small_cost_options() {
   o.hidden = 32;
   o.ffn_hidden = 64;
   o.blocks = 2;
-  o.readout = Readout::kCost;
+  o.readout = &cost_readout();
   return o;
 }
 

@@ -73,8 +73,9 @@ struct ModelConfig {
   double dropout = 0.05;
   bool use_degree = true;          ///< degree gating in the attention layer
   double layer_scale_init = 1e-4;  ///< initial layer-scale gamma
-  std::string readout = "fusion";  ///< fusion (per-layer mean, fused) | mean | sum | cost (latency:
-                                   ///< fitted linear cost model × learned per-node correction)
+  /// fusion (per-layer mean, fused) | mean | sum | cost (latency: fitted linear cost model ×
+  /// learned per-node correction) | a readout registered at run time (model/readouts.h)
+  std::string readout = "fusion";
   /// none | linear (cells: the prediction is the linear baseline's, fitted on the training
   /// split, times the network's learned correction; baseline/baseline_model.h LinearPrior)
   std::string prior = "none";

@@ -7,26 +7,23 @@
 // Thread-safe: const calls share nothing mutable.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "narformer/model/options.h"
-#include "narformer/runtime/weight_file.h"
-#include "narformer/tokenize/token_sequence.h"
+#include "narformer/lite/lite_parts.h"
 
 namespace narformer {
-
-/// One node's share of a cost-readout prediction (model.readout: cost).
-struct NodeLatency {
-  double latency_ms = 0;  ///< the model's: Σ_c fitted rate_c · learned correction_c · cost_c
-  double prior_ms = 0;    ///< the fitted linear cost model's alone: Σ_c rate_c · cost_c
-};
 
 class LiteModel {
  public:
   /// Takes the arrays `options` needs from `weights`. Throws RunError naming `source` when one
   /// is missing or of another shape.
   LiteModel(const ModelOptions& options, WeightFile weights, const std::string& source);
+  // The layers point into the weights: moving keeps them in place, copying would not.
+  LiteModel(LiteModel&&) = default;
+  LiteModel(const LiteModel&) = delete;
+  LiteModel& operator=(const LiteModel&) = delete;
 
   const ModelOptions& options() const { return options_; }
 
@@ -44,11 +41,6 @@ class LiteModel {
   int64_t embedding_dim() const;
 
  private:
-  struct Linear {
-    int64_t in = 0, out = 0;
-    const float* weight = nullptr;  ///< out x in
-    const float* bias = nullptr;    ///< out, or null
-  };
   struct LayerNorm {
     int64_t dim = 0;
     const float* weight = nullptr;
@@ -62,30 +54,24 @@ class LiteModel {
   };
   struct Block {
     int64_t in_dim = 0;
-    Linear degree, query_key, neighbour, root;
+    LiteLinear degree, query_key, neighbour, root;
     LayerNorm norm;
     GroupedLinear up, down;
     const float* layer_scale = nullptr;
   };
 
-  Linear linear(const std::string& name, int64_t in, int64_t out, bool bias = true) const;
+  LiteLinear linear(const std::string& name, int64_t in, int64_t out, bool bias = true) const;
   LayerNorm layer_norm(const std::string& name, int64_t dim) const;
   GroupedLinear grouped(const std::string& name, int64_t in, int64_t out, int64_t groups) const;
-  void check(const TokenSequence& tokens) const;
+  void check(const TokenSequence& tokens, int64_t head) const;
   std::vector<std::vector<float>> encode(const TokenSequence& tokens) const;
-  std::vector<float> readout(const TokenSequence& tokens,
-                             const std::vector<std::vector<float>>& layers) const;
-  void check_head(int64_t head) const;
-  std::vector<NodeLatency> cost_readout(const TokenSequence& tokens,
-                                        const std::vector<float>& nodes, int64_t head) const;
 
   ModelOptions options_;
   WeightFile weights_;
   std::string source_;
   std::vector<Block> blocks_;
-  Linear fuse_hidden_, fuse_out_, static_branch_, head1_, head2_, head_out_, node_rate_hidden_,
-      node_rate_out_;
-  const float* cost_rates_ = nullptr;  ///< heads x kNodeCostDims
+  std::unique_ptr<LiteReadout> readout_;  ///< model/readouts.h: options_.readout
+  std::unique_ptr<LiteHead> head_;        ///< and its head
 };
 
 }  // namespace narformer

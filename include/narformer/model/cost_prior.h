@@ -1,5 +1,5 @@
 #pragma once
-// The linear cost model the cost readout starts from (model/options.h, Readout::kCost):
+// The linear cost model the cost readout starts from (model/readouts.h, cost_readout):
 //
 //   latency(g) ≈ Σ_c a_c · C_c(g),   C(g) = Σ_nodes node_costs  (the NodeCost columns)
 //

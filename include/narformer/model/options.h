@@ -5,21 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "narformer/model/readouts.h"
+
 namespace narformer {
 
 struct ModelConfig;
-
-enum class Readout {
-  kFusion,  ///< per-layer node means, fused by learned weights (cells, method.md §3.6)
-  kMean,    ///< mean over nodes after the last block
-  kSum,     ///< sum over nodes after the last block (latency, method.md §3.5)
-  kCost,    ///< latency = Σ_nodes rates(node) · node costs (tokenize/token_sequence.h: FLOPs by
-            ///< kind of operator, pooling windows, memory, calls); rates = a fitted
-            ///< linear cost model (data/cost_prior.h) times a learned per-node correction.
-            ///< Ours, not the paper's: extrapolates to networks bigger than any in training.
-};
-
-Readout parse_readout(const std::string& name);
 
 struct ModelOptions {
   int64_t input_dim = 128;  ///< token width
@@ -31,7 +21,8 @@ struct ModelOptions {
   double dropout = 0.05;
   bool use_degree = true;
   double layer_scale_init = 1e-4;
-  Readout readout = Readout::kFusion;
+  /// How node vectors become the prediction (model/readouts.h); never null.
+  const ReadoutSpec* readout = &fusion_readout();
   /// model.prior: the output layer starts at zero, so the first prediction is the prior itself
   /// (a correction of exactly 1) and training departs from the linear model, as the cost
   /// readout does. Only the initialisation differs; checkpoints are the same shape.

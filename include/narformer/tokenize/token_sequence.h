@@ -10,7 +10,7 @@
 
 namespace narformer {
 
-/// Per-node work for the cost readout (model/options.h, Readout::kCost), one column per kind
+/// Per-node work for the cost readout (model/readouts.h, cost_readout), one column per kind
 /// of work a runtime prices differently. A node's FLOPs go to the column of its operator
 /// (other operators' FLOPs are priced through the memory they move), and a node counts once
 /// as a library call or as another operator. Why the split: on a CPU a depthwise FLOP costs
