@@ -16,30 +16,21 @@ std::vector<float> node_sum(const std::vector<float>& x, int64_t nodes, int64_t 
   return s;
 }
 
-class SumReadout : public LiteReadout {
+/// The last block's node vectors, summed or averaged.
+class LastBlockReadout : public LiteReadout {
  public:
-  explicit SumReadout(int64_t hidden) : hidden_(hidden) {}
-  std::vector<float> pool(const std::vector<std::vector<float>>& layers,
-                          int64_t nodes) const override {
-    return node_sum(layers.back(), nodes, hidden_);
-  }
-
- private:
-  int64_t hidden_;
-};
-
-class MeanReadout : public LiteReadout {
- public:
-  explicit MeanReadout(int64_t hidden) : hidden_(hidden) {}
+  LastBlockReadout(int64_t hidden, bool mean) : hidden_(hidden), mean_(mean) {}
   std::vector<float> pool(const std::vector<std::vector<float>>& layers,
                           int64_t nodes) const override {
     std::vector<float> g = node_sum(layers.back(), nodes, hidden_);
-    for (float& v : g) v /= static_cast<float>(nodes);
+    if (mean_)
+      for (float& v : g) v /= static_cast<float>(nodes);
     return g;
   }
 
  private:
   int64_t hidden_;
+  bool mean_;
 };
 
 /// Per-block node means, weighted by σ(MLP(all means)) (method.md §3.6).
@@ -87,12 +78,12 @@ std::unique_ptr<LiteReadout> make_fusion_readout(const WeightFile& weights,
 
 std::unique_ptr<LiteReadout> make_mean_readout(const WeightFile&, const ModelOptions& options,
                                                const std::string&) {
-  return std::make_unique<MeanReadout>(options.hidden);
+  return std::make_unique<LastBlockReadout>(options.hidden, /*mean=*/true);
 }
 
 std::unique_ptr<LiteReadout> make_sum_readout(const WeightFile&, const ModelOptions& options,
                                               const std::string&) {
-  return std::make_unique<SumReadout>(options.hidden);
+  return std::make_unique<LastBlockReadout>(options.hidden, /*mean=*/false);
 }
 
 }  // namespace narformer::lite

@@ -12,7 +12,7 @@
 // The lists are explicit (a static initialiser would be dropped from a static library by the
 // linker). A readout of one's own is added at run time with register_readout
 // (model/model_parts.h), which takes the declaration and both implementations in one call;
-// tests/model/toy_readout_test.cpp does exactly that. No LibTorch here: configs are validated
+// tests/lite/toy_readout_test.cpp does exactly that. No LibTorch here: configs are validated
 // and the LibTorch-free predictor is built from these declarations.
 
 #include <cstdint>
