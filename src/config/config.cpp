@@ -144,7 +144,7 @@ void validate(const Config& c) {
     fail("model.ffn_hidden (" + std::to_string(c.model.ffn_hidden) +
          ") must be divisible by model.ffn_groups (" + std::to_string(c.model.ffn_groups) + ")");
   const DatasetInfo& dataset = dataset_info(c.data.dataset);
-  const bool latency = dataset.takes_onnx;
+  const bool latency = dataset.takes_onnx();
   if (c.data.tokenizer.opcode == "onehot" && !latency) {
     const auto needed = static_cast<int64_t>(cell_op_names(dataset.space).size());
     if (c.data.tokenizer.dx < needed)
@@ -152,11 +152,12 @@ void validate(const Config& c) {
            " for one-hot op codes of " + c.data.dataset + " (one slot per operation)");
   }
   const auto& protocols = dataset.protocols;
-  if (std::find(protocols.begin(), protocols.end(), c.data.protocol) == protocols.end())
-    fail(latency ? "data.protocol 'reference' is for NAS-Bench tables; latency data uses stage, "
-                   "leave_family_out or holdout"
-                 : "data.protocol '" + c.data.protocol +
-                       "' needs a latency dataset (data.dataset: nnlqp)");
+  if (std::find(protocols.begin(), protocols.end(), c.data.protocol) == protocols.end()) {
+    std::string known;
+    for (const std::string& p : protocols) known += (known.empty() ? "" : ", ") + p;
+    fail("data.protocol '" + c.data.protocol + "' is not one of data.dataset " + c.data.dataset +
+         "'s protocols: " + known);
+  }
   if (!latency && find_readout(c.model.readout).head->needs_node_costs)
     fail("model.readout '" + c.model.readout +
          "' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no FLOPs or memory");

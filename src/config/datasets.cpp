@@ -1,28 +1,68 @@
 #include "narformer/config/datasets.h"
 
+#include <deque>
+
 #include "narformer/core/error.h"
 
 namespace narformer {
 
-const std::vector<DatasetInfo>& datasets() {
-  static const std::vector<DatasetInfo> table = {
-      {"nb201", false, CellSpace::kNasBench201, {"reference", "holdout"}},
-      {"nb101", false, CellSpace::kNasBench101, {"reference", "holdout"}},
-      {"nnlqp", true, CellSpace::kNasBench201, {"stage", "leave_family_out", "holdout"}},
+namespace {
+
+// A deque: entries handed out by reference stay put when formats are added.
+std::deque<DatasetInfo>& registry() {
+  static std::deque<DatasetInfo> table = {
+      {"nb201",
+       InputKind::kCells,
+       CellSpace::kNasBench201,
+       {"reference", "holdout"},
+       TrainingLoss::kRelativeError,
+       nullptr},
+      {"nb101",
+       InputKind::kCells,
+       CellSpace::kNasBench101,
+       {"reference", "holdout"},
+       TrainingLoss::kRelativeError,
+       nullptr},
+      {"nnlqp",
+       InputKind::kOnnx,
+       CellSpace::kNasBench201,
+       {"stage", "leave_family_out", "holdout"},
+       TrainingLoss::kRelativeError,
+       nullptr},
   };
   return table;
 }
 
+}  // namespace
+
+std::vector<const DatasetInfo*> datasets() {
+  std::vector<const DatasetInfo*> out;
+  for (const DatasetInfo& info : registry()) out.push_back(&info);
+  return out;
+}
+
 std::vector<std::string> dataset_names() {
   std::vector<std::string> names;
-  for (const DatasetInfo& info : datasets()) names.emplace_back(info.name);
+  for (const DatasetInfo& info : registry()) names.push_back(info.name);
   return names;
 }
 
 const DatasetInfo& dataset_info(const std::string& name) {
-  for (const DatasetInfo& info : datasets())
+  for (const DatasetInfo& info : registry())
     if (info.name == name) return info;
-  throw ConfigError("unknown data.dataset '" + name + "'");
+  std::string known;
+  for (const DatasetInfo& info : registry()) known += (known.empty() ? "" : ", ") + info.name;
+  throw ConfigError("unknown data.dataset '" + name + "' (known: " + known + ")");
+}
+
+const DatasetInfo& add_dataset(DatasetInfo info) {
+  for (const DatasetInfo& known : registry())
+    if (known.name == info.name)
+      throw ConfigError("data.dataset '" + info.name + "' is registered already");
+  if (info.protocols.empty())
+    throw ConfigError("data.dataset '" + info.name + "': declare at least one data.protocol");
+  registry().push_back(std::move(info));
+  return registry().back();
 }
 
 }  // namespace narformer

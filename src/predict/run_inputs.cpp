@@ -27,7 +27,7 @@ RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
   if (!fs::exists(run.model_info()))
     throw RunError(with_file(run_dir, "run folder has no model.json (train it again)"));
   config_ = std::make_unique<Config>(load_config(run.config()));
-  onnx_ = dataset_info(config_->data.dataset).takes_onnx;
+  onnx_ = dataset_info(config_->data.dataset).takes_onnx();
 
   nlohmann::json info;
   int64_t input_dim = 0, static_dim = 0;
@@ -102,7 +102,8 @@ TokenPtr RunInputs::tokenize_graph(const Graph& graph) const {
 Cell RunInputs::parse_cell(const std::string& arch) const {
   if (onnx_)
     throw ConfigError("this run predicts ONNX graphs, not NAS-Bench cells: use tokenize_onnx");
-  if (config_->data.dataset != "nb101") return parse_nb201_arch(arch);
+  if (dataset_info(config_->data.dataset).space == CellSpace::kNasBench201)
+    return parse_nb201_arch(arch);
   const auto space = arch.find(' ');
   if (space == std::string::npos)
     throw DataError("NB101 cell '" + arch +

@@ -126,7 +126,7 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
   Stopwatch clock;
   const BaselineKind kind = parse_baseline_kind(config.model.kind);
   const DatasetInfo& dataset = dataset_info(config.data.dataset);
-  const bool onnx = dataset.takes_onnx;
+  const bool onnx = dataset.takes_onnx();
   const FeatureSet features = baseline_features(config);
   const bool rows = kind != BaselineKind::kRescale;
   const FlatSet train = task.flat_set(SplitPart::kTrain, features, rows);

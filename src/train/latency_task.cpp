@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "narformer/config/datasets.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
@@ -161,6 +162,7 @@ TrainingSet LatencyTask::training_set() const {
   set.inputs = std::move(items.inputs);
   set.labels = std::move(items.labels);
   set.heads = std::move(items.heads);
+  set.loss = dataset_info(config_.data.dataset).loss;
   for (const int64_t i : split_.train) {  // families in order of first appearance
     const std::string& family = records_[static_cast<size_t>(i)].family;
     auto it = std::find(set.group_names.begin(), set.group_names.end(), family);

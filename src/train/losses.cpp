@@ -1,9 +1,26 @@
 #include "narformer/train/losses.h"
 
+#include <stdexcept>
+
 namespace narformer {
 
 torch::Tensor relative_error_loss(const torch::Tensor& predictions, const torch::Tensor& targets) {
   return (predictions / targets - 1).pow(2).mean();
+}
+
+torch::Tensor squared_error_loss(const torch::Tensor& predictions, const torch::Tensor& targets) {
+  return (predictions - targets).pow(2).mean();
+}
+
+torch::Tensor training_loss(TrainingLoss kind, const torch::Tensor& predictions,
+                            const torch::Tensor& targets) {
+  switch (kind) {
+    case TrainingLoss::kRelativeError:
+      return relative_error_loss(predictions, targets);
+    case TrainingLoss::kSquaredError:
+      return squared_error_loss(predictions, targets);
+  }
+  throw std::logic_error("unknown TrainingLoss");
 }
 
 torch::Tensor ranking_loss(const torch::Tensor& predictions, const torch::Tensor& targets,

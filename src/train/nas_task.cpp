@@ -9,13 +9,21 @@
 #include "narformer/core/atomic_file.h"
 #include "narformer/runtime/evaluator.h"
 #include "narformer/runtime/run_folder.h"
-#include "narformer/train/latency_task.h"
 
 namespace narformer {
 
+namespace {
+
+NasTable read_cells(const DataConfig& data) {
+  const DatasetInfo& format = dataset_info(data.dataset);
+  return format.read_cells ? format.read_cells(data) : read_nas_table(data);
+}
+
+}  // namespace
+
 NasTask::NasTask(const Config& config)
     : config_(config),
-      table_(read_nas_table(config.data)),
+      table_(read_cells(config.data)),
       split_(make_split(static_cast<int64_t>(table_.records.size()), config.data,
                         static_cast<uint64_t>(config.run.seed))),
       tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {
@@ -49,6 +57,7 @@ TrainingSet NasTask::training_set() const {
     if (augment) set.augmented.push_back(tokenize(consistency_augment(record.cell)));
     set.labels.push_back(record.train_label);
   }
+  set.loss = dataset_info(config_.data.dataset).loss;
   return set;
 }
 
@@ -126,18 +135,6 @@ std::string NasTask::summary() const {
     << config_.data.tokenizer.opcode << ", dx " << config_.data.tokenizer.dx << ", dp "
     << config_.data.tokenizer.dp << ")";
   return s.str();
-}
-
-ModelOptions model_options(const Config& config, const Task& task) {
-  ModelOptions options =
-      ModelOptions::from_config(config.model, task.input_dim(), task.static_dim());
-  options.num_heads = task.num_heads();
-  return options;
-}
-
-std::unique_ptr<Task> make_task(const Config& config) {
-  if (dataset_info(config.data.dataset).takes_onnx) return std::make_unique<LatencyTask>(config);
-  return std::make_unique<NasTask>(config);
 }
 
 }  // namespace narformer

@@ -198,7 +198,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
         predictions =
             predictions * torch::exp((offsets - offsets.mean()).index_select(0, rows_family));
       }
-      torch::Tensor loss = relative_error_loss(predictions, targets);
+      torch::Tensor loss = training_loss(train.loss, predictions, targets);
       main_sum += loss.item<double>();
       if (tc.lambda_sr > 0) {
         std::vector<int64_t> perm(static_cast<size_t>(R));

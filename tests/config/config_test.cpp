@@ -207,14 +207,19 @@ TEST(Config, EveryShippedConfigLoads) {
 
 TEST(Datasets, EachFormatSaysWhatItTakesAndWhichProtocols) {
   EXPECT_EQ(dataset_names(), (std::vector<std::string>{"nb201", "nb101", "nnlqp"}));
-  EXPECT_FALSE(dataset_info("nb201").takes_onnx);
+  EXPECT_FALSE(dataset_info("nb201").takes_onnx());
   EXPECT_EQ(dataset_info("nb101").space, CellSpace::kNasBench101);
   EXPECT_EQ(dataset_info("nb201").space, CellSpace::kNasBench201);
   const DatasetInfo& nnlqp = dataset_info("nnlqp");
-  EXPECT_TRUE(nnlqp.takes_onnx);
-  EXPECT_EQ(nnlqp.protocols,
-            (std::vector<std::string_view>{"stage", "leave_family_out", "holdout"}));
+  EXPECT_TRUE(nnlqp.takes_onnx());
+  EXPECT_EQ(nnlqp.protocols, (std::vector<std::string>{"stage", "leave_family_out", "holdout"}));
   EXPECT_THROW(dataset_info("nb301"), ConfigError);
+  // A protocol the format does not support is named with the ones it does.
+  TempFile stage("data:\n  dataset: nb201\n  protocol: stage\n", ".yaml");
+  EXPECT_NE(error_message<ConfigError>([&] { load_config(stage.path()); })
+                .find("data.protocol 'stage' is not one of data.dataset nb201's protocols: "
+                      "reference, holdout"),
+            std::string::npos);
 }
 
 }  // namespace

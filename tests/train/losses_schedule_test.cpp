@@ -20,6 +20,14 @@ TEST(Losses, RelativeErrorRankingConsistency) {
   EXPECT_NEAR(consistency_loss(p, torch::tensor({1.0f, 2.5f, 3.0f})).item<double>(), 1.0 / 3, 1e-7);
 }
 
+TEST(Losses, TheTaskNamesItsMainLoss) {
+  const torch::Tensor y = torch::tensor({1.0f, 2.0f, 4.0f});
+  const torch::Tensor p = torch::tensor({1.5f, 2.0f, 3.0f});
+  EXPECT_NEAR(training_loss(TrainingLoss::kRelativeError, p, y).item<double>(), 0.3125 / 3, 1e-7);
+  // mean(0.5², 0², 1²) = 1.25 / 3
+  EXPECT_NEAR(training_loss(TrainingLoss::kSquaredError, p, y).item<double>(), 1.25 / 3, 1e-7);
+}
+
 TEST(Schedule, PublishedNb201Schedule) {
   const WarmupLinearSchedule s(98000, 0.1);  // 1000 epochs × 98 iterations, W = 9800
   EXPECT_DOUBLE_EQ(s.multiplier(0), 0.0);

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "narformer/config/config.h"
+#include "narformer/config/datasets.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/tokenize/token_sequence.h"
@@ -26,6 +27,8 @@ struct TrainingSet {
   /// Whether each input takes part in the cost readout's linear-model fit; empty = all (false
   /// for data.extra_train's lines under data.extra_train_fits_cost_model: false).
   std::vector<bool> fits_cost_model;
+  /// The main loss, chosen by the task (its dataset's declared loss).
+  TrainingLoss loss = TrainingLoss::kRelativeError;
 };
 
 struct EvaluationSet {
