@@ -52,17 +52,18 @@ std::string to_string(BaselineKind kind) {
 
 FeatureSet baseline_features(const Config& config) {
   if (config.baseline.features != "auto") return parse_feature_set(config.baseline.features);
-  return config.model.kind == "linear" ? FeatureSet::kEncoding : FeatureSet::kGraph;
+  return config.model.kind == ModelKind::kLinear ? FeatureSet::kEncoding : FeatureSet::kGraph;
 }
 
 BaselineLoss baseline_loss(const Config& config) {
   if (config.baseline.loss != "auto") return parse_baseline_loss(config.baseline.loss);
-  return config.eval.selection == "mape" ? BaselineLoss::kRelative : BaselineLoss::kSquared;
+  return config.eval.selection == Selection::kMape ? BaselineLoss::kRelative
+                                                   : BaselineLoss::kSquared;
 }
 
 std::vector<nlohmann::json> baseline_grid(const Config& config) {
   const BaselineConfig& b = config.baseline;
-  switch (parse_baseline_kind(config.model.kind)) {
+  switch (parse_baseline_kind(to_string(config.model.kind))) {
     case BaselineKind::kLinear:
       return product({{"ridge", b.linear_ridge}});
     case BaselineKind::kMlp:

@@ -1,5 +1,7 @@
 #include "narformer/config/config.h"
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <filesystem>
 #include <initializer_list>
@@ -30,7 +32,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.train_label", &c.data.train_label);
   s.add("data.eval_label", &c.data.eval_label);
   s.add("data.label_scale", &c.data.label_scale, 1e-12, 1e12);
-  s.add("data.protocol", &c.data.protocol, {"reference", "holdout", "stage", "leave_family_out"});
+  s.add("data.protocol", &c.data.protocol, protocol_names());
   s.add("data.n_train", &c.data.n_train, 1, kMaxInt);
   s.add("data.n_val", &c.data.n_val, 1, kMaxInt);
   s.add("data.n_test", &c.data.n_test, 0, kMaxInt);
@@ -50,7 +52,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.tokenizer.dp", &c.data.tokenizer.dp, 0, 4096);
   s.add("data.tokenizer.compat", &c.data.tokenizer.compat, {"corrected", "reference"});
   // model
-  s.add("model.kind", &c.model.kind, {"narformer", "linear", "mlp", "gbdt", "rescale"});
+  s.add("model.kind", &c.model.kind, model_kind_names());
   s.add("model.blocks", &c.model.blocks, 1, 64);
   s.add("model.hidden", &c.model.hidden, 1, 65536);
   s.add("model.ffn_hidden", &c.model.ffn_hidden, 1, 262144);
@@ -59,7 +61,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("model.use_degree", &c.model.use_degree);
   s.add("model.layer_scale_init", &c.model.layer_scale_init, 0.0, 10.0);
   s.add("model.readout", &c.model.readout, readout_names());
-  s.add("model.prior", &c.model.prior, {"none", "linear"});
+  s.add("model.prior", &c.model.prior, prior_names());
   // baseline grids
   s.add("baseline.features", &c.baseline.features, {"auto", "encoding", "graph"});
   s.add("baseline.loss", &c.baseline.loss, {"auto", "relative", "squared"});
@@ -93,8 +95,8 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   // eval
   s.add("eval.batch_size", &c.eval.batch_size, 1, 10000000);
   s.add("eval.every", &c.eval.every, 1, 10000000);
-  s.add("eval.selection", &c.eval.selection, {"kendall_tau", "mape"});
-  s.add("eval.selection_split", &c.eval.selection_split, {"val", "test"});
+  s.add("eval.selection", &c.eval.selection, selection_names());
+  s.add("eval.selection_split", &c.eval.selection_split, selection_split_names());
   // run
   s.add("run.name", &c.run.name);
   s.add("run.dir", &c.run.dir);
@@ -111,19 +113,79 @@ int64_t product_of_sizes(std::initializer_list<size_t> sizes) {
   return product;
 }
 
+template <typename E>
+std::string name_of(E value, const std::vector<std::pair<E, std::string>>& names) {
+  for (const auto& [v, name] : names)
+    if (v == value) return name;
+  throw std::logic_error("a config enumeration value without a name");
+}
+
 }  // namespace
 
+const std::vector<std::pair<Protocol, std::string>>& protocol_names() {
+  static const std::vector<std::pair<Protocol, std::string>> names = {
+      {Protocol::kReference, "reference"},
+      {Protocol::kHoldout, "holdout"},
+      {Protocol::kStage, "stage"},
+      {Protocol::kLeaveFamilyOut, "leave_family_out"}};
+  return names;
+}
+
+const std::vector<std::pair<ModelKind, std::string>>& model_kind_names() {
+  static const std::vector<std::pair<ModelKind, std::string>> names = {
+      {ModelKind::kNarformer, "narformer"},
+      {ModelKind::kLinear, "linear"},
+      {ModelKind::kMlp, "mlp"},
+      {ModelKind::kGbdt, "gbdt"},
+      {ModelKind::kRescale, "rescale"}};
+  return names;
+}
+
+const std::vector<std::pair<Prior, std::string>>& prior_names() {
+  static const std::vector<std::pair<Prior, std::string>> names = {{Prior::kNone, "none"},
+                                                                   {Prior::kLinear, "linear"}};
+  return names;
+}
+
+const std::vector<std::pair<Selection, std::string>>& selection_names() {
+  static const std::vector<std::pair<Selection, std::string>> names = {
+      {Selection::kKendallTau, "kendall_tau"}, {Selection::kMape, "mape"}};
+  return names;
+}
+
+const std::vector<std::pair<SelectionSplit, std::string>>& selection_split_names() {
+  static const std::vector<std::pair<SelectionSplit, std::string>> names = {
+      {SelectionSplit::kValidation, "val"}, {SelectionSplit::kTest, "test"}};
+  return names;
+}
+
+std::string to_string(Protocol value) {
+  return name_of(value, protocol_names());
+}
+std::string to_string(ModelKind value) {
+  return name_of(value, model_kind_names());
+}
+std::string to_string(Prior value) {
+  return name_of(value, prior_names());
+}
+std::string to_string(Selection value) {
+  return name_of(value, selection_names());
+}
+std::string to_string(SelectionSplit value) {
+  return name_of(value, selection_split_names());
+}
+
 bool is_baseline(const ModelConfig& model) {
-  return model.kind != "narformer";
+  return model.kind != ModelKind::kNarformer;
 }
 
 int64_t baseline_grid_size(const Config& c) {
   const BaselineConfig& b = c.baseline;
-  if (c.model.kind == "linear") return product_of_sizes({b.linear_ridge.size()});
-  if (c.model.kind == "mlp")
+  if (c.model.kind == ModelKind::kLinear) return product_of_sizes({b.linear_ridge.size()});
+  if (c.model.kind == ModelKind::kMlp)
     return product_of_sizes(
         {b.mlp_hidden.size(), b.mlp_layers.size(), b.mlp_lr.size(), b.mlp_weight_decay.size()});
-  if (c.model.kind == "gbdt")
+  if (c.model.kind == ModelKind::kGbdt)
     return product_of_sizes({b.gbdt_max_depth.size(), b.gbdt_eta.size(),
                              b.gbdt_min_child_weight.size(), b.gbdt_subsample.size(),
                              b.gbdt_colsample.size()});
@@ -154,29 +216,30 @@ void validate(const Config& c) {
   const auto& protocols = dataset.protocols;
   if (std::find(protocols.begin(), protocols.end(), c.data.protocol) == protocols.end()) {
     std::string known;
-    for (const std::string& p : protocols) known += (known.empty() ? "" : ", ") + p;
-    fail("data.protocol '" + c.data.protocol + "' is not one of data.dataset " + c.data.dataset +
-         "'s protocols: " + known);
+    for (const Protocol p : protocols) known += (known.empty() ? "" : ", ") + to_string(p);
+    fail("data.protocol '" + to_string(c.data.protocol) + "' is not one of data.dataset " +
+         c.data.dataset + "'s protocols: " + known);
   }
   if (!latency && find_readout(c.model.readout).head->needs_node_costs)
     fail("model.readout '" + c.model.readout +
          "' needs ONNX graphs (data.dataset: nnlqp): NAS-Bench cells carry no FLOPs or memory");
-  if (latency && c.model.prior != "none")
+  if (latency && c.model.prior != Prior::kNone)
     fail(
         "model.prior linear is for NAS-Bench cells; ONNX graphs have model.readout: cost (a linear "
         "model of their work)");
   if (!latency && !c.data.extra_train.empty())
     fail("data.extra_train adds latency lines (gt.txt layout): it needs data.dataset: nnlqp");
-  if (c.data.protocol == "leave_family_out" && c.data.test_family.empty())
+  if (c.data.protocol == Protocol::kLeaveFamilyOut && c.data.test_family.empty())
     fail("data.protocol leave_family_out needs data.test_family");
   if (is_baseline(c.model)) {
     const int64_t grid = baseline_grid_size(c);
     if (grid == 0)
-      fail("the baseline." + c.model.kind + " grid is empty: give every list at least one value");
+      fail("the baseline." + to_string(c.model.kind) +
+           " grid is empty: give every list at least one value");
     if (grid > 20)
-      fail("the baseline." + c.model.kind + " grid has " + std::to_string(grid) +
+      fail("the baseline." + to_string(c.model.kind) + " grid has " + std::to_string(grid) +
            " settings; at most 20 (a declared, small grid tuned on validation)");
-    if (c.model.kind == "rescale" && c.train.init_from.empty())
+    if (c.model.kind == ModelKind::kRescale && c.train.init_from.empty())
       fail(
           "model.kind rescale needs train.init_from: the source run whose predictions it rescales");
     if (c.train.family_offsets) fail("train.family_offsets is for model.kind narformer");

@@ -67,6 +67,12 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
 }  // namespace
 
 void ConfigSchema::add(const std::string& path, int64_t* target, int64_t min, int64_t max) {
@@ -120,14 +126,26 @@ void ConfigSchema::add(const std::string& path, std::string* target,
   f.path = path;
   f.is_string = true;
   f.set = [path, target, choices](const std::string& text, bool) {
-    if (!choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end()) {
-      std::string list;
-      for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-      throw ConfigError("key '" + path + "': '" + text + "' is not one of: " + list);
-    }
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end())
+      throw ConfigError("key '" + path + "': '" + text + "' is not one of: " + join(choices));
     *target = text;
   };
   f.get = [target] { return *target; };
+  fields_.push_back(std::move(f));
+}
+
+void ConfigSchema::add_choice(const std::string& path, std::vector<std::string> choices,
+                              std::function<void(size_t)> set, std::function<size_t()> get) {
+  Field f;
+  f.path = path;
+  f.is_string = true;
+  f.set = [path, choices, set](const std::string& text, bool) {
+    const auto it = std::find(choices.begin(), choices.end(), text);
+    if (it == choices.end())
+      throw ConfigError("key '" + path + "': '" + text + "' is not one of: " + join(choices));
+    set(static_cast<size_t>(it - choices.begin()));
+  };
+  f.get = [choices, get] { return choices.at(get()); };
   fields_.push_back(std::move(f));
 }
 

@@ -25,7 +25,7 @@ Split make_latency_split(const std::vector<LatencyRecord>& records, const DataCo
   std::vector<int64_t> pool;
   Split split;
   const int64_t n = static_cast<int64_t>(records.size());
-  if (config.protocol == "stage") {
+  if (config.protocol == Protocol::kStage) {
     for (int64_t i = 0; i < n; ++i) {
       const std::string& stage = records[static_cast<size_t>(i)].stage;
       if (stage.empty())
@@ -33,7 +33,7 @@ Split make_latency_split(const std::vector<LatencyRecord>& records, const DataCo
              " has no stage column, which data.protocol stage needs");
       (stage == "test" ? split.test : pool).push_back(i);
     }
-  } else if (config.protocol == "leave_family_out") {
+  } else if (config.protocol == Protocol::kLeaveFamilyOut) {
     for (int64_t i = 0; i < n; ++i)
       (records[static_cast<size_t>(i)].family == config.test_family ? split.test : pool)
           .push_back(i);

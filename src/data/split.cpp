@@ -19,7 +19,7 @@ Split make_split(int64_t n, const DataConfig& config, uint64_t seed) {
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
   Split split;
-  if (config.protocol == "reference") {
+  if (config.protocol == Protocol::kReference) {
     split.train.assign(order.begin(), order.begin() + n_train);
     split.val.assign(order.begin() + n_train, order.begin() + n_train + n_val);
     split.test = order;

@@ -29,8 +29,8 @@ MetricSummary PredictionMeter::value() const {
   return summarize(predictions_, truths_);
 }
 
-double selection_loss(const std::string& selection, const MetricSummary& summary) {
-  return selection == "mape" ? summary.mape : -summary.kendall_tau;
+double selection_loss(Selection selection, const MetricSummary& summary) {
+  return selection == Selection::kMape ? summary.mape : -summary.kendall_tau;
 }
 
 MetricSummary summarize(const std::vector<double>& predictions, const std::vector<double>& truths) {

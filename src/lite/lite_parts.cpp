@@ -30,9 +30,9 @@ std::vector<float> LiteLinear::operator()(const std::vector<float>& x) const {
 
 namespace {
 
-/// Readout name -> builder: the built-ins, then those added at run time.
-std::map<std::string, MakeLiteReadout>& readout_builders() {
-  static std::map<std::string, MakeLiteReadout> builders = {
+/// Readout name -> builder of the built-ins (those added at run time: added_lite_readout).
+const std::map<std::string, MakeLiteReadout>& builtin_readouts() {
+  static const std::map<std::string, MakeLiteReadout> builders = {
       {"fusion", lite::make_fusion_readout},
       {"mean", lite::make_mean_readout},
       {"sum", lite::make_sum_readout},
@@ -47,12 +47,12 @@ std::unique_ptr<LiteReadout> make_lite_readout(const ReadoutSpec& readout,
                                                const WeightFile& weights,
                                                const ModelOptions& options,
                                                const std::string& source) {
-  const auto& builders = readout_builders();
-  const auto it = builders.find(readout.name);
-  if (it == builders.end())
-    throw RunError(with_file(
-        source, "readout '" + readout.name + "' has no LibTorch-free implementation registered"));
-  return it->second(weights, options, source);
+  const auto builtin = builtin_readouts().find(readout.name);
+  if (builtin != builtin_readouts().end()) return builtin->second(weights, options, source);
+  if (const MakeLiteReadout* added = added_lite_readout(readout.name))
+    return (*added)(weights, options, source);
+  throw RunError(with_file(
+      source, "readout '" + readout.name + "' has no LibTorch-free implementation registered"));
 }
 
 std::unique_ptr<LiteHead> make_lite_head(const HeadSpec& head, const WeightFile& weights,
@@ -61,11 +61,6 @@ std::unique_ptr<LiteHead> make_lite_head(const HeadSpec& head, const WeightFile&
   if (&head == &node_cost_head()) return lite::make_node_cost_head(weights, options, source);
   throw RunError(
       with_file(source, "head '" + head.name + "' has no LibTorch-free implementation registered"));
-}
-
-void add_lite_readout(const std::string& name, MakeLiteReadout make) {
-  if (!readout_builders().emplace(name, std::move(make)).second)
-    throw ConfigError("readout '" + name + "' has a LibTorch-free implementation already");
 }
 
 }  // namespace narformer

@@ -46,11 +46,7 @@ const ReadoutSpec& register_readout(ReadoutSpec spec, MakeReadoutModule torch_pa
     throw ConfigError("readout '" + name + "' is registered already");
   const ReadoutSpec& added = add_readout_spec(std::move(spec));
   readout_builders().emplace(name, std::move(torch_part));
-#ifdef NARFORMER_WITH_LITE
   add_lite_readout(name, std::move(lite_part));
-#else
-  (void)lite_part;
-#endif
   return added;
 }
 

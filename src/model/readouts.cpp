@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 
 #include "narformer/core/error.h"
 #include "narformer/model/options.h"
@@ -148,6 +149,25 @@ int64_t readout_index(const ReadoutSpec& readout) {
 
 const ReadoutSpec& add_readout_spec(ReadoutSpec spec) {
   return registry().add(std::move(spec));
+}
+
+namespace {
+
+std::map<std::string, MakeLiteReadout>& lite_readouts() {
+  static std::map<std::string, MakeLiteReadout> added;
+  return added;
+}
+
+}  // namespace
+
+void add_lite_readout(const std::string& name, MakeLiteReadout make) {
+  if (!lite_readouts().emplace(name, std::move(make)).second)
+    throw ConfigError("readout '" + name + "' has a LibTorch-free implementation already");
+}
+
+const MakeLiteReadout* added_lite_readout(const std::string& name) {
+  const auto it = lite_readouts().find(name);
+  return it == lite_readouts().end() ? nullptr : &it->second;
 }
 
 std::vector<ParameterShape> declared_parameters(const ReadoutSpec& readout,

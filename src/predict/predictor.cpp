@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "narformer/baseline/baseline_predictor.h"
 #include "narformer/core/error.h"
 #include "narformer/model/narformer_model.h"
+#include "narformer/predict/baseline_predictor.h"
 #include "narformer/predict/run_inputs.h"
 #include "narformer/runtime/checkpoint.h"
 #include "narformer/runtime/device.h"
@@ -114,7 +114,7 @@ double Predictor::predict_cell(const std::string& arch) const {
 std::vector<std::vector<float>> Predictor::embed(const std::vector<TokenPtr>& tokens) const {
   if (!impl_->model)
     throw ConfigError("run " + impl_->inputs.run_dir() + " is a " +
-                      impl_->inputs.config().model.kind +
+                      to_string(impl_->inputs.config().model.kind) +
                       " baseline: it has no learned representation to embed (embed needs a "
                       "model.kind narformer run)");
   const torch::Tensor rows =

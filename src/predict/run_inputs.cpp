@@ -48,7 +48,7 @@ RunInputs::RunInputs(const std::string& run_dir) : run_dir_(run_dir) {
     cell_tokenizer_ =
         std::make_unique<CellTokenizer>(CellTokenizerOptions::from_config(config_->data.tokenizer));
   }
-  if (config_->model.prior == "linear") {
+  if (config_->model.prior == Prior::kLinear) {
     const std::string path = RunFolder(run_dir).prior();
     if (!fs::exists(path))
       throw RunError(with_file(path, "missing: the run was trained with model.prior linear"));

@@ -124,7 +124,7 @@ BaselineHead fit_head(const Config& config, BaselineKind kind, const nlohmann::j
 
 BaselineFit fit_baseline(const Config& config, const Task& task, const std::string& metrics_file) {
   Stopwatch clock;
-  const BaselineKind kind = parse_baseline_kind(config.model.kind);
+  const BaselineKind kind = parse_baseline_kind(to_string(config.model.kind));
   const DatasetInfo& dataset = dataset_info(config.data.dataset);
   const bool onnx = dataset.takes_onnx();
   const FeatureSet features = baseline_features(config);
@@ -133,7 +133,7 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
   const FlatSet val = task.flat_set(SplitPart::kValidation, features, rows);
   if (val.labels.empty() && kind != BaselineKind::kLinear && kind != BaselineKind::kRescale)
     throw DataError(with_file(config.source_file,
-                              "model.kind " + config.model.kind +
+                              "model.kind " + to_string(config.model.kind) +
                                   " chooses its settings on the validation split, which is empty"));
   const int64_t heads = std::max<int64_t>(1, task.num_heads());
 
@@ -212,8 +212,9 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
     }
     if (!metrics_file.empty()) append_line(metrics_file, line.dump());
     spdlog::info("{} setting {}/{} {}: validation tau {:.4f}  mape {:.3f}%  acc@10% {:.3f}  [{}]",
-                 config.model.kind, g + 1, grid.size(), grid[g].dump(), summary.kendall_tau,
-                 100 * summary.mape, summary.acc_10, format_duration(setting_clock.seconds()));
+                 to_string(config.model.kind), g + 1, grid.size(), grid[g].dump(),
+                 summary.kendall_tau, 100 * summary.mape, summary.acc_10,
+                 format_duration(setting_clock.seconds()));
     if (value < best || g == 0) {
       best = value;
       fit.model.heads = std::move(fitted);
@@ -221,7 +222,7 @@ BaselineFit fit_baseline(const Config& config, const Task& task, const std::stri
       fit.validation = summary;
     }
   }
-  fit.best_score = config.eval.selection == "mape" ? best : -best;
+  fit.best_score = config.eval.selection == Selection::kMape ? best : -best;
   fit.seconds = clock.seconds();
   return fit;
 }

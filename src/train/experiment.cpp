@@ -116,7 +116,7 @@ TestReport write_test_outputs(const Config& config, const TestResult& result,
                  100 * report.baseline->mape, report.baseline->acc_10,
                  report.baseline->kendall_tau);
   }
-  out["model_kind"] = config.model.kind;
+  out["model_kind"] = to_string(config.model.kind);
   out["checkpoint"] = checkpoint;
   out["seconds"] = seconds;
   out["config"] = config.source_file;
@@ -174,7 +174,7 @@ void write_model_info(const Config& config, const Task& task, const nlohmann::js
   const nlohmann::json info = {{"input_dim", task.input_dim()},
                                {"static_dim", task.static_dim()},
                                {"heads", task.head_names()},
-                               {"kind", config.model.kind},
+                               {"kind", to_string(config.model.kind)},
                                {"model", model}};
   write_file_atomic(RunFolder(config.run_dir()).model_info(), info.dump(2) + "\n");
 }
@@ -191,11 +191,12 @@ TrainReport train_baseline(const Config& config, const Task& task, TrainReport r
   report.fit.best_score = fit.best_score;
   report.fit.seconds = fit.seconds;
   report.kept_setting = fit.model.setting.dump();
-  spdlog::info("{} baseline: {} settings in {}; kept {} (validation {} {:.4f})", config.model.kind,
-               fit.settings, format_duration(fit.seconds), fit.model.setting.dump(),
-               config.eval.selection, fit.best_score);
-  report.test = run_baseline_test(config, task, fit.model, config.run_dir(), config.run_dir(),
-                                  {{"metric", config.eval.selection}, {"score", fit.best_score}});
+  spdlog::info("{} baseline: {} settings in {}; kept {} (validation {} {:.4f})",
+               to_string(config.model.kind), fit.settings, format_duration(fit.seconds),
+               fit.model.setting.dump(), to_string(config.eval.selection), fit.best_score);
+  report.test =
+      run_baseline_test(config, task, fit.model, config.run_dir(), config.run_dir(),
+                        {{"metric", to_string(config.eval.selection)}, {"score", fit.best_score}});
   return report;
 }
 
@@ -283,11 +284,11 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   }
   spdlog::info("trained {} epochs in {} ({:.1f} samples/s); best validation {} {:.4f} at epoch {}",
                report.fit.epochs_done, format_duration(report.fit.seconds),
-               report.fit.samples_per_second, config.eval.selection, report.fit.best_score,
-               report.fit.best_epoch);
+               report.fit.samples_per_second, to_string(config.eval.selection),
+               report.fit.best_score, report.fit.best_epoch);
   // The best validation score beside the test metrics: what chose this checkpoint.
   report.test = run_test(config, *task, model, trainer.best_checkpoint(), device, report.run_dir,
-                         {{"metric", config.eval.selection},
+                         {{"metric", to_string(config.eval.selection)},
                           {"score", report.fit.best_score},
                           {"epoch", report.fit.best_epoch}});
   return report;

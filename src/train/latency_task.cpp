@@ -85,7 +85,7 @@ LatencyTask::LatencyTask(const Config& config) : config_(config) {
     int64_t of_test_family = 0;
     for (size_t i = first; i < records_.size(); ++i) {
       split_.train.push_back(static_cast<int64_t>(i));
-      of_test_family += config.data.protocol == "leave_family_out" &&
+      of_test_family += config.data.protocol == Protocol::kLeaveFamilyOut &&
                         records_[i].family == config.data.test_family;
     }
     if (of_test_family > 0)
@@ -176,7 +176,7 @@ TrainingSet LatencyTask::training_set() const {
 
 EvaluationSet LatencyTask::validation_set() const {
   // selection_split: test reproduces the published NNLQP protocol (best epoch chosen on test).
-  return subset(config_.eval.selection_split == "test" ? split_.test : split_.val);
+  return subset(config_.eval.selection_split == SelectionSplit::kTest ? split_.test : split_.val);
 }
 
 TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
@@ -192,7 +192,8 @@ TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device
 
 FlatSet LatencyTask::flat_set(SplitPart part, FeatureSet features, bool with_rows) const {
   FlatSet set;
-  for (const int64_t i : split_items(split_, part, config_.eval.selection_split == "test")) {
+  for (const int64_t i :
+       split_items(split_, part, config_.eval.selection_split == SelectionSplit::kTest)) {
     const LatencyRecord& record = records_[static_cast<size_t>(i)];
     if (with_rows) set.rows.push_back(onnx_features(*tokens_[static_cast<size_t>(i)], features));
     set.labels.push_back(record.latency_ms);
@@ -245,11 +246,12 @@ std::string LatencyTask::summary() const {
     s << ", " << extra << " of them from data.extra_train, training only";
   s << "); " << platforms_.size() << " platform(s); train " << split_.train.size()
     << ", validation " << split_.val.size() << ", test " << split_.test.size() << " ("
-    << config_.data.protocol;
-  if (config_.data.protocol == "leave_family_out") s << ": " << config_.data.test_family;
+    << to_string(config_.data.protocol);
+  if (config_.data.protocol == Protocol::kLeaveFamilyOut) s << ": " << config_.data.test_family;
   s << "); tokens " << input_dim_ << "-d + " << static_dim_ << " static ("
     << config_.data.tokenizer.compat << ")";
-  if (config_.eval.selection_split == "test") s << "; SELECTING ON TEST (published protocol)";
+  if (config_.eval.selection_split == SelectionSplit::kTest)
+    s << "; SELECTING ON TEST (published protocol)";
   return s.str();
 }
 

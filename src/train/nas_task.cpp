@@ -27,7 +27,7 @@ NasTask::NasTask(const Config& config)
       split_(make_split(static_cast<int64_t>(table_.records.size()), config.data,
                         static_cast<uint64_t>(config.run.seed))),
       tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {
-  if (config.model.prior != "linear") return;
+  if (config.model.prior != Prior::kLinear) return;
   const FlatSet train = flat_set(SplitPart::kTrain, FeatureSet::kEncoding);
   const FlatSet val = flat_set(SplitPart::kValidation, FeatureSet::kEncoding);
   prior_ = fit_linear_prior(config, train.rows, train.labels, val.rows, val.labels);
@@ -92,7 +92,8 @@ TestResult NasTask::evaluate_test(NarFormerModel& model, const torch::Device& de
 
 FlatSet NasTask::flat_set(SplitPart part, FeatureSet features, bool with_rows) const {
   FlatSet set;
-  for (const int64_t i : split_items(split_, part, config_.eval.selection_split == "test")) {
+  for (const int64_t i :
+       split_items(split_, part, config_.eval.selection_split == SelectionSplit::kTest)) {
     const NasRecord& record = table_.records[static_cast<size_t>(i)];
     if (with_rows) set.rows.push_back(cell_features(record.cell, features));
     set.labels.push_back(part == SplitPart::kTrain ? record.train_label : record.eval_label);
@@ -130,9 +131,9 @@ std::string NasTask::summary() const {
   std::ostringstream s;
   s << to_string(table_.space) << " table " << table_.source << ": " << table_.records.size()
     << " architectures; train " << split_.train.size() << ", validation " << split_.val.size()
-    << ", test " << split_.test.size() << " (" << config_.data.protocol << " protocol); tokens "
-    << tokenizer_.feature_dim() << "-d (" << config_.data.tokenizer.embed << ", "
-    << config_.data.tokenizer.opcode << ", dx " << config_.data.tokenizer.dx << ", dp "
+    << ", test " << split_.test.size() << " (" << to_string(config_.data.protocol)
+    << " protocol); tokens " << tokenizer_.feature_dim() << "-d (" << config_.data.tokenizer.embed
+    << ", " << config_.data.tokenizer.opcode << ", dx " << config_.data.tokenizer.dx << ", dp "
     << config_.data.tokenizer.dp << ")";
   return s.str();
 }

@@ -86,12 +86,12 @@ std::string Trainer::metrics_file() const {
 }
 
 double Trainer::selection_score(const MetricSummary& summary) const {
-  return config_.eval.selection == "mape" ? summary.mape : summary.kendall_tau;
+  return config_.eval.selection == Selection::kMape ? summary.mape : summary.kendall_tau;
 }
 
 bool Trainer::better(double score, double best) const {
   if (std::isnan(score)) return false;
-  return config_.eval.selection == "mape" ? score < best : score > best;
+  return config_.eval.selection == Selection::kMape ? score < best : score > best;
 }
 
 FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const EvaluationSet& val,
@@ -124,7 +124,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
   std::mt19937_64 engine(static_cast<uint64_t>(config_.run.seed));
 
   TrainingState state;
-  state.best_score = config_.eval.selection == "mape" ? INFINITY : -INFINITY;
+  state.best_score = config_.eval.selection == Selection::kMape ? INFINITY : -INFINITY;
   if (resume) {
     state = load_checkpoint(last_checkpoint(), model, &optimizer, device_);
     if (offsets.defined()) {
@@ -139,7 +139,7 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
     if (state.torch_rng.defined()) set_torch_rng_state(state.torch_rng.cpu());
     truncate_metrics(metrics_file(), state.epochs_done);
     spdlog::info("resuming after epoch {} (step {}, best {} = {:.4f} at epoch {})",
-                 state.epochs_done, state.step, config_.eval.selection, state.best_score,
+                 state.epochs_done, state.step, to_string(config_.eval.selection), state.best_score,
                  state.best_epoch);
   } else {
     write_file_atomic(metrics_file(), "");
@@ -259,8 +259,9 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
       line["val_acc_10"] = summary.acc_10;
       char buffer[160];
       std::snprintf(buffer, sizeof buffer, "val tau %.4f mape %.2f%% (best %s %.4f @%lld)",
-                    summary.kendall_tau, 100 * summary.mape, config_.eval.selection.c_str(),
-                    state.best_score, static_cast<long long>(state.best_epoch));
+                    summary.kendall_tau, 100 * summary.mape,
+                    to_string(config_.eval.selection).c_str(), state.best_score,
+                    static_cast<long long>(state.best_epoch));
       val_text = buffer;
     }
     line["best"] = improved;

@@ -148,7 +148,7 @@ TEST(Mlp, ForwardPassByHand) {
 
 TEST(BaselineGrid, EveryCombinationOfTheDeclaredLists) {
   Config config;
-  config.model.kind = "gbdt";
+  config.model.kind = ModelKind::kGbdt;
   config.baseline.gbdt_max_depth = {3, 5};
   config.baseline.gbdt_eta = {0.1, 0.3};
   const std::vector<nlohmann::json> grid = baseline_grid(config);

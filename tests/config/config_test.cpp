@@ -143,6 +143,34 @@ TEST(Config, ResolvedYamlRoundTrips) {
   EXPECT_EQ(again.run.name, "roundtrip");
 }
 
+// Keys with a fixed set of values become enumerations when the config is read, and are
+// written back with their config spelling.
+TEST(Config, ChoicesBecomeEnumerationsOnceAndReadBack) {
+  TempFile file(
+      "data:\n  protocol: holdout\nmodel:\n  kind: gbdt\n  prior: linear\neval:\n"
+      "  selection: mape\n  selection_split: test\n",
+      ".yaml");
+  const Config c = load_config(file.path());
+  EXPECT_EQ(c.data.protocol, Protocol::kHoldout);
+  EXPECT_EQ(c.model.kind, ModelKind::kGbdt);
+  EXPECT_EQ(c.model.prior, Prior::kLinear);
+  EXPECT_EQ(c.eval.selection, Selection::kMape);
+  EXPECT_EQ(c.eval.selection_split, SelectionSplit::kTest);
+  const std::string yaml = to_yaml(c);
+  for (const char* line : {"protocol: holdout", "kind: gbdt", "prior: linear", "selection: mape",
+                           "selection_split: test"})
+    EXPECT_NE(yaml.find(line), std::string::npos) << line;
+  EXPECT_EQ(load_config(file.path(), {"data.protocol=reference"}).data.protocol,
+            Protocol::kReference);
+  EXPECT_EQ(to_string(Protocol::kLeaveFamilyOut), "leave_family_out");
+  EXPECT_EQ(to_string(SelectionSplit::kValidation), "val");
+  const std::string message =
+      error_message<ConfigError>([&] { load_config(file.path(), {"eval.selection=rmse"}); });
+  EXPECT_NE(message.find("key 'eval.selection': 'rmse' is not one of: kendall_tau, mape"),
+            std::string::npos)
+      << message;
+}
+
 }  // namespace
 }  // namespace narformer
 
@@ -212,7 +240,8 @@ TEST(Datasets, EachFormatSaysWhatItTakesAndWhichProtocols) {
   EXPECT_EQ(dataset_info("nb201").space, CellSpace::kNasBench201);
   const DatasetInfo& nnlqp = dataset_info("nnlqp");
   EXPECT_TRUE(nnlqp.takes_onnx());
-  EXPECT_EQ(nnlqp.protocols, (std::vector<std::string>{"stage", "leave_family_out", "holdout"}));
+  EXPECT_EQ(nnlqp.protocols, (std::vector<Protocol>{Protocol::kStage, Protocol::kLeaveFamilyOut,
+                                                    Protocol::kHoldout}));
   EXPECT_THROW(dataset_info("nb301"), ConfigError);
   // A protocol the format does not support is named with the ones it does.
   TempFile stage("data:\n  dataset: nb201\n  protocol: stage\n", ".yaml");

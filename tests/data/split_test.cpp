@@ -26,7 +26,7 @@ TEST(Split, ReferenceProtocolIsFileOrderAndTestsEverything) {
 
 TEST(Split, HoldoutIsSeededAndDisjoint) {
   DataConfig c;
-  c.protocol = "holdout";
+  c.protocol = Protocol::kHoldout;
   c.n_train = 100;
   c.n_val = 50;
   const Split a = make_split(1000, c, 7), b = make_split(1000, c, 7),
@@ -48,7 +48,7 @@ TEST(Split, TooFewItemsIsAnError) {
   c.n_train = 900;
   c.n_val = 200;
   EXPECT_THROW(make_split(1000, c, 0), DataError);
-  c.protocol = "holdout";
+  c.protocol = Protocol::kHoldout;
   c.n_train = 800;
   EXPECT_THROW(make_split(1000, c, 0), DataError);  // nothing left for test
 }

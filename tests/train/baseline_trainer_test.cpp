@@ -10,10 +10,10 @@
 
 #include "../test_util.h"
 #include "latency_fixture.h"
-#include "narformer/baseline/baseline_predictor.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/predict/baseline_predictor.h"
 #include "narformer/predict/predictor.h"
 #include "narformer/runtime/evaluator.h"
 #include "narformer/runtime/run_folder.h"
@@ -34,7 +34,8 @@ using testing::TempDir;
 Config smoke(const std::string& kind, const std::string& run_dir) {
   Config c = load_config(source_path("configs/nb201/smoke.yaml"));
   c.data.path = source_path(c.data.path);
-  c.model.kind = kind;
+  for (const auto& [value, name] : model_kind_names())
+    if (name == kind) c.model.kind = value;
   c.run.dir = run_dir;
   c.run.name = kind;
   c.run.threads = 1;
@@ -160,13 +161,13 @@ TEST(GbdtAndMlpBaselines, TrainOnCellsAndPredictFromTheirRunFolders) {
   mlp.baseline.mlp_epochs = 40;
   for (const Config& config : {gbdt, mlp}) {
     const TrainReport report = train_experiment(config, {});
-    EXPECT_GT(report.test.metrics.kendall_tau, 0.5) << config.model.kind;
+    EXPECT_GT(report.test.metrics.kendall_tau, 0.5) << to_string(config.model.kind);
     const BaselinePredictor predictor(report.run_dir);
     EXPECT_EQ(predictor.model().features, FeatureSet::kGraph);
     const auto rows = read_predictions(report.run_dir, 1, 3);
     for (size_t k = 0; k < rows.size(); k += 101)
       EXPECT_NEAR(predictor.predict_cell(rows[k].first), rows[k].second, 1e-6 * rows[k].second)
-          << config.model.kind;
+          << to_string(config.model.kind);
   }
 }
 
@@ -199,7 +200,7 @@ TEST(RescaleBaseline, FactorIsTheMedianRatioOverTheTrainingItems) {
 TEST(LatencyBaselines, LinearIsNonNegativeOnWorkTotalsAndOneFitPerPlatform) {
   TempDir dir;
   Config config = testing::latency_config(testing::write_dataset(dir.path()), dir.path() + "/runs");
-  config.model.kind = "linear";
+  config.model.kind = ModelKind::kLinear;
   config.baseline.linear_ridge = {0};
   const TrainReport report = train_experiment(config, {});
   const BaselineModel model = BaselineModel::load(report.run_dir);
@@ -227,7 +228,7 @@ TEST(LatencyBaselines, LinearIsNonNegativeOnWorkTotalsAndOneFitPerPlatform) {
 TEST(LinearPriorRun, TheNetworkCorrectsTheValidationChosenLinearFit) {
   TempDir dir;
   Config config = smoke("narformer", dir.path());
-  config.model.prior = "linear";
+  config.model.prior = Prior::kLinear;
   config.train.epochs = 2;
   {  // Before training the network predicts the prior itself (a correction of exactly 1).
     NarFormerModel untrained(ModelOptions::from_config(config.model, 128, 0));

@@ -48,7 +48,7 @@ inline Config latency_config(const std::string& gt, const std::string& run_dir) 
   c.source_file = "latency-test";
   c.data.dataset = "nnlqp";
   c.data.path = gt;
-  c.data.protocol = "stage";
+  c.data.protocol = Protocol::kStage;
   c.data.val_fraction = 0.25;
   c.data.cache_dir = "";
   c.data.tokenizer.embed = "trans";
@@ -62,7 +62,7 @@ inline Config latency_config(const std::string& gt, const std::string& run_dir) 
   c.train.lr = 1e-3;
   c.train.lambda_sr = 0;
   c.train.lambda_cons = 0;
-  c.eval.selection = "mape";
+  c.eval.selection = Selection::kMape;
   c.run.dir = run_dir;
   c.run.name = "latency";
   c.run.device = "cpu";

@@ -48,7 +48,7 @@ TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
     EXPECT_EQ(task.records()[static_cast<size_t>(i)].stage, "test");
 
   Config left_out = config;
-  left_out.data.protocol = "leave_family_out";
+  left_out.data.protocol = Protocol::kLeaveFamilyOut;
   left_out.data.test_family = "squeezenet";
   const LatencyTask lfo(left_out);
   EXPECT_EQ(lfo.split().test.size(), 16u);
@@ -67,7 +67,7 @@ TEST(LatencyTask, ReadsSplitsAndCountsSkippedLines) {
   EXPECT_EQ(LatencyTask(limited).split().train.size(), 5u);
 
   Config absent = config;
-  absent.data.protocol = "leave_family_out";
+  absent.data.protocol = Protocol::kLeaveFamilyOut;
   absent.data.test_family = "vgg16";
   EXPECT_NE(error_message<DataError>([&] { LatencyTask{absent}; }).find("'vgg16' does not occur"),
             std::string::npos);

@@ -58,7 +58,7 @@ const DatasetInfo& toy_dataset() {
   static const DatasetInfo& info = add_dataset({"toy_ops_tsv",
                                                 InputKind::kCells,
                                                 CellSpace::kNasBench201,
-                                                {"holdout"},
+                                                {Protocol::kHoldout},
                                                 TrainingLoss::kSquaredError,
                                                 read_ops_tsv});
   return info;
@@ -149,7 +149,7 @@ TEST(ToyDataset, OneFileAndOneRegistryLineGiveATrainableServableFormat) {
   EXPECT_THROW(add_dataset({"toy_ops_tsv",
                             InputKind::kCells,
                             CellSpace::kNasBench201,
-                            {"holdout"},
+                            {Protocol::kHoldout},
                             TrainingLoss::kSquaredError,
                             read_ops_tsv}),
                ConfigError);

@@ -24,7 +24,7 @@ Config tiny_config(const std::string& run_dir, const std::string& name) {
   Config c;
   c.source_file = "tiny";
   c.data.path = source_path("data/nasbench201/arch_score_acc.csv");
-  c.data.protocol = "holdout";
+  c.data.protocol = Protocol::kHoldout;
   c.data.n_train = 48;
   c.data.n_val = 24;
   c.data.n_test = 100;

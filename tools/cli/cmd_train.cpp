@@ -41,13 +41,13 @@ void run_train(const TrainArguments& args) {
   if (is_baseline(config.model)) {
     std::printf("kept:         %s, the best of %lld settings (validation %s %.4f)\n",
                 report.kept_setting.c_str(), static_cast<long long>(report.fit.epochs_done),
-                config.eval.selection.c_str(), report.fit.best_score);
+                to_string(config.eval.selection).c_str(), report.fit.best_score);
     std::printf("train time:   %.1f s (%d threads)\n", report.fit.seconds, report.threads);
   } else {
     std::printf("best epoch:   %lld of %lld (validation %s %.4f)\n",
                 static_cast<long long>(report.fit.best_epoch),
-                static_cast<long long>(report.fit.epochs_done), config.eval.selection.c_str(),
-                report.fit.best_score);
+                static_cast<long long>(report.fit.epochs_done),
+                to_string(config.eval.selection).c_str(), report.fit.best_score);
     std::printf("train time:   %.1f s, %.1f samples/s (%s, %d threads)\n", report.fit.seconds,
                 report.fit.samples_per_second, report.device.c_str(), report.threads);
   }

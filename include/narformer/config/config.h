@@ -9,12 +9,59 @@
 //   train:  optimiser, schedule, losses
 //   eval:   evaluation batch and model selection
 //   run:    where results go, seed, device, threads
+//
+// Keys with a fixed set of values are enumerations here: the config layer turns the YAML
+// spelling into the enum once (to_string gives it back), and no other code compares strings.
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "narformer/eval/metrics.h"
+
 namespace narformer {
+
+/// data.protocol: how the items are split (data/split.h, data/latency_split.h).
+enum class Protocol {
+  kReference,       ///< NAS-Bench: the published protocol (first n_train, next n_val)
+  kHoldout,         ///< a seeded random split; test never used for selection
+  kStage,           ///< latency lines: the file's stage column
+  kLeaveFamilyOut,  ///< latency lines: one model family is the test set
+};
+
+/// model.prior: what the network's prediction multiplies.
+enum class Prior {
+  kNone,
+  kLinear,  ///< cells: the linear baseline fitted on the training split
+};
+
+/// model.kind: the Transformer or a baseline (baseline/baseline_model.h).
+enum class ModelKind {
+  kNarformer,
+  kLinear,   ///< least squares on flat features
+  kMlp,      ///< an MLP on flat features
+  kGbdt,     ///< gradient-boosted trees (XGBoost)
+  kRescale,  ///< transfer: train.init_from's predictions times a fitted factor
+};
+
+/// eval.selection_split: which split chooses the best checkpoint.
+enum class SelectionSplit {
+  kValidation,  ///< "val"
+  kTest,        ///< "test": only to reproduce published tables that select on test
+};
+
+/// The config spelling of each value (the schema's choices, error messages, config.yaml).
+const std::vector<std::pair<Protocol, std::string>>& protocol_names();
+const std::vector<std::pair<ModelKind, std::string>>& model_kind_names();
+const std::vector<std::pair<Prior, std::string>>& prior_names();
+const std::vector<std::pair<Selection, std::string>>& selection_names();
+const std::vector<std::pair<SelectionSplit, std::string>>& selection_split_names();
+std::string to_string(Protocol value);
+std::string to_string(ModelKind value);
+std::string to_string(Prior value);
+std::string to_string(Selection value);
+std::string to_string(SelectionSplit value);
 
 struct TokenizerConfig {
   std::string embed = "nerf";  ///< sinusoidal embedder: nerf | trans (method.md §0.2)
@@ -34,10 +81,10 @@ struct DataConfig {
   std::string train_label = "valid_top1";               ///< label the model is trained on
   std::string eval_label = "test_top1";  ///< label validation and test are scored against
   double label_scale = 0.01;             ///< multiplies labels (percent -> fraction)
-  std::string protocol = "reference";  ///< reference | holdout | stage | leave_family_out (split.h)
-  int64_t n_train = 781;               ///< training items (absolute count; cell tables, holdout)
-  int64_t n_val = 200;                 ///< validation items (cell tables)
-  int64_t n_test = 0;                  ///< holdout: test size (0 = all the rest)
+  Protocol protocol = Protocol::kReference;
+  int64_t n_train = 781;  ///< training items (absolute count; cell tables, holdout)
+  int64_t n_val = 200;    ///< validation items (cell tables)
+  int64_t n_test = 0;     ///< holdout: test size (0 = all the rest)
   // latency datasets (dataset: nnlqp)
   std::string onnx_root;              ///< folder the ONNX paths are relative to ("" = data.path's)
   std::vector<std::string> families;  ///< keep only these model types (empty = all)
@@ -65,7 +112,7 @@ struct ModelConfig {
   /// narformer (the Transformer) | linear | mlp | gbdt (baselines on flat features,
   /// baseline/baseline_model.h) | rescale (transfer baseline: train.init_from's predictions
   /// times a factor fitted on this run's training measurements)
-  std::string kind = "narformer";
+  ModelKind kind = ModelKind::kNarformer;
   int64_t blocks = 6;         ///< encoder blocks
   int64_t hidden = 512;       ///< attention width = head width
   int64_t ffn_hidden = 2048;  ///< grouped feed-forward hidden width
@@ -78,7 +125,7 @@ struct ModelConfig {
   std::string readout = "fusion";
   /// none | linear (cells: the prediction is the linear baseline's, fitted on the training
   /// split, times the network's learned correction; baseline/baseline_model.h LinearPrior)
-  std::string prior = "none";
+  Prior prior = Prior::kNone;
 };
 
 /// The baselines' declared grids: every combination of the listed values of the run's
@@ -127,10 +174,10 @@ struct TrainConfig {
 };
 
 struct EvalConfig {
-  int64_t batch_size = 1024;              ///< architectures per evaluation forward pass
-  int64_t every = 1;                      ///< validate every this many epochs
-  std::string selection = "kendall_tau";  ///< best checkpoint by: kendall_tau (max) | mape (min)
-  std::string selection_split = "val";    ///< val | test (test only to reproduce published tables)
+  int64_t batch_size = 1024;                     ///< architectures per evaluation forward pass
+  int64_t every = 1;                             ///< validate every this many epochs
+  Selection selection = Selection::kKendallTau;  ///< what chooses the best checkpoint
+  SelectionSplit selection_split = SelectionSplit::kValidation;
 };
 
 struct RunConfig {

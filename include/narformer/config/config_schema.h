@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace YAML {
@@ -24,6 +25,20 @@ class ConfigSchema {
   void add(const std::string& path, bool* target);
   /// Empty `choices` accepts any string.
   void add(const std::string& path, std::string* target, std::vector<std::string> choices = {});
+  /// An enumeration: each value with its spelling in config files, which are the choices.
+  template <typename E>
+  void add(const std::string& path, E* target,
+           const std::vector<std::pair<E, std::string>>& names) {
+    std::vector<std::string> choices;
+    for (const auto& named : names) choices.push_back(named.second);
+    add_choice(
+        path, std::move(choices), [target, names](size_t i) { *target = names[i].first; },
+        [target, names] {
+          size_t i = 0;
+          while (i + 1 < names.size() && names[i].first != *target) ++i;
+          return i;
+        });
+  }
   /// A list of strings: a YAML sequence, or in `--set` a comma-separated value ("" = empty).
   void add(const std::string& path, std::vector<std::string>* target);
   /// A list of numbers, each within [min, max] (same forms as a list of strings).
@@ -50,6 +65,8 @@ class ConfigSchema {
     std::function<std::vector<std::string>()> get_list;
   };
   void add_list_field(Field f);
+  void add_choice(const std::string& path, std::vector<std::string> choices,
+                  std::function<void(size_t)> set, std::function<size_t()> get);
   const Field* find(const std::string& path) const;
   [[noreturn]] void unknown_key(const std::string& path) const;
   void apply_node(const YAML::Node& node, const std::string& prefix) const;

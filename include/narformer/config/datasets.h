@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "narformer/cells/cell.h"
+#include "narformer/config/config.h"
 
 namespace narformer {
 
-struct DataConfig;
 struct NasTable;
 
 /// What a format's items are: NAS-Bench cells (a table of architectures and labels) or ONNX
@@ -41,7 +41,7 @@ struct DatasetInfo {
   std::string name;
   InputKind input = InputKind::kCells;
   CellSpace space = CellSpace::kNasBench201;  ///< the cells' search space (cell formats)
-  std::vector<std::string> protocols;         ///< data.protocol values it supports
+  std::vector<Protocol> protocols;            ///< data.protocol values it supports
   TrainingLoss loss = TrainingLoss::kRelativeError;
   /// Cell formats: empty = the NAS-Bench table reader (data/nas_table.h: CSV columns named by
   /// the config, or NAR-Former's JSON), which the built-in formats use.

@@ -40,7 +40,13 @@ class PredictionMeter {
 
 MetricSummary summarize(const std::vector<double>& predictions, const std::vector<double>& truths);
 
-/// eval.selection as a loss, lower is better: "mape" -> MAPE, "kendall_tau" -> −tau.
-double selection_loss(const std::string& selection, const MetricSummary& summary);
+/// eval.selection: the metric that chooses the best checkpoint or baseline setting.
+enum class Selection {
+  kKendallTau,  ///< "kendall_tau", higher is better
+  kMape,        ///< "mape", lower is better
+};
+
+/// The selection metric as a loss, lower is better: MAPE, or −tau.
+double selection_loss(Selection selection, const MetricSummary& summary);
 
 }  // namespace narformer

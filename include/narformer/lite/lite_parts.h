@@ -69,20 +69,14 @@ class LiteNodeCostHead : public LiteHead {
                                                   int64_t head) const = 0;
 };
 
-using MakeLiteReadout = std::function<std::unique_ptr<LiteReadout>(
-    const WeightFile& weights, const ModelOptions& options, const std::string& source)>;
-
 /// The implementations registered for a declaration (built-ins, and those added with
-/// add_lite_readout); RunError naming `source` when there is none or an array does not fit.
+/// add_lite_readout, model/readouts.h); RunError naming `source` when there is none or an array
+/// does not fit.
 std::unique_ptr<LiteReadout> make_lite_readout(const ReadoutSpec& readout,
                                                const WeightFile& weights,
                                                const ModelOptions& options,
                                                const std::string& source);
 std::unique_ptr<LiteHead> make_lite_head(const HeadSpec& head, const WeightFile& weights,
                                          const ModelOptions& options, const std::string& source);
-
-/// Registers the LibTorch-free implementation of readout `name` (register_readout in
-/// model/model_parts.h calls this with the rest).
-void add_lite_readout(const std::string& name, MakeLiteReadout make);
 
 }  // namespace narformer

@@ -10,7 +10,6 @@
 
 #include <torch/torch.h>
 
-#include "narformer/lite/lite_parts.h"
 #include "narformer/model/cost_prior.h"
 #include "narformer/model/options.h"
 #include "narformer/model/tensors.h"
@@ -64,7 +63,7 @@ std::unique_ptr<HeadModule> make_head_module(const HeadSpec& head, torch::nn::Mo
                                              const ModelOptions& options);
 
 /// Adds a readout of one's own: its declaration and both implementations, in one call (the
-/// LibTorch-free one is ignored in a build without the lite layer). Returns the declaration
+/// LibTorch-free one is kept for the lite layer, when it is built). Returns the declaration
 /// that ModelOptions::readout points at; config files name it by spec.name from then on.
 const ReadoutSpec& register_readout(ReadoutSpec spec, MakeReadoutModule torch_part,
                                     MakeLiteReadout lite_part);

@@ -16,12 +16,16 @@
 // and the LibTorch-free predictor is built from these declarations.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace narformer {
 
 struct ModelOptions;
+struct WeightFile;
+class LiteReadout;
 
 /// One array of a readout or head: its name in checkpoints and weight files (top level of the
 /// model, e.g. "head1.weight") and its shape for the given options.
@@ -72,6 +76,17 @@ int64_t readout_index(const ReadoutSpec& readout);
 /// The returned reference stays valid for the life of the process. Use register_readout
 /// (model/model_parts.h) to add the implementations with it.
 const ReadoutSpec& add_readout_spec(ReadoutSpec spec);
+
+/// Builds a readout's LibTorch-free implementation (lite/lite_parts.h) from a run's weights.
+/// Declared here, with the readouts, so that registering one needs no LibTorch-free header.
+using MakeLiteReadout = std::function<std::unique_ptr<LiteReadout>(
+    const WeightFile& weights, const ModelOptions& options, const std::string& source)>;
+
+/// Keeps the LibTorch-free implementation of a readout added at run time (register_readout in
+/// model/model_parts.h calls this with the rest); ConfigError when `name` has one already.
+void add_lite_readout(const std::string& name, MakeLiteReadout make);
+/// The one added for `name`, or nullptr (the built-ins' are listed in src/lite/lite_parts.cpp).
+const MakeLiteReadout* added_lite_readout(const std::string& name);
 
 /// Every array a readout and its head add: the declared contract.
 std::vector<ParameterShape> declared_parameters(const ReadoutSpec& readout,

@@ -1,4 +1,4 @@
-#include "narformer/baseline/baseline_predictor.h"
+#include "narformer/predict/baseline_predictor.h"
 
 #include "narformer/core/error.h"
 #include "narformer/runtime/run_folder.h"
@@ -14,8 +14,8 @@ bool baseline_config(const Config& config) {
 /// A finished baseline run's model (RunError when training never got there).
 BaselineModel load_model(const RunInputs& inputs) {
   if (!baseline_config(inputs.config()))
-    throw RunError(with_file(inputs.run_dir(),
-                             "not a baseline run (model.kind " + inputs.config().model.kind + ")"));
+    throw RunError(with_file(inputs.run_dir(), "not a baseline run (model.kind " +
+                                                   to_string(inputs.config().model.kind) + ")"));
   return BaselineModel::load(inputs.run_dir());
 }
 
