@@ -2,7 +2,7 @@
 # The house's layering, checked on every source (run by ctest as layers.includes):
 #   runtime/ (checkpoints, weight files, the run folder, devices) and predict/ sit below
 #   train/: neither includes anything from it, so inference never depends on training.
-#   lite/ (the forward pass without LibTorch) includes no LibTorch header.
+#   torch_free/ (the forward pass without LibTorch; lite/ forwards to it) includes no LibTorch header.
 # Prints each offending include and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ check() {
 }
 check "runtime/ and predict/ must not include train/" '#include "narformer/train/' \
   src/runtime include/narformer/runtime src/predict include/narformer/predict
-check "lite/ must not include LibTorch" '#include <(torch|ATen|c10)/' src/lite include/narformer/lite
+check "torch_free/ and lite/ must not include LibTorch" '#include <(torch|ATen|c10)/' \
+  src/torch_free include/narformer/torch_free include/narformer/lite
 [[ $status -eq 0 ]] && echo "layers: ok"
 exit $status

@@ -86,7 +86,7 @@ def render(files_by_room, edges, floor, cyclic):
         "says that files of A include headers of B (the label: how many include lines). Floor 0",
         "includes nothing of narformer's; every other room stands on the highest room it includes.",
         "`scripts/check_layers.sh` keeps the rules: `runtime/` and `predict/` never include",
-        "`train/`, `lite/` never includes LibTorch.",
+        "`train/`, `torch_free/` never includes LibTorch.",
         "",
         "```mermaid",
         "flowchart BT",

@@ -49,7 +49,7 @@
 #include "narformer/data/batch.h"
 #include "narformer/model/narformer_model.h"
 #ifdef NARFORMER_WITH_LITE
-#include "narformer/lite/lite_predictor.h"
+#include "narformer/torch_free/lite_predictor.h"
 #endif
 #include "narformer/predict/predictor.h"
 #include "narformer/runtime/device.h"

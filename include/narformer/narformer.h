@@ -24,7 +24,7 @@
 #include "narformer/graph/graph.h"
 #include "narformer/model/cost_prior.h"
 #ifdef NARFORMER_WITH_LITE  // built where a CBLAS is found (Debian: always)
-#include "narformer/lite/lite_predictor.h"
+#include "narformer/torch_free/lite_predictor.h"
 #endif
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/tokenize/cell_tokenizer.h"

@@ -1,6 +1,6 @@
 #pragma once
 // The built-in readouts and heads, LibTorch side (private to src/model/; model_parts.cpp lists
-// them). Each mirrors its LibTorch-free twin in src/lite/lite_readouts.cpp / lite_heads.cpp.
+// them). Each mirrors its LibTorch-free twin in src/torch_free/lite_readouts.cpp / lite_heads.cpp.
 
 #include "narformer/model/model_parts.h"
 

@@ -13,7 +13,7 @@
 
 #include "narformer/core/error.h"
 #ifdef NARFORMER_WITH_LITE
-#include "narformer/lite/lite_predictor.h"
+#include "narformer/torch_free/lite_predictor.h"
 #endif
 #include "../test_util.h"
 #include "../train/latency_fixture.h"

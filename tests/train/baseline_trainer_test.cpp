@@ -20,7 +20,7 @@
 #include "narformer/train/baseline_trainer.h"
 #include "narformer/train/experiment.h"
 #ifdef NARFORMER_WITH_LITE
-#include "narformer/lite/lite_predictor.h"
+#include "narformer/torch_free/lite_predictor.h"
 #endif
 
 namespace narformer {

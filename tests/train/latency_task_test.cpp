@@ -14,7 +14,7 @@
 #include "narformer/model/cost_prior.h"
 #include "narformer/runtime/weight_file.h"
 #ifdef NARFORMER_WITH_LITE
-#include "narformer/lite/lite_predictor.h"
+#include "narformer/torch_free/lite_predictor.h"
 #endif
 #include "../test_util.h"
 #include "latency_fixture.h"

@@ -23,8 +23,8 @@
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
 #ifdef NARFORMER_CLI_LITE
-#include "narformer/lite/lite_predictor.h"
 #include "narformer/predict/baseline_predictor.h"
+#include "narformer/torch_free/lite_predictor.h"
 #else
 #include "narformer/predict/predictor.h"
 #endif

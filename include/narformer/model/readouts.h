@@ -2,8 +2,8 @@
 // The readouts and heads a model can have, each declared once, here: its config name, what it
 // needs, and the arrays it adds to the model with their names and shapes. That declaration is
 // the contract of its two implementations, LibTorch (model/model_parts.h) and LibTorch-free
-// (lite/lite_parts.h): both create or read exactly these arrays, and the parity test
-// (tests/lite/parts_parity_test.cpp) checks every registered readout against the declaration
+// (torch_free/lite_parts.h): both create or read exactly these arrays, and the parity test
+// (tests/torch_free/parts_parity_test.cpp) checks every registered readout against the declaration
 // and the two implementations against each other.
 //
 //   readout: the encoder's node vectors, per block -> one graph vector (model.hidden wide)
@@ -12,7 +12,7 @@
 // The lists are explicit (a static initialiser would be dropped from a static library by the
 // linker). A readout of one's own is added at run time with register_readout
 // (model/model_parts.h), which takes the declaration and both implementations in one call;
-// tests/lite/toy_readout_test.cpp does exactly that. No LibTorch here: configs are validated
+// tests/torch_free/toy_readout_test.cpp does exactly that. No LibTorch here: configs are validated
 // and the LibTorch-free predictor is built from these declarations.
 
 #include <cstdint>
@@ -77,7 +77,7 @@ int64_t readout_index(const ReadoutSpec& readout);
 /// (model/model_parts.h) to add the implementations with it.
 const ReadoutSpec& add_readout_spec(ReadoutSpec spec);
 
-/// Builds a readout's LibTorch-free implementation (lite/lite_parts.h) from a run's weights.
+/// Builds a readout's LibTorch-free implementation (torch_free/lite_parts.h) from a run's weights.
 /// Declared here, with the readouts, so that registering one needs no LibTorch-free header.
 using MakeLiteReadout = std::function<std::unique_ptr<LiteReadout>(
     const WeightFile& weights, const ModelOptions& options, const std::string& source)>;
@@ -85,7 +85,8 @@ using MakeLiteReadout = std::function<std::unique_ptr<LiteReadout>(
 /// Keeps the LibTorch-free implementation of a readout added at run time (register_readout in
 /// model/model_parts.h calls this with the rest); ConfigError when `name` has one already.
 void add_lite_readout(const std::string& name, MakeLiteReadout make);
-/// The one added for `name`, or nullptr (the built-ins' are listed in src/lite/lite_parts.cpp).
+/// The one added for `name`, or nullptr (the built-ins' are listed in
+/// src/torch_free/lite_parts.cpp).
 const MakeLiteReadout* added_lite_readout(const std::string& name);
 
 /// Every array a readout and its head add: the declared contract.

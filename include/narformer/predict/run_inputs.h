@@ -2,7 +2,7 @@
 // What a trained run folder says about its inputs: the config, the model's options, the
 // platforms of its output heads, and the tokenizer that turns ONNX files, graphs or cells into
 // the tokens the model was trained on. No LibTorch; shared by Predictor (LibTorch) and
-// LitePredictor (lite/lite_predictor.h).
+// LitePredictor (torch_free/lite_predictor.h).
 
 #include <cstdint>
 #include <memory>

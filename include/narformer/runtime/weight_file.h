@@ -1,7 +1,7 @@
 #pragma once
 // A model's weights as named float32 arrays in one small binary file (`best.weights` beside
 // `best.pt` in a run folder), readable without LibTorch: the torch-free forward pass
-// (lite/lite_model.h) loads it in a few milliseconds, where loading LibTorch alone takes
+// (torch_free/lite_model.h) loads it in a few milliseconds, where loading LibTorch alone takes
 // ~0.4 s. Layout (little-endian): "NFWEIGHT", u32 version, u32 meta length, meta text, u32
 // array count, then per array: u32 name length, name, u32 rank, i64 dims, f32 values.
 

@@ -1,5 +1,5 @@
 // The torch-free forward pass gives NarFormerModel's numbers, for every readout and head.
-#include "narformer/lite/lite_model.h"
+#include "narformer/torch_free/lite_model.h"
 
 #include <gtest/gtest.h>
 

@@ -8,9 +8,9 @@
 #include <cmath>
 
 #include "narformer/data/batch.h"
-#include "narformer/lite/lite_model.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/runtime/checkpoint.h"
+#include "narformer/torch_free/lite_model.h"
 
 namespace narformer::testing {
 

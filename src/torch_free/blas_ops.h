@@ -1,5 +1,5 @@
 #pragma once
-// The few dense operations the LibTorch-free forward pass is made of (private to src/lite/).
+// The few dense operations the LibTorch-free forward pass is made of (private to src/torch_free/).
 
 #include <cmath>
 #include <cstdint>

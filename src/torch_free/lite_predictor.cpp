@@ -1,4 +1,4 @@
-#include "narformer/lite/lite_predictor.h"
+#include "narformer/torch_free/lite_predictor.h"
 
 #include <filesystem>
 

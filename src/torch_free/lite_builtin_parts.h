@@ -1,10 +1,10 @@
 #pragma once
-// The built-in readouts and heads, LibTorch-free (private to src/lite/; lite_parts.cpp lists
+// The built-in readouts and heads, LibTorch-free (private to src/torch_free/; lite_parts.cpp lists
 // them). Each mirrors its LibTorch twin in src/model/readout_modules.cpp / head_modules.cpp.
 
 #include <memory>
 
-#include "narformer/lite/lite_parts.h"
+#include "narformer/torch_free/lite_parts.h"
 
 namespace narformer::lite {
 

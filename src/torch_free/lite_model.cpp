@@ -1,4 +1,4 @@
-#include "narformer/lite/lite_model.h"
+#include "narformer/torch_free/lite_model.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "narformer/lite/lite_parts.h"
+#include "narformer/torch_free/lite_parts.h"
 
 #include <map>
 

@@ -12,8 +12,8 @@
 #include "../test_util.h"
 #include "../train/latency_fixture.h"
 #include "narformer/core/error.h"
-#include "narformer/lite/lite_predictor.h"
 #include "narformer/model/model_parts.h"
+#include "narformer/torch_free/lite_predictor.h"
 #include "narformer/train/experiment.h"
 #include "parity.h"
 
