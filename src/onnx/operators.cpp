@@ -1,6 +1,9 @@
 #include "narformer/onnx/operators.h"
 
+#include <string>
 #include <unordered_map>
+
+#include "narformer/core/error.h"
 
 namespace narformer {
 
@@ -234,8 +237,8 @@ std::vector<OperatorInfo> build_table() {
   return table;
 }
 
-const std::unordered_map<std::string_view, const OperatorInfo*>& index() {
-  static const std::unordered_map<std::string_view, const OperatorInfo*> by_type = [] {
+std::unordered_map<std::string_view, const OperatorInfo*>& index() {
+  static std::unordered_map<std::string_view, const OperatorInfo*> by_type = [] {
     std::unordered_map<std::string_view, const OperatorInfo*> map;
     for (const OperatorInfo& info : operator_table()) map.emplace(info.type, &info);
     return map;
@@ -248,6 +251,31 @@ const std::unordered_map<std::string_view, const OperatorInfo*>& index() {
 const std::vector<OperatorInfo>& operator_table() {
   static const std::vector<OperatorInfo> table = build_table();
   return table;
+}
+
+namespace {
+
+std::deque<OperatorInfo>& added() {
+  static std::deque<OperatorInfo> entries;  // a deque: the index points into it
+  return entries;
+}
+
+}  // namespace
+
+const OperatorInfo& add_operator(OperatorInfo info) {
+  static std::deque<std::string> types;  // what the added entries' string_views point at
+  const std::string type(info.type);
+  if (type.empty()) throw ConfigError("add_operator: the operator type is empty");
+  if (find_operator(type))
+    throw ConfigError("add_operator: operator type '" + type + "' has an entry already");
+  info.type = types.emplace_back(type);
+  const OperatorInfo& entry = added().emplace_back(info);
+  index().emplace(entry.type, &entry);
+  return entry;
+}
+
+const std::deque<OperatorInfo>& added_operators() {
+  return added();
 }
 
 const OperatorInfo* find_operator(std::string_view type) {

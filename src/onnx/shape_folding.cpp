@@ -156,7 +156,8 @@ class ShapeFolder {
     const auto version = versions.find(domain);
     if (version == versions.end()) return;
     const onnx::OpSchema* schema = registry_->GetSchema(node.op_type(), version->second, domain);
-    if (!schema || !safe_to_infer(node, *schema)) return;
+    if (!schema) return infer_without_schema(node);
+    if (!safe_to_infer(node, *schema)) return;
     try {
       onnx::shape_inference::InferenceContextImpl ctx(node, types_, data_, {}, &generated_,
                                                       &graph_context_);
@@ -177,6 +178,16 @@ class ShapeFolder {
     } catch (const std::exception&) {
       // Like ONNX's error mode 0: this node's outputs stay without type.
     }
+  }
+
+  /// An operator ONNX does not know, typed by its table entry when that says how.
+  void infer_without_schema(const onnx::NodeProto& node) {
+    const OperatorInfo* info = find_operator(node.op_type());
+    if (!info || !info->shape_like_first_input || node.input_size() == 0 ||
+        node.output_size() == 0 || node.output(0).empty())
+      return;
+    const auto input = types_.find(node.input(0));
+    if (input != types_.end()) types_[node.output(0)] = new_type(*input->second);
   }
 
   /// Rank of a tensor whose shape is known, -1 otherwise.

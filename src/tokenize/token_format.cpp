@@ -3,6 +3,7 @@
 #include <string>
 
 #include "narformer/onnx/onnx_graph.h"
+#include "narformer/onnx/operators.h"
 #include "narformer/onnx/probe_models.h"
 #include "narformer/tokenize/onnx_tokenizer.h"
 #include "narformer/tokenize/token_cache.h"
@@ -76,8 +77,29 @@ uint32_t format_version_of(const std::vector<TokenSequence>& tokens) {
 }
 
 uint32_t token_format_version() {
-  static const uint32_t version = format_version_of(probe_tokens());
-  return version;
+  static const uint32_t built_in = format_version_of(probe_tokens());
+  if (added_operators().empty()) return built_in;
+  // Operators added at run time are in no probe: their entries enter the hash instead.
+  uint64_t hash = fnv1a(&built_in, sizeof built_in);
+  for (const OperatorInfo& info : added_operators()) {
+    hash = fnv1a(info.type.data(), info.type.size(), hash);
+    const int64_t fields[] = {info.edges.always,
+                              info.edges.if_unknown,
+                              info.edges.all,
+                              info.edges.known,
+                              static_cast<int64_t>(info.cost),
+                              static_cast<int64_t>(info.reference),
+                              info.op_code,
+                              static_cast<int64_t>(info.attributes),
+                              static_cast<int64_t>(info.flops),
+                              static_cast<int64_t>(info.fold),
+                              info.spatial_guard,
+                              info.guard_weight_slot,
+                              info.shape_like_first_input};
+    hash = fnv1a(fields, sizeof fields, hash);
+  }
+  const auto version = static_cast<uint32_t>(hash ^ (hash >> 32));
+  return version == 0 ? 1 : version;
 }
 
 }  // namespace narformer

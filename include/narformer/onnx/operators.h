@@ -17,10 +17,14 @@
 //
 // Adding an operator means adding its row in src/onnx/operators.cpp (and, for a new formula,
 // its case in cost.cpp), then adding it to the probe models (onnx/probe_models.h), which makes
-// the token cache's format version follow. Operators not in the table, and every operator of
-// a custom domain, are imported with all inputs connected, no cost and op code 0 ("other").
+// the token cache's format version follow. An operator of one's own (a custom kernel, or one
+// this build does not know) needs no library change: one add_operator() call with its entry
+// (tests/onnx/toy_operator_test.cpp does exactly that). Operators not in the table, and every
+// operator of a custom domain, are imported with all inputs connected, no cost and op code 0
+// ("other").
 
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <string_view>
 #include <vector>
@@ -128,10 +132,22 @@ struct OperatorInfo {
   ValueFold fold = ValueFold::kNone;
   bool spatial_guard = false;  ///< check ranks and attribute lengths before inference
   int guard_weight_slot = -1;  ///< the weight input whose rank must match the data's; -1: none
+  /// For a type ONNX has no schema for (an operator added with add_operator): its first output
+  /// has its first input's type and shape, so that its cost and the shapes after it are known.
+  bool shape_like_first_input = false;
 };
 
-/// Every entry, in the table's order (op-coded operators first).
+/// Every built-in entry, in the table's order (op-coded operators first).
 const std::vector<OperatorInfo>& operator_table();
+
+/// Adds an entry for an operator type the table does not have: from then on the importer, the
+/// cost model and the tokenizer treat it by this entry, and the token cache's format version
+/// includes it (tokenize/token_format.h), so tokens cached before are not served. The type is
+/// copied. Throws ConfigError for a type with an entry already. Call it before importing
+/// models (lookups take no lock).
+const OperatorInfo& add_operator(OperatorInfo info);
+/// The entries added with add_operator, in order.
+const std::deque<OperatorInfo>& added_operators();
 
 /// The entry of an operator type, whatever its domain (cost formulas and op codes go by type,
 /// as in the reference), or nullptr.

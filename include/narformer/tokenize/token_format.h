@@ -30,8 +30,9 @@ std::vector<TokenSequence> probe_tokens();
 uint32_t format_version_of(const std::vector<TokenSequence>& tokens);
 
 /// format_version_of(probe_tokens()), computed once per process that uses the token cache
-/// (40-65 ms here, mostly ONNX shape inference of the 18 probe imports): the
-/// version the token cache writes into its keys and files.
+/// (40-65 ms here, mostly ONNX shape inference of the 18 probe imports), combined with the
+/// entries of operators added at run time (onnx/operators.h add_operator): the version the
+/// token cache writes into its keys and files.
 uint32_t token_format_version();
 
 }  // namespace narformer
