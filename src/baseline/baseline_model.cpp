@@ -46,6 +46,22 @@ BaselineKind parse_baseline_kind(const std::string& name) {
   throw ConfigError("'" + name + "' is not a baseline kind (linear | mlp | gbdt | rescale)");
 }
 
+BaselineKind baseline_kind(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::kLinear:
+      return BaselineKind::kLinear;
+    case ModelKind::kMlp:
+      return BaselineKind::kMlp;
+    case ModelKind::kGbdt:
+      return BaselineKind::kGbdt;
+    case ModelKind::kRescale:
+      return BaselineKind::kRescale;
+    case ModelKind::kNarformer:
+      break;
+  }
+  throw ConfigError("model.kind narformer is not a baseline kind (linear | mlp | gbdt | rescale)");
+}
+
 std::string to_string(BaselineKind kind) {
   return kKindNames[static_cast<int>(kind)];
 }
@@ -63,7 +79,7 @@ BaselineLoss baseline_loss(const Config& config) {
 
 std::vector<nlohmann::json> baseline_grid(const Config& config) {
   const BaselineConfig& b = config.baseline;
-  switch (parse_baseline_kind(to_string(config.model.kind))) {
+  switch (baseline_kind(config.model.kind)) {
     case BaselineKind::kLinear:
       return product({{"ridge", b.linear_ridge}});
     case BaselineKind::kMlp:

@@ -35,12 +35,6 @@ std::deque<DatasetInfo>& registry() {
 
 }  // namespace
 
-std::vector<const DatasetInfo*> datasets() {
-  std::vector<const DatasetInfo*> out;
-  for (const DatasetInfo& info : registry()) out.push_back(&info);
-  return out;
-}
-
 std::vector<std::string> dataset_names() {
   std::vector<std::string> names;
   for (const DatasetInfo& info : registry()) names.push_back(info.name);

@@ -124,7 +124,7 @@ BaselineHead fit_head(const Config& config, BaselineKind kind, const nlohmann::j
 
 BaselineFit fit_baseline(const Config& config, const Task& task, const std::string& metrics_file) {
   Stopwatch clock;
-  const BaselineKind kind = parse_baseline_kind(to_string(config.model.kind));
+  const BaselineKind kind = baseline_kind(config.model.kind);
   const DatasetInfo& dataset = dataset_info(config.data.dataset);
   const bool onnx = dataset.takes_onnx();
   const FeatureSet features = baseline_features(config);

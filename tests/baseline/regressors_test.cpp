@@ -165,3 +165,20 @@ TEST(BaselineGrid, EveryCombinationOfTheDeclaredLists) {
 
 }  // namespace
 }  // namespace narformer
+
+namespace narformer {
+namespace {
+
+TEST(BaselineKind, EachBaselineModelKindMapsToItsBaselineAndNarformerIsNone) {
+  EXPECT_EQ(baseline_kind(ModelKind::kLinear), BaselineKind::kLinear);
+  EXPECT_EQ(baseline_kind(ModelKind::kMlp), BaselineKind::kMlp);
+  EXPECT_EQ(baseline_kind(ModelKind::kGbdt), BaselineKind::kGbdt);
+  EXPECT_EQ(baseline_kind(ModelKind::kRescale), BaselineKind::kRescale);
+  EXPECT_THROW(baseline_kind(ModelKind::kNarformer), ConfigError);
+  // The run file's spelling reads back to the same kind.
+  for (const auto& [kind, name] : model_kind_names())
+    if (kind != ModelKind::kNarformer) EXPECT_EQ(parse_baseline_kind(name), baseline_kind(kind));
+}
+
+}  // namespace
+}  // namespace narformer

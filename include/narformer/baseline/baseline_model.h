@@ -30,8 +30,10 @@ namespace narformer {
 
 enum class BaselineKind { kLinear, kMlp, kGbdt, kRescale };
 
-/// model.kind -> BaselineKind; ConfigError for narformer or anything else.
+/// A baseline run file's "kind" -> BaselineKind; ConfigError for anything else.
 BaselineKind parse_baseline_kind(const std::string& name);
+/// The config's model.kind as a baseline; ConfigError for narformer.
+BaselineKind baseline_kind(ModelKind kind);
 std::string to_string(BaselineKind kind);
 
 /// The feature set a config's baseline reads (baseline.features, auto resolved).

@@ -50,10 +50,7 @@ struct DatasetInfo {
   bool takes_onnx() const { return input == InputKind::kOnnx; }
 };
 
-/// Every format, built-ins first, in the order `data.dataset` lists them.
-std::vector<const DatasetInfo*> datasets();
-
-/// The names, for the config schema's choices.
+/// Every format's name, built-ins first: the config schema's choices for data.dataset.
 std::vector<std::string> dataset_names();
 
 /// The format called `name`. Throws ConfigError for an unknown name (the config schema rejects
