@@ -65,6 +65,13 @@ for table in "$@"; do
     transfer)  # 2080ti_1 from N measurements: rescaled 1080ti_1 baselines, and from scratch
       for n in 20 50 100; do
         for seed in $SEEDS; do
+          if [[ " ${KINDS:-} " == *" narformer "* ]]; then  # narformer fine-tuned from its own 1080ti_1 run
+            [[ -f runs/tables/help/narformer.1080ti_1.s$seed/test_metrics.json ]] ||
+              { echo "baselines: transfer needs runs/tables/help/narformer.1080ti_1.s$seed (run KINDS=narformer ... help first)" >&2; exit 1; }
+            job transfer narformer "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml \
+              --set "data.n_train=$n" --set "train.init_from=runs/tables/help/narformer.1080ti_1.s$seed"
+            continue
+          fi
           for source in linear gbdt; do
             [[ -f runs/tables/help/$source.1080ti_1.s$seed/test_metrics.json ]] ||
               { echo "baselines: transfer needs runs/tables/help/$source.1080ti_1.s$seed (run 'help' first)" >&2; exit 1; }
