@@ -67,12 +67,26 @@ std::string to_string(BaselineKind kind) {
 }
 
 FeatureSet baseline_features(const Config& config) {
-  if (config.baseline.features != "auto") return parse_feature_set(config.baseline.features);
+  switch (config.baseline.features) {
+    case FeaturesSetting::kEncoding:
+      return FeatureSet::kEncoding;
+    case FeaturesSetting::kGraph:
+      return FeatureSet::kGraph;
+    case FeaturesSetting::kAuto:
+      break;
+  }
   return config.model.kind == ModelKind::kLinear ? FeatureSet::kEncoding : FeatureSet::kGraph;
 }
 
 BaselineLoss baseline_loss(const Config& config) {
-  if (config.baseline.loss != "auto") return parse_baseline_loss(config.baseline.loss);
+  switch (config.baseline.loss) {
+    case LossSetting::kRelative:
+      return BaselineLoss::kRelative;
+    case LossSetting::kSquared:
+      return BaselineLoss::kSquared;
+    case LossSetting::kAuto:
+      break;
+  }
   return config.eval.selection == Selection::kMape ? BaselineLoss::kRelative
                                                    : BaselineLoss::kSquared;
 }

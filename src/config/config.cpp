@@ -46,11 +46,11 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.train_limit", &c.data.train_limit, 0, kMaxInt);
   s.add("data.batch_size_override", &c.data.batch_size_override, 0, 1 << 20);
   s.add("data.cache_dir", &c.data.cache_dir);
-  s.add("data.tokenizer.embed", &c.data.tokenizer.embed, {"nerf", "trans"});
-  s.add("data.tokenizer.opcode", &c.data.tokenizer.opcode, {"pe", "onehot"});
+  s.add("data.tokenizer.embed", &c.data.tokenizer.embed, embed_type_names());
+  s.add("data.tokenizer.opcode", &c.data.tokenizer.opcode, opcode_names());
   s.add("data.tokenizer.dx", &c.data.tokenizer.dx, 1, 4096);
   s.add("data.tokenizer.dp", &c.data.tokenizer.dp, 0, 4096);
-  s.add("data.tokenizer.compat", &c.data.tokenizer.compat, {"corrected", "reference"});
+  s.add("data.tokenizer.compat", &c.data.tokenizer.compat, onnx_compat_names());
   // model
   s.add("model.kind", &c.model.kind, model_kind_names());
   s.add("model.blocks", &c.model.blocks, 1, 64);
@@ -63,10 +63,10 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("model.readout", &c.model.readout, readout_names());
   s.add("model.prior", &c.model.prior, prior_names());
   // baseline grids
-  s.add("baseline.features", &c.baseline.features, {"auto", "encoding", "graph"});
-  s.add("baseline.loss", &c.baseline.loss, {"auto", "relative", "squared"});
+  s.add("baseline.features", &c.baseline.features, features_setting_names());
+  s.add("baseline.loss", &c.baseline.loss, loss_setting_names());
   s.add("baseline.linear.ridge", &c.baseline.linear_ridge, 0.0, 1e6);
-  s.add("baseline.linear.sign", &c.baseline.linear_sign, {"auto", "free", "non_negative"});
+  s.add("baseline.linear.sign", &c.baseline.linear_sign, linear_sign_names());
   s.add("baseline.mlp.hidden", &c.baseline.mlp_hidden, 1, 65536);
   s.add("baseline.mlp.layers", &c.baseline.mlp_layers, 1, 16);
   s.add("baseline.mlp.lr", &c.baseline.mlp_lr, 1e-8, 10.0);
@@ -80,7 +80,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("baseline.gbdt.colsample", &c.baseline.gbdt_colsample, 0.01, 1.0);
   s.add("baseline.gbdt.max_rounds", &c.baseline.gbdt_max_rounds, 1, 1000000);
   s.add("baseline.gbdt.early_stopping", &c.baseline.gbdt_early_stopping, 1, 1000000);
-  s.add("baseline.rescale.statistic", &c.baseline.rescale_statistic, {"median", "mean"});
+  s.add("baseline.rescale.statistic", &c.baseline.rescale_statistic, rescale_statistic_names());
   // train
   s.add("train.epochs", &c.train.epochs, 1, 10000000);
   s.add("train.batch_size", &c.train.batch_size, 1, 1000000);
@@ -101,9 +101,9 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("run.name", &c.run.name);
   s.add("run.dir", &c.run.dir);
   s.add("run.seed", &c.run.seed, 0, std::numeric_limits<int64_t>::max());
-  s.add("run.device", &c.run.device, {"auto", "cpu", "cuda"});
+  s.add("run.device", &c.run.device, device_setting_names());
   s.add("run.threads", &c.run.threads, 0, 4096);
-  s.add("run.log_level", &c.run.log_level, {"debug", "info", "warn"});
+  s.add("run.log_level", &c.run.log_level, log_level_names());
   return s;
 }
 
@@ -113,67 +113,7 @@ int64_t product_of_sizes(std::initializer_list<size_t> sizes) {
   return product;
 }
 
-template <typename E>
-std::string name_of(E value, const std::vector<std::pair<E, std::string>>& names) {
-  for (const auto& [v, name] : names)
-    if (v == value) return name;
-  throw std::logic_error("a config enumeration value without a name");
-}
-
 }  // namespace
-
-const std::vector<std::pair<Protocol, std::string>>& protocol_names() {
-  static const std::vector<std::pair<Protocol, std::string>> names = {
-      {Protocol::kReference, "reference"},
-      {Protocol::kHoldout, "holdout"},
-      {Protocol::kStage, "stage"},
-      {Protocol::kLeaveFamilyOut, "leave_family_out"}};
-  return names;
-}
-
-const std::vector<std::pair<ModelKind, std::string>>& model_kind_names() {
-  static const std::vector<std::pair<ModelKind, std::string>> names = {
-      {ModelKind::kNarformer, "narformer"},
-      {ModelKind::kLinear, "linear"},
-      {ModelKind::kMlp, "mlp"},
-      {ModelKind::kGbdt, "gbdt"},
-      {ModelKind::kRescale, "rescale"}};
-  return names;
-}
-
-const std::vector<std::pair<Prior, std::string>>& prior_names() {
-  static const std::vector<std::pair<Prior, std::string>> names = {{Prior::kNone, "none"},
-                                                                   {Prior::kLinear, "linear"}};
-  return names;
-}
-
-const std::vector<std::pair<Selection, std::string>>& selection_names() {
-  static const std::vector<std::pair<Selection, std::string>> names = {
-      {Selection::kKendallTau, "kendall_tau"}, {Selection::kMape, "mape"}};
-  return names;
-}
-
-const std::vector<std::pair<SelectionSplit, std::string>>& selection_split_names() {
-  static const std::vector<std::pair<SelectionSplit, std::string>> names = {
-      {SelectionSplit::kValidation, "val"}, {SelectionSplit::kTest, "test"}};
-  return names;
-}
-
-std::string to_string(Protocol value) {
-  return name_of(value, protocol_names());
-}
-std::string to_string(ModelKind value) {
-  return name_of(value, model_kind_names());
-}
-std::string to_string(Prior value) {
-  return name_of(value, prior_names());
-}
-std::string to_string(Selection value) {
-  return name_of(value, selection_names());
-}
-std::string to_string(SelectionSplit value) {
-  return name_of(value, selection_split_names());
-}
 
 bool is_baseline(const ModelConfig& model) {
   return model.kind != ModelKind::kNarformer;
@@ -207,7 +147,7 @@ void validate(const Config& c) {
          ") must be divisible by model.ffn_groups (" + std::to_string(c.model.ffn_groups) + ")");
   const DatasetInfo& dataset = dataset_info(c.data.dataset);
   const bool latency = dataset.takes_onnx();
-  if (c.data.tokenizer.opcode == "onehot" && !latency) {
+  if (c.data.tokenizer.opcode == OpCode::kOneHot && !latency) {
     const auto needed = static_cast<int64_t>(cell_op_names(dataset.space).size());
     if (c.data.tokenizer.dx < needed)
       fail("data.tokenizer.dx must be at least " + std::to_string(needed) +

@@ -11,14 +11,22 @@
 
 namespace narformer {
 
+const std::vector<std::pair<OnnxCompat, std::string>>& onnx_compat_names() {
+  static const std::vector<std::pair<OnnxCompat, std::string>> names = {
+      {OnnxCompat::kCorrected, "corrected"}, {OnnxCompat::kReference, "reference"}};
+  return names;
+}
+
 OnnxCompat parse_onnx_compat(const std::string& name) {
-  if (name == "corrected") return OnnxCompat::kCorrected;
-  if (name == "reference") return OnnxCompat::kReference;
+  for (const auto& [compat, spelling] : onnx_compat_names())
+    if (spelling == name) return compat;
   throw ConfigError("unknown compat mode '" + name + "' (expected corrected or reference)");
 }
 
 const char* to_string(OnnxCompat compat) {
-  return compat == OnnxCompat::kReference ? "reference" : "corrected";
+  for (const auto& [value, spelling] : onnx_compat_names())
+    if (value == compat) return spelling.c_str();
+  return "corrected";
 }
 
 namespace {

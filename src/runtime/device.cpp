@@ -6,18 +6,23 @@
 
 namespace narformer {
 
-torch::Device resolve_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name == "cuda") {
-    if (!torch::cuda::is_available())
-      throw ConfigError("run.device is 'cuda' but LibTorch sees no CUDA device (this build: " +
-                        std::string(torch::cuda::is_available() ? "cuda" : "cpu-only or no GPU") +
-                        ")");
-    return torch::kCUDA;
+torch::Device resolve_device(DeviceSetting setting) {
+  switch (setting) {
+    case DeviceSetting::kCpu:
+      return torch::kCPU;
+    case DeviceSetting::kCuda:
+      if (!torch::cuda::is_available())
+        throw ConfigError(
+            "run.device is 'cuda' but LibTorch sees no CUDA device (a CPU-only build, or no GPU)");
+      return torch::kCUDA;
+    case DeviceSetting::kAuto:
+      break;
   }
-  if (name == "auto")
-    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  throw ConfigError("unknown device '" + name + "' (expected auto, cpu or cuda)");
+  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+torch::Device resolve_device(const std::string& name) {
+  return resolve_device(parse_device_setting(name));
 }
 
 int configure_threads(int64_t threads) {

@@ -9,8 +9,8 @@ namespace narformer {
 
 CellTokenizerOptions CellTokenizerOptions::from_config(const TokenizerConfig& config) {
   CellTokenizerOptions options;
-  options.embed = parse_embed_type(config.embed);
-  options.opcode = config.opcode == "onehot" ? OpCode::kOneHot : OpCode::kPositional;
+  options.embed = config.embed;
+  options.opcode = config.opcode;
   options.dx = static_cast<int>(config.dx);
   options.dp = static_cast<int>(config.dp);
   return options;

@@ -13,12 +13,6 @@ namespace {
 constexpr float kPiF = static_cast<float>(M_PI);
 }
 
-EmbedType parse_embed_type(const std::string& name) {
-  if (name == "nerf") return EmbedType::kNerf;
-  if (name == "trans") return EmbedType::kTrans;
-  throw ConfigError("unknown embedding type '" + name + "' (expected nerf or trans)");
-}
-
 SinusoidalEmbedder::SinusoidalEmbedder(EmbedType type, int num_frequencies) : type_(type) {
   if (num_frequencies < 1) throw ConfigError("an embedder needs at least one frequency");
   rates_.resize(static_cast<size_t>(num_frequencies));

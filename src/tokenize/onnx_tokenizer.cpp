@@ -75,16 +75,16 @@ void write_node_costs(const Node& node, float* c) {
 }  // namespace
 
 std::string OnnxTokenizerOptions::key() const {
-  return std::string("onnx-tokens;embed=") + (embed == EmbedType::kNerf ? "nerf" : "trans") +
+  return "onnx-tokens;embed=" + to_string(embed) +
          ";frequencies=" + std::to_string(OnnxTokenizer::kFrequencies) +
          ";dp=" + std::to_string(position_frequencies) + ";compat=" + to_string(compat);
 }
 
 OnnxTokenizerOptions OnnxTokenizerOptions::from_config(const TokenizerConfig& config) {
   OnnxTokenizerOptions options;
-  options.embed = parse_embed_type(config.embed);
+  options.embed = config.embed;
   options.position_frequencies = static_cast<int>(config.dp);
-  options.compat = parse_onnx_compat(config.compat);
+  options.compat = config.compat;
   return options;
 }
 

@@ -63,13 +63,13 @@ std::vector<double> source_predictions(const Predictor& source, const FlatSet& s
 }
 
 double rescale_factor(const std::vector<double>& labels, const std::vector<double>& predictions,
-                      const std::string& statistic) {
+                      RescaleStatistic statistic) {
   std::vector<double> ratios;
   for (size_t i = 0; i < labels.size(); ++i)
     if (predictions[i] > 0) ratios.push_back(labels[i] / predictions[i]);
   if (ratios.empty())
     throw DataError("rescale: the source run predicts no positive value for the training items");
-  if (statistic == "mean") {
+  if (statistic == RescaleStatistic::kMean) {
     double sum = 0;
     for (double r : ratios) sum += r;
     return sum / static_cast<double>(ratios.size());
@@ -88,8 +88,8 @@ BaselineHead fit_head(const Config& config, BaselineKind kind, const nlohmann::j
   if (kind == BaselineKind::kLinear) {
     LinearOptions options;
     options.ridge = setting.at("ridge").get<double>();
-    options.non_negative = config.baseline.linear_sign == "non_negative" ||
-                           (config.baseline.linear_sign == "auto" && onnx);
+    options.non_negative = config.baseline.linear_sign == LinearSign::kNonNegative ||
+                           (config.baseline.linear_sign == LinearSign::kAuto && onnx);
     options.loss = baseline_loss(config);
     head.linear = fit_linear(train.rows, train.labels, options);
   } else if (kind == BaselineKind::kMlp) {

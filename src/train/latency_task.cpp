@@ -249,7 +249,7 @@ std::string LatencyTask::summary() const {
     << to_string(config_.data.protocol);
   if (config_.data.protocol == Protocol::kLeaveFamilyOut) s << ": " << config_.data.test_family;
   s << "); tokens " << input_dim_ << "-d + " << static_dim_ << " static ("
-    << config_.data.tokenizer.compat << ")";
+    << to_string(config_.data.tokenizer.compat) << ")";
   if (config_.eval.selection_split == SelectionSplit::kTest)
     s << "; SELECTING ON TEST (published protocol)";
   return s.str();

@@ -132,9 +132,9 @@ std::string NasTask::summary() const {
   s << to_string(table_.space) << " table " << table_.source << ": " << table_.records.size()
     << " architectures; train " << split_.train.size() << ", validation " << split_.val.size()
     << ", test " << split_.test.size() << " (" << to_string(config_.data.protocol)
-    << " protocol); tokens " << tokenizer_.feature_dim() << "-d (" << config_.data.tokenizer.embed
-    << ", " << config_.data.tokenizer.opcode << ", dx " << config_.data.tokenizer.dx << ", dp "
-    << config_.data.tokenizer.dp << ")";
+    << " protocol); tokens " << tokenizer_.feature_dim() << "-d ("
+    << to_string(config_.data.tokenizer.embed) << ", " << to_string(config_.data.tokenizer.opcode)
+    << ", dx " << config_.data.tokenizer.dx << ", dp " << config_.data.tokenizer.dp << ")";
   return s.str();
 }
 

@@ -22,7 +22,7 @@ TEST(Config, EmptyFileKeepsPublishedDefaultsAndNamesRunAfterFile) {
   EXPECT_EQ(c.model.hidden, 512);
   EXPECT_EQ(c.data.n_train, 781);
   EXPECT_DOUBLE_EQ(c.train.lr, 1e-4);
-  EXPECT_EQ(c.data.tokenizer.embed, "nerf");
+  EXPECT_EQ(c.data.tokenizer.embed, EmbedType::kNerf);
   EXPECT_EQ(c.run.name, std::filesystem::path(file.path()).stem().string());
 }
 
@@ -38,7 +38,47 @@ TEST(Config, ReadsNestedSectionsAndOverrides) {
   EXPECT_DOUBLE_EQ(c.train.lr, 3e-4);
   EXPECT_FALSE(c.model.use_degree);
   EXPECT_EQ(c.train.epochs, 7);
-  EXPECT_EQ(c.data.tokenizer.embed, "trans");
+  EXPECT_EQ(c.data.tokenizer.embed, EmbedType::kTrans);
+}
+
+TEST(Config, OptionWordsBecomeEnumsAndComeBackSpelledTheSame) {
+  TempFile file("data:\n  tokenizer: {opcode: onehot, dx: 8, compat: reference}\n", ".yaml");
+  const Config c =
+      load_config(file.path(), {"baseline.linear.sign=non_negative", "baseline.features=graph",
+                                "baseline.loss=squared", "baseline.rescale.statistic=mean",
+                                "run.device=cpu", "run.log_level=warn"});
+  EXPECT_EQ(c.data.tokenizer.opcode, OpCode::kOneHot);
+  EXPECT_EQ(c.data.tokenizer.compat, OnnxCompat::kReference);
+  EXPECT_EQ(c.baseline.linear_sign, LinearSign::kNonNegative);
+  EXPECT_EQ(c.baseline.features, FeaturesSetting::kGraph);
+  EXPECT_EQ(c.baseline.loss, LossSetting::kSquared);
+  EXPECT_EQ(c.baseline.rescale_statistic, RescaleStatistic::kMean);
+  EXPECT_EQ(c.run.device, DeviceSetting::kCpu);
+  EXPECT_EQ(c.run.log_level, LogLevel::kWarn);
+  // config.yaml spells them as the user did, and reading it back gives the same enums.
+  const std::string yaml = to_yaml(c);
+  for (const char* word : {"opcode: onehot", "compat: reference", "sign: non_negative",
+                           "features: graph", "statistic: mean", "device: cpu", "log_level: warn"})
+    EXPECT_NE(yaml.find(word), std::string::npos) << word << " missing from\n" << yaml;
+  TempFile again(yaml, ".yaml");
+  const Config back = load_config(again.path());
+  EXPECT_EQ(back.data.tokenizer.opcode, OpCode::kOneHot);
+  EXPECT_EQ(back.baseline.linear_sign, LinearSign::kNonNegative);
+  EXPECT_EQ(back.run.log_level, LogLevel::kWarn);
+}
+
+TEST(Config, AnUnknownOptionWordNamesTheKeyAndTheChoices) {
+  TempFile file("run:\n  device: gpu\n", ".yaml");
+  try {
+    load_config(file.path());
+    FAIL() << "run.device: gpu was accepted";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("run.device"), std::string::npos) << message;
+    EXPECT_NE(message.find("cuda"), std::string::npos) << message;
+  }
+  EXPECT_THROW(parse_log_level("loud"), ConfigError);
+  EXPECT_EQ(parse_device_setting("auto"), DeviceSetting::kAuto);
 }
 
 TEST(Config, UnknownKeyNamesFileKeyAndSuggestion) {

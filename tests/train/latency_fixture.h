@@ -51,7 +51,7 @@ inline Config latency_config(const std::string& gt, const std::string& run_dir) 
   c.data.protocol = Protocol::kStage;
   c.data.val_fraction = 0.25;
   c.data.cache_dir = "";
-  c.data.tokenizer.embed = "trans";
+  c.data.tokenizer.embed = EmbedType::kTrans;
   c.data.tokenizer.dp = 0;
   c.model.blocks = 1;
   c.model.hidden = 32;
@@ -65,7 +65,7 @@ inline Config latency_config(const std::string& gt, const std::string& run_dir) 
   c.eval.selection = Selection::kMape;
   c.run.dir = run_dir;
   c.run.name = "latency";
-  c.run.device = "cpu";
+  c.run.device = DeviceSetting::kCpu;
   c.run.threads = 1;
   return c;
 }

@@ -37,7 +37,7 @@ Config tiny_config(const std::string& run_dir, const std::string& name) {
   c.run.dir = run_dir;
   c.run.name = name;
   c.run.seed = 5;
-  c.run.device = "cpu";
+  c.run.device = DeviceSetting::kCpu;
   c.run.threads = 1;  // bitwise-reproducible reductions
   return c;
 }

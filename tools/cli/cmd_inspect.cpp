@@ -66,7 +66,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 void inspect_one(const InspectArguments& args, const std::string& path) {
   OnnxTokenizerOptions token_options;
-  token_options.embed = parse_embed_type(args.embed);
+  token_options.embed = parse_embed_type(args.embed, "--embed");
   token_options.position_frequencies = args.dp;
   token_options.compat = parse_onnx_compat(args.compat);
   const OnnxImportOptions import = token_options.import_options(args.batch);
@@ -158,7 +158,7 @@ void inspect_one(const InspectArguments& args, const std::string& path) {
 }
 
 void run_inspect(const InspectArguments& args) {
-  set_log_level(args.log_level);
+  set_log_level(parse_log_level(args.log_level, "--log-level"));
   if (!args.tokens.empty() && !ends_with(args.tokens, ".npy") && !ends_with(args.tokens, ".csv"))
     throw ConfigError("--tokens must name a .npy or a .csv file, got '" + args.tokens + "'");
   if (!args.tokens.empty() && args.models.size() > 1)

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "narformer/config/choices.h"
+
 namespace narformer::cli {
 
 void add_train_command(CLI::App& app);
@@ -25,6 +27,6 @@ struct ExitCode {
 struct DelegateToFullCli {};
 
 /// Sets the log level of the default (stderr) logger: debug | info | warn.
-void set_log_level(const std::string& level);
+void set_log_level(LogLevel level);
 
 }  // namespace narformer::cli

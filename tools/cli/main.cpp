@@ -23,13 +23,18 @@
 
 namespace narformer::cli {
 
-void set_log_level(const std::string& level) {
-  if (level == "debug")
-    spdlog::set_level(spdlog::level::debug);
-  else if (level == "warn")
-    spdlog::set_level(spdlog::level::warn);
-  else
-    spdlog::set_level(spdlog::level::info);
+void set_log_level(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      spdlog::set_level(spdlog::level::debug);
+      break;
+    case LogLevel::kInfo:
+      spdlog::set_level(spdlog::level::info);
+      break;
+    case LogLevel::kWarn:
+      spdlog::set_level(spdlog::level::warn);
+      break;
+  }
 }
 
 }  // namespace narformer::cli

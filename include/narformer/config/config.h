@@ -10,66 +10,26 @@
 //   eval:   evaluation batch and model selection
 //   run:    where results go, seed, device, threads
 //
-// Keys with a fixed set of values are enumerations here: the config layer turns the YAML
-// spelling into the enum once (to_string gives it back), and no other code compares strings.
+// Keys with a fixed set of values are enumerations (config/choices.h): the config layer turns
+// the YAML spelling into the enum once (to_string gives it back), and no other code compares
+// option strings.
 
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "narformer/eval/metrics.h"
+#include "narformer/config/choices.h"
 
 namespace narformer {
 
-/// data.protocol: how the items are split (data/split.h, data/latency_split.h).
-enum class Protocol {
-  kReference,       ///< NAS-Bench: the published protocol (first n_train, next n_val)
-  kHoldout,         ///< a seeded random split; test never used for selection
-  kStage,           ///< latency lines: the file's stage column
-  kLeaveFamilyOut,  ///< latency lines: one model family is the test set
-};
-
-/// model.prior: what the network's prediction multiplies.
-enum class Prior {
-  kNone,
-  kLinear,  ///< cells: the linear baseline fitted on the training split
-};
-
-/// model.kind: the Transformer or a baseline (baseline/baseline_model.h).
-enum class ModelKind {
-  kNarformer,
-  kLinear,   ///< least squares on flat features
-  kMlp,      ///< an MLP on flat features
-  kGbdt,     ///< gradient-boosted trees (XGBoost)
-  kRescale,  ///< transfer: train.init_from's predictions times a fitted factor
-};
-
-/// eval.selection_split: which split chooses the best checkpoint.
-enum class SelectionSplit {
-  kValidation,  ///< "val"
-  kTest,        ///< "test": only to reproduce published tables that select on test
-};
-
-/// The config spelling of each value (the schema's choices, error messages, config.yaml).
-const std::vector<std::pair<Protocol, std::string>>& protocol_names();
-const std::vector<std::pair<ModelKind, std::string>>& model_kind_names();
-const std::vector<std::pair<Prior, std::string>>& prior_names();
-const std::vector<std::pair<Selection, std::string>>& selection_names();
-const std::vector<std::pair<SelectionSplit, std::string>>& selection_split_names();
-std::string to_string(Protocol value);
-std::string to_string(ModelKind value);
-std::string to_string(Prior value);
-std::string to_string(Selection value);
-std::string to_string(SelectionSplit value);
-
 struct TokenizerConfig {
-  std::string embed = "nerf";  ///< sinusoidal embedder: nerf | trans (method.md §0.2)
-  std::string opcode = "pe";   ///< op code: pe (embedded op id) | onehot
-  int64_t dx = 32;             ///< op-code frequencies (pe) or one-hot length (onehot)
-  int64_t dp = 32;             ///< self-position frequencies; 0 = no position code
-  std::string compat =
-      "corrected";  ///< ONNX features: corrected | reference (NAR-Former V2 exactly)
+  EmbedType embed = EmbedType::kNerf;   ///< sinusoidal embedder: nerf | trans (method.md §0.2)
+  OpCode opcode = OpCode::kPositional;  ///< op code: pe (embedded op id) | onehot
+  int64_t dx = 32;                      ///< op-code frequencies (pe) or one-hot length (onehot)
+  int64_t dp = 32;                      ///< self-position frequencies; 0 = no position code
+  /// ONNX features: corrected | reference (NAR-Former V2 exactly)
+  OnnxCompat compat = OnnxCompat::kCorrected;
 };
 
 struct DataConfig {
@@ -131,12 +91,11 @@ struct ModelConfig {
 /// The baselines' declared grids: every combination of the listed values of the run's
 /// model.kind is trained and the best on the validation split is kept (at most 20).
 struct BaselineConfig {
-  std::string features = "auto";  ///< auto (linear: encoding, mlp/gbdt: graph) | encoding | graph
+  FeaturesSetting features = FeaturesSetting::kAuto;  ///< auto | encoding | graph
   /// auto (eval.selection mape: relative, kendall_tau: squared) | relative | squared
-  std::string loss = "auto";
+  LossSetting loss = LossSetting::kAuto;
   std::vector<double> linear_ridge = {0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1};
-  std::string linear_sign =
-      "auto";  ///< auto (ONNX graphs: non_negative, cells: free) | free | non_negative
+  LinearSign linear_sign = LinearSign::kAuto;  ///< auto | free | non_negative
   std::vector<double> mlp_hidden = {128, 512};
   std::vector<double> mlp_layers = {2, 3};
   std::vector<double> mlp_lr = {1e-3, 3e-3};
@@ -150,7 +109,7 @@ struct BaselineConfig {
   std::vector<double> gbdt_colsample = {0.7};
   int64_t gbdt_max_rounds = 3000;
   int64_t gbdt_early_stopping = 100;
-  std::string rescale_statistic = "median";  ///< median | mean (of measured / source-predicted)
+  RescaleStatistic rescale_statistic = RescaleStatistic::kMedian;  ///< median | mean
 };
 
 struct TrainConfig {
@@ -181,12 +140,12 @@ struct EvalConfig {
 };
 
 struct RunConfig {
-  std::string name;                ///< run name; defaults to the config file's stem
-  std::string dir = "runs";        ///< run folders go to <dir>/<name>
-  int64_t seed = 0;                ///< fixes splits, initialisation, shuffling, dropout
-  std::string device = "auto";     ///< auto | cpu | cuda
-  int64_t threads = 0;             ///< intra-op threads; 0 = all cores
-  std::string log_level = "info";  ///< debug | info | warn
+  std::string name;          ///< run name; defaults to the config file's stem
+  std::string dir = "runs";  ///< run folders go to <dir>/<name>
+  int64_t seed = 0;          ///< fixes splits, initialisation, shuffling, dropout
+  DeviceSetting device = DeviceSetting::kAuto;  ///< auto | cpu | cuda
+  int64_t threads = 0;                          ///< intra-op threads; 0 = all cores
+  LogLevel log_level = LogLevel::kInfo;         ///< debug | info | warn
 };
 
 struct Config {

@@ -14,11 +14,15 @@
 // ConvTranspose FLOPs, bilinear Upsample, 1-D/3-D convolutions, ...) both modes import.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace narformer {
 
 enum class OnnxCompat { kCorrected, kReference };
 
+/// Each mode with its spelling: "corrected", "reference" (data.tokenizer.compat's choices).
+const std::vector<std::pair<OnnxCompat, std::string>>& onnx_compat_names();
 /// "corrected" | "reference". Throws ConfigError otherwise.
 OnnxCompat parse_onnx_compat(const std::string& name);
 const char* to_string(OnnxCompat compat);

@@ -6,9 +6,13 @@
 
 #include <torch/torch.h>
 
+#include "narformer/config/choices.h"
+
 namespace narformer {
 
 /// auto -> cuda when available, else cpu. Throws ConfigError for cuda without a GPU.
+torch::Device resolve_device(DeviceSetting setting);
+/// The same from a spelling (auto | cpu | cuda: library options, CLI flags).
 torch::Device resolve_device(const std::string& name);
 
 /// Sets LibTorch intra-op threads; 0 = all cores (the Debian build starts with 1).

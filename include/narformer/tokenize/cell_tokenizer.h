@@ -15,8 +15,6 @@ namespace narformer {
 
 struct TokenizerConfig;
 
-enum class OpCode { kPositional, kOneHot };
-
 struct CellTokenizerOptions {
   EmbedType embed = EmbedType::kNerf;
   OpCode opcode = OpCode::kPositional;

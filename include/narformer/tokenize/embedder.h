@@ -10,15 +10,11 @@
 // features match the reference bit for bit in the angle; the sin/cos themselves may differ by
 // an ulp from NumPy's. With L = 32 the nerf codes of integers are effectively hash codes.
 
-#include <string>
 #include <vector>
 
+#include "narformer/config/choices.h"  // EmbedType: nerf | trans
+
 namespace narformer {
-
-enum class EmbedType { kNerf, kTrans };
-
-/// "nerf" | "trans". Throws ConfigError otherwise.
-EmbedType parse_embed_type(const std::string& name);
 
 class SinusoidalEmbedder {
  public:
