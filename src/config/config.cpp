@@ -1,7 +1,5 @@
 #include "narformer/config/config.h"
 
-#include <stdexcept>
-
 #include <algorithm>
 #include <filesystem>
 #include <initializer_list>
