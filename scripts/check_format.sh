@@ -11,7 +11,7 @@ command -v "$format" >/dev/null || { echo "format: $format not found, check skip
 if git rev-parse --git-dir >/dev/null 2>&1; then
   mapfile -t files < <(git ls-files '*.cpp' '*.h' ':!tests/fixtures')
 else
-  mapfile -t files < <(find include src tools tests fuzz -name '*.cpp' -o -name '*.h' | grep -v '^tests/fixtures')
+  mapfile -t files < <(find include src tools tests fuzz python -name '*.cpp' -o -name '*.h' | grep -v '^tests/fixtures')
 fi
 bad=()
 for f in "${files[@]}"; do

@@ -2,7 +2,8 @@
 # The house's layering, checked on every source (run by ctest as layers.includes):
 #   runtime/ (checkpoints, weight files, the run folder, devices) and predict/ sit below
 #   train/: neither includes anything from it, so inference never depends on training.
-#   torch_free/ (the forward pass without LibTorch; lite/ forwards to it) includes no LibTorch header.
+#   torch_free/ (the forward pass without LibTorch; lite/ forwards to it) and python/ (the module,
+#   which must not load LibTorch into a user's interpreter) include no LibTorch header.
 # Prints each offending include and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ check() {
 }
 check "runtime/ and predict/ must not include train/" '#include "narformer/train/' \
   src/runtime include/narformer/runtime src/predict include/narformer/predict
-check "torch_free/ and lite/ must not include LibTorch" '#include <(torch|ATen|c10)/' \
-  src/torch_free include/narformer/torch_free include/narformer/lite
+check "torch_free/, lite/ and the Python module must not include LibTorch" \
+  '#include <(torch|ATen|c10)/' src/torch_free include/narformer/torch_free include/narformer/lite python
 [[ $status -eq 0 ]] && echo "layers: ok"
 exit $status

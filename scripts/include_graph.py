@@ -5,7 +5,8 @@
     /usr/bin/python3 scripts/include_graph.py --check   # exit 1 when that file is out of date
 
 A folder's files are its public headers (include/narformer/<folder>/) and its sources
-(src/<folder>/); the command-line tool (tools/cli/) is the room `cli`. An arrow A -> B says
+(src/<folder>/); the command-line tool (tools/cli/) is the room `cli`, the Python module's C++
+side (python/) the room `python`. An arrow A -> B says
 that files of A include headers of B, labelled with how many include lines do. Floors are the
 longest chain of arrows down to a folder that includes no other: floor 0 includes nothing of
 narformer's. A cycle between folders is reported, and fails --check, except through the one
@@ -38,6 +39,8 @@ def rooms():
     for source in sorted((ROOT / "tools" / "cli").glob("*")):
         if source.suffix in (".cpp", ".h"):
             out["cli"].append(source)
+    for source in sorted((ROOT / "python").glob("*.cpp")):
+        out["python"].append(source)
     return out
 
 

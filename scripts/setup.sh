@@ -17,6 +17,7 @@ packages=(
   libeigen3-dev libxgboost-dev              # the baselines: least squares / MLP forward pass, gradient-boosted trees
   gnuplot-nox                               # plots in run folders (pred_vs_true.png, learning_curves.png)
   clang-format-14                           # the house style, checked by ctest (format.clang_format)
+  pybind11-dev python3-dev                  # the Python module (python/), LibTorch-free
   python3-torch python3-torchvision python3-onnx python3-numpy   # dataset builders in scripts/ (same LibTorch)
 )
 

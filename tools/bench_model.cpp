@@ -14,6 +14,8 @@
 //   predict        Predictor::predict_onnx (LibTorch) and LitePredictor::predict_onnx (no LibTorch)
 //   of
 //                  one ONNX file, in-process (needs --run and --onnx)
+//   predict-cells  TorchFreePredictor (no LibTorch) on the cells of --archs FILE (one arch string
+//                  per line) of a cell run: one call for all, and one call per cell
 //   outputs        predictions of seeded models on seeded inputs (to compare BLAS kernels)
 //   memory         where NB201 training's peak RSS goes: this LibTorch process before any work
 //                  (shared libraries' pages and their start-up allocations), and the training
@@ -31,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <numeric>
 #include <random>
@@ -50,6 +53,7 @@
 #include "narformer/model/narformer_model.h"
 #ifdef NARFORMER_WITH_LITE
 #include "narformer/torch_free/lite_predictor.h"
+#include "narformer/torch_free/run_predictor.h"
 #endif
 #include "narformer/predict/predictor.h"
 #include "narformer/runtime/device.h"
@@ -68,6 +72,7 @@ struct Options {
   double seconds = 2.0;
   std::string run_dir;
   std::string onnx;
+  std::string archs;  ///< predict-cells: a file of arch strings
   std::string trace;  ///< profile 3 iterations into this file, then exit
 };
 
@@ -223,6 +228,8 @@ int main(int argc, char** argv) {
       o.run_dir = next();
     else if (a == "--onnx")
       o.onnx = next();
+    else if (a == "--archs")
+      o.archs = next();
     else if (a == "--trace")
       o.trace = next();
     else if (o.mode.empty())
@@ -328,11 +335,41 @@ int main(int argc, char** argv) {
         o, "forward pass alone without LibTorch (LitePredictor, tokens ready)", "predictions/s",
         1.0, [&] { lite.predict(tokens); }, threads);
 #endif
+#ifdef NARFORMER_WITH_LITE
+  } else if (o.mode == "predict-cells") {
+    std::ifstream file(o.archs);
+    std::vector<std::string> archs;
+    for (std::string line; std::getline(file, line);)
+      if (!line.empty()) archs.push_back(line);
+    if (o.run_dir.empty() || archs.empty()) {
+      std::fprintf(stderr, "predict-cells needs --run RUN_DIR --archs FILE (arch strings)\n");
+      return 2;
+    }
+    LitePredictor::set_threads(o.threads);
+    const TorchFreePredictor predictor(o.run_dir);
+    const auto n = static_cast<double>(archs.size());
+    measure(
+        o, "predict " + std::to_string(archs.size()) + " cells in one call (TorchFreePredictor)",
+        "cells/s", n,
+        [&] {
+          std::vector<TokenPtr> tokens;
+          for (const auto& arch : archs) tokens.push_back(predictor.tokenize_cell(arch));
+          predictor.predict(tokens);
+        },
+        threads);
+    measure(
+        o, "predict 1 cell per call (TorchFreePredictor)", "cells/s", n,
+        [&] {
+          for (const auto& arch : archs) predictor.predict({predictor.tokenize_cell(arch)});
+        },
+        threads);
+#endif
   } else {
     std::fprintf(stderr,
                  "usage: bench_model "
-                 "gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict|memory "
-                 "[--rounds R] [--threads T] [--seconds S] [--run DIR --onnx FILE]\n");
+                 "gemm|nb201-train|latency-train|nb201-infer|latency-infer|predict|predict-cells|"
+                 "memory [--rounds R] [--threads T] [--seconds S] [--run DIR --onnx FILE] "
+                 "[--archs FILE]\n");
     return 2;
   }
   return 0;

@@ -51,6 +51,12 @@ TokenPtr BaselinePredictor::tokenize_onnx(const std::string& path, int64_t batch
   return inputs_.tokenize_onnx(path, batch_size);
 }
 
+TokenPtr BaselinePredictor::tokenize_onnx_bytes(const std::string& bytes, const std::string& source,
+                                                int64_t batch_size) const {
+  if (source_) return source_->tokenize_onnx_bytes(bytes, source, batch_size);
+  return inputs_.tokenize_onnx_bytes(bytes, source, batch_size);
+}
+
 TokenPtr BaselinePredictor::tokenize_cell(const std::string& arch) const {
   if (source_) return source_->tokenize_cell(arch);
   auto tokens = std::make_shared<TokenSequence>();

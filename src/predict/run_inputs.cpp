@@ -87,6 +87,14 @@ Graph RunInputs::import_onnx(const std::string& path, int64_t batch_size) const 
   return narformer::import_onnx(path, onnx_tokenizer_->options().import_options(batch_size));
 }
 
+Graph RunInputs::import_onnx_bytes(const std::string& bytes, const std::string& source,
+                                   int64_t batch_size) const {
+  if (!onnx_)
+    throw ConfigError("this run predicts NAS-Bench cells, not ONNX graphs: use tokenize_cell");
+  return narformer::import_onnx_bytes(bytes, source,
+                                      onnx_tokenizer_->options().import_options(batch_size));
+}
+
 TokenPtr RunInputs::tokenize_onnx(const std::string& path, int64_t batch_size) const {
   return std::make_shared<const TokenSequence>(
       onnx_tokenizer_->tokenize(import_onnx(path, batch_size)));

@@ -6,10 +6,10 @@
 // Several files are inspected in one process (loading LibTorch costs far more than a file):
 // --json then prints one JSON object per file and line; a file that cannot be read gets its
 // error line (and {"file", "error"} with --json), the others are still inspected, exit 1.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -21,10 +21,7 @@
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
 #include "narformer/core/npy.h"
-#include "narformer/core/progress.h"
-#include "narformer/onnx/onnx_graph.h"
-#include "narformer/onnx/onnx_model.h"
-#include "narformer/tokenize/onnx_tokenizer.h"
+#include "narformer/tokenize/onnx_inspection.h"
 
 namespace narformer::cli {
 
@@ -69,79 +66,35 @@ void inspect_one(const InspectArguments& args, const std::string& path) {
   token_options.embed = parse_embed_type(args.embed, "--embed");
   token_options.position_frequencies = args.dp;
   token_options.compat = parse_onnx_compat(args.compat);
-  const OnnxImportOptions import = token_options.import_options(args.batch);
-
-  Stopwatch clock;
-  OnnxModel model = OnnxModel::load(path);
-  const double load_ms = 1e3 * clock.seconds();
-  clock.reset();
-  model.prepare(import.batch_size, import.data_propagation);
-  const double infer_ms = 1e3 * clock.seconds();
-  clock.reset();
-  const Graph graph = build_graph(model, import.compat);
-  const double graph_ms = 1e3 * clock.seconds();
-  clock.reset();
-  const OnnxTokenizer tokenizer(token_options);
-  const TokenSequence tokens = tokenizer.tokenize(graph);
-  const double token_ms = 1e3 * clock.seconds();
-
-  std::map<std::string, int> histogram;
-  for (const Node& n : graph.nodes()) ++histogram[n.op_type];
-  std::vector<std::pair<std::string, int>> ops(histogram.begin(), histogram.end());
-  std::stable_sort(ops.begin(), ops.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  int other = 0;
-  for (const Node& n : graph.nodes()) other += tokenizer.op_code(n.op_type) == 0 ? 1 : 0;
+  const OnnxInspection seen = inspect_onnx(path, token_options, args.batch);
+  const Graph& graph = seen.graph;
+  const TokenSequence& tokens = seen.tokens;
 
   if (!args.tokens.empty())
     write_file_atomic(args.tokens, ends_with(args.tokens, ".npy")
                                        ? npy_float32(tokens.features.data(),
                                                      {tokens.num_nodes, tokens.feature_dim})
                                        : csv(tokens, graph));
-
-  const GraphFacts& f = graph.facts();
   if (args.json) {
-    nlohmann::json out = {
-        {"file", path},
-        {"ir_version", model.ir_version()},
-        {"opset", model.opset()},
-        {"batch_size", f.batch_size},
-        {"compat", to_string(import.compat)},
-        {"operators", f.num_operators},
-        {"nodes", graph.num_nodes()},
-        {"edges", graph.edges().size()},
-        {"other_code_nodes", other},
-        {"flops", f.total.flops},
-        {"params", f.total.params},
-        {"memory", f.total.memory},
-        {"unknown_ops", f.unknown_ops},
-        {"missing_shapes", f.missing_shapes},
-        {"token_shape", {tokens.num_nodes, tokens.feature_dim}},
-        {"static_dim", tokens.static_features.size()},
-        {"time_ms",
-         {{"load", load_ms},
-          {"shape_inference", infer_ms},
-          {"graph", graph_ms},
-          {"tokenize", token_ms}}},
-    };
-    nlohmann::json hist = nlohmann::json::object();
-    for (const auto& [op, count] : histogram) hist[op] = count;
-    out["op_histogram"] = hist;
+    nlohmann::json out = seen.to_json();
     if (!args.tokens.empty()) out["tokens_file"] = args.tokens;
     std::printf("%s\n", out.dump().c_str());
     return;
   }
+  std::vector<std::pair<std::string, int>> ops(seen.op_histogram.begin(), seen.op_histogram.end());
+  std::stable_sort(ops.begin(), ops.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  const GraphFacts& f = graph.facts();
   std::printf("file:            %s\n", path.c_str());
-  std::printf("model:           IR %" PRId64 ", opset %" PRId64 ", %d operators\n",
-              model.ir_version(), model.opset(), f.num_operators);
-  std::printf("batch size:      %" PRId64 "   compat: %s\n", f.batch_size,
-              to_string(import.compat));
+  std::printf("model:           IR %" PRId64 ", opset %" PRId64 ", %d operators\n", seen.ir_version,
+              seen.opset, f.num_operators);
+  std::printf("batch size:      %" PRId64 "   compat: %s\n", f.batch_size, to_string(seen.compat));
   std::printf("graph:           %d nodes, %zu directed edges\n", graph.num_nodes(),
               graph.edges().size());
   std::printf("node op types:  ");
   for (const auto& [op, count] : ops) std::printf(" %s %d", op.c_str(), count);
   std::printf("\n");
-  std::printf("other op code:   %d nodes\n", other);
+  std::printf("other op code:   %d nodes\n", seen.other_code_nodes);
   std::printf("flops:           %.0f (%.3f G)\n", f.total.flops, f.total.flops / 1e9);
   std::printf("params:          %.0f (%.3f M)\n", f.total.params, f.total.params / 1e6);
   std::printf("memory:          %.0f elements (%.3f M)\n", f.total.memory, f.total.memory / 1e6);
@@ -154,7 +107,7 @@ void inspect_one(const InspectArguments& args, const std::string& path) {
               args.tokens.c_str());
   std::printf(
       "time:            load %.2f ms, shape inference %.2f ms, graph %.2f ms, tokenize %.2f ms\n",
-      load_ms, infer_ms, graph_ms, token_ms);
+      seen.time.load, seen.time.shape_inference, seen.time.graph, seen.time.tokenize);
 }
 
 void run_inspect(const InspectArguments& args) {

@@ -25,6 +25,7 @@
 #ifdef NARFORMER_CLI_LITE
 #include "narformer/predict/baseline_predictor.h"
 #include "narformer/torch_free/lite_predictor.h"
+#include "narformer/torch_free/run_predictor.h"
 #else
 #include "narformer/predict/predictor.h"
 #endif
@@ -224,20 +225,18 @@ void run_predict(const PredictArguments& args) {
   if (args.device != "cpu") throw DelegateToFullCli{};
   LitePredictor::set_threads(args.threads);
   for (const auto& run : args.run_dirs) {
-    if (BaselinePredictor::is_baseline_run(run)) {
-      if (args.per_node)
-        throw ConfigError("--per-node explains a cost-readout model's latency; " + run +
-                          " is a baseline run");
-      try {
-        predictors.push_back(std::make_unique<RunPredictorOf<BaselinePredictor>>(run));
-      } catch (const ConfigError&) {
-        throw DelegateToFullCli{};  // a rescale of a narformer run: LibTorch's Predictor serves it
-      }
-      continue;
-    }
-    if (!LitePredictor::available(run, args.checkpoint)) throw DelegateToFullCli{};
+    const bool baseline = BaselinePredictor::is_baseline_run(run);
+    if (args.per_node && baseline)
+      throw ConfigError("--per-node explains a cost-readout model's latency; " + run +
+                        " is a baseline run");
+    if (!baseline && !LitePredictor::available(run, args.checkpoint)) throw DelegateToFullCli{};
     if (args.per_node) return explain_with(LitePredictor(run, args.checkpoint), args);
-    predictors.push_back(std::make_unique<RunPredictorOf<LitePredictor>>(run, args.checkpoint));
+    try {
+      predictors.push_back(
+          std::make_unique<RunPredictorOf<TorchFreePredictor>>(run, args.checkpoint));
+    } catch (const ConfigError&) {
+      throw DelegateToFullCli{};  // a rescale of a narformer run: LibTorch's Predictor serves it
+    }
   }
 #else
   if (args.per_node)

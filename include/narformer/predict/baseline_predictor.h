@@ -40,6 +40,9 @@ class BaselinePredictor {
   const RunInputs& inputs() const { return inputs_; }
 
   TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size = 1) const;
+  /// A serialized ONNX model in memory; `source` names it in messages.
+  TokenPtr tokenize_onnx_bytes(const std::string& bytes, const std::string& source,
+                               int64_t batch_size = 1) const;
   TokenPtr tokenize_cell(const std::string& arch) const;
 
   double predict(const TokenPtr& tokens, const std::string& platform = "") const;

@@ -52,8 +52,15 @@ class RunInputs {
   // Tokens, exactly as in training. Throws DataError for unreadable inputs, ConfigError for
   // inputs of the other kind (an ONNX file for a cell run, ...).
   TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size = 1) const;
+  TokenPtr tokenize_onnx_bytes(const std::string& bytes, const std::string& source,
+                               int64_t batch_size = 1) const {
+    return tokenize_graph(import_onnx_bytes(bytes, source, batch_size));
+  }
   /// The graph tokenize_onnx reads (same import settings), for naming what the tokens are.
   Graph import_onnx(const std::string& path, int64_t batch_size = 1) const;
+  /// The same for a serialized ONNX model in memory; `source` names it in messages.
+  Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
+                          int64_t batch_size = 1) const;
   TokenPtr tokenize_graph(const Graph& graph) const;
   TokenPtr tokenize_cell(const std::string& arch) const;
   /// The cell an arch string names in this run's space (NB201 arch string, NB101

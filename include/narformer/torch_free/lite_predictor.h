@@ -45,12 +45,17 @@ class LitePredictor {
   /// libopenblas0-openmp; no effect with other BLAS builds). 0 = leave the setting alone.
   static void set_threads(int threads);
 
+  const RunInputs& inputs() const { return inputs_; }
   bool takes_onnx() const { return inputs_.takes_onnx(); }
   const std::vector<std::string>& platforms() const { return inputs_.platforms(); }
   int64_t embedding_dim() const { return model_.embedding_dim(); }
 
   TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size = 1) const {
     return inputs_.tokenize_onnx(path, batch_size);
+  }
+  TokenPtr tokenize_onnx_bytes(const std::string& bytes, const std::string& source,
+                               int64_t batch_size = 1) const {
+    return inputs_.tokenize_onnx_bytes(bytes, source, batch_size);
   }
   TokenPtr tokenize_graph(const Graph& graph) const { return inputs_.tokenize_graph(graph); }
   TokenPtr tokenize_cell(const std::string& arch) const { return inputs_.tokenize_cell(arch); }
