@@ -21,7 +21,8 @@ check() {
 }
 check "runtime/ and predict/ must not include train/" '#include "narformer/train/' \
   src/runtime include/narformer/runtime src/predict include/narformer/predict
-check "torch_free/, lite/ and the Python module must not include LibTorch" \
-  '#include <(torch|ATen|c10)/' src/torch_free include/narformer/torch_free include/narformer/lite python
+check "torch_free/, lite/, search/ and the Python module must not include LibTorch" \
+  '#include <(torch|ATen|c10)/' src/torch_free include/narformer/torch_free include/narformer/lite python \
+  src/search include/narformer/search
 [[ $status -eq 0 ]] && echo "layers: ok"
 exit $status

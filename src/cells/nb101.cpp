@@ -1,5 +1,7 @@
 #include "narformer/cells/nb101.h"
 
+#include <algorithm>
+
 #include "narformer/core/error.h"
 
 namespace narformer {
@@ -105,6 +107,98 @@ Cell parse_nb101_cell(const std::string& adjacency_rowmajor, const std::string& 
     matrix[k / n][k % n] = c - '0';
   }
   return make_nb101_cell(matrix, ops);
+}
+
+std::string nb101_arch_string(const Cell& cell) {
+  std::string out;
+  for (uint8_t a : cell.adjacency) out += a ? '1' : '0';
+  const auto& names = cell_op_names(CellSpace::kNasBench101);
+  for (size_t v = 0; v < cell.ops.size(); ++v)
+    out += (v ? "|" : " ") + names.at(static_cast<size_t>(cell.ops[v]));
+  return out;
+}
+
+std::optional<Cell> prune_nb101(int n, const std::vector<uint8_t>& adjacency,
+                                const std::vector<int>& ops) {
+  auto edge = [&](int i, int j) { return adjacency[static_cast<size_t>(i * n + j)] != 0; };
+  std::vector<bool> from_input(static_cast<size_t>(n), false), to_output(from_input);
+  from_input[0] = true;
+  for (int j = 1; j < n; ++j)
+    for (int i = 0; i < j; ++i)
+      if (from_input[static_cast<size_t>(i)] && edge(i, j))
+        from_input[static_cast<size_t>(j)] = true;
+  to_output[static_cast<size_t>(n - 1)] = true;
+  for (int i = n - 2; i >= 0; --i)
+    for (int j = i + 1; j < n; ++j)
+      if (to_output[static_cast<size_t>(j)] && edge(i, j)) to_output[static_cast<size_t>(i)] = true;
+  if (!to_output[0]) return std::nullopt;
+
+  std::vector<int> kept;
+  for (int v = 0; v < n; ++v)
+    if (from_input[static_cast<size_t>(v)] && to_output[static_cast<size_t>(v)]) kept.push_back(v);
+  Cell cell;
+  cell.space = CellSpace::kNasBench101;
+  cell.num_vertices = static_cast<int>(kept.size());
+  cell.adjacency.assign(kept.size() * kept.size(), 0);
+  int edges = 0;
+  for (size_t a = 0; a < kept.size(); ++a) {
+    cell.ops.push_back(ops[static_cast<size_t>(kept[a])]);
+    for (size_t b = a + 1; b < kept.size(); ++b)
+      if (edge(kept[a], kept[b])) {
+        cell.adjacency[a * kept.size() + b] = 1;
+        ++edges;
+      }
+  }
+  if (edges > kNb101MaxEdges) return std::nullopt;
+  return cell;
+}
+
+namespace {
+
+uint64_t fnv1a(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+uint64_t nb101_fingerprint(const Cell& cell) {
+  const int n = cell.num_vertices;
+  std::vector<uint64_t> hashes(static_cast<size_t>(n));
+  for (int v = 0; v < n; ++v) {
+    int in = 0, out = 0;
+    for (int w = 0; w < n; ++w) {
+      in += cell.edge(w, v);
+      out += cell.edge(v, w);
+    }
+    hashes[static_cast<size_t>(v)] = fnv1a(std::to_string(out) + "," + std::to_string(in) + "," +
+                                           std::to_string(cell.ops[static_cast<size_t>(v)]));
+  }
+  // n rounds: each vertex's hash takes in the sorted hashes of its in- and out-neighbours.
+  for (int round = 0; round < n; ++round) {
+    std::vector<uint64_t> next(hashes.size());
+    for (int v = 0; v < n; ++v) {
+      std::vector<uint64_t> in, out;
+      for (int w = 0; w < n; ++w) {
+        if (cell.edge(w, v)) in.push_back(hashes[static_cast<size_t>(w)]);
+        if (cell.edge(v, w)) out.push_back(hashes[static_cast<size_t>(w)]);
+      }
+      std::sort(in.begin(), in.end());
+      std::sort(out.begin(), out.end());
+      std::string text;
+      for (uint64_t h : in) text += std::to_string(h) + ",";
+      text += "|";
+      for (uint64_t h : out) text += std::to_string(h) + ",";
+      text += "|" + std::to_string(hashes[static_cast<size_t>(v)]);
+      next[static_cast<size_t>(v)] = fnv1a(text);
+    }
+    hashes.swap(next);
+  }
+  std::sort(hashes.begin(), hashes.end());
+  std::string all;
+  for (uint64_t h : hashes) all += std::to_string(h) + ",";
+  return fnv1a(all);
 }
 
 }  // namespace narformer

@@ -79,6 +79,26 @@ Cell parse_nb201_arch(const std::string& arch) {
   return cell;
 }
 
+std::vector<std::string> all_nb201_archs() {
+  const auto& names = cell_op_names(CellSpace::kNasBench201);
+  constexpr int kEdgeOps = 5, kCellEdges = 6;  // op ids 1..5 on edges c0→c1 ... c2→c3
+  std::vector<std::string> out;
+  Cell cell = parse_nb201_arch("|" + names[1] + "~0|+|" + names[1] + "~0|" + names[1] + "~1|+|" +
+                               names[1] + "~0|" + names[1] + "~1|" + names[1] + "~2|");
+  int total = 1;
+  for (int e = 0; e < kCellEdges; ++e) total *= kEdgeOps;
+  out.reserve(static_cast<size_t>(total));
+  for (int code = 0; code < total; ++code) {
+    int rest = code;
+    for (int e = kCellEdges - 1; e >= 0; --e) {
+      cell.ops[static_cast<size_t>(1 + e)] = 1 + rest % kEdgeOps;
+      rest /= kEdgeOps;
+    }
+    out.push_back(nb201_arch_string(cell));
+  }
+  return out;
+}
+
 std::string nb201_arch_string(const Cell& cell) {
   if (cell.space != CellSpace::kNasBench201 || cell.num_vertices != kNodes)
     throw DataError("nb201_arch_string: not a NAS-Bench-201 cell");

@@ -1,5 +1,6 @@
 #include "narformer/eval/plots.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -93,6 +94,48 @@ bool write_curves(const PlotRequest& r, const fs::path& dir) {
 }
 
 }  // namespace
+
+/// Renders `script` with gnuplot when it is installed; says what was written either way.
+PlotResult render(const fs::path& script, const fs::path& png) {
+  PlotResult result;
+  if (!gnuplot_available()) {
+    result.message =
+        "gnuplot not found: install gnuplot-nox, then run `gnuplot " + script.string() + "`";
+    return result;
+  }
+  result.rendered =
+      std::system(("gnuplot " + quoted(script.string()) + " 2>/dev/null").c_str()) == 0;
+  result.message =
+      result.rendered ? "plot: " + png.string() : "gnuplot failed on " + script.string();
+  return result;
+}
+
+PlotResult write_front_plot(const FrontPlotRequest& r) {
+  const fs::path dir(r.dir);
+  std::ostringstream data;
+  data << "# latency_ms accuracy (every candidate)\n";
+  for (size_t i = 0; i < r.accuracy.size(); ++i)
+    data << r.latency_ms[i] << ' ' << r.accuracy[i] << '\n';
+  data << "\n\n# the predicted Pareto front\n";
+  for (size_t i : r.front) data << r.latency_ms[i] << ' ' << r.accuracy[i] << '\n';
+  write_file_atomic((dir / "front.dat").string(), data.str());
+  const std::string dat = quoted((dir / "front.dat").string());
+  std::ostringstream gp;
+  gp << "reset\nset terminal pngcairo size 900,700 noenhanced\n"
+     << "set output " << quoted((dir / "front.png").string()) << "\n"
+     << "set title '" << r.title << "'\nset xlabel 'predicted latency (ms)'\n"
+     << "set ylabel 'predicted accuracy'\nset grid\nset key right bottom\n";
+  if (r.max_latency_ms > 0 && std::isfinite(r.max_latency_ms))
+    gp << "set arrow from " << r.max_latency_ms << ", graph 0 to " << r.max_latency_ms
+       << ", graph 1 nohead dt 2 lc 'red'\n"
+       << "set label 'budget' at " << r.max_latency_ms
+       << ", graph 0.95 left offset 0.5,0 tc 'red'\n";
+  gp << "plot " << dat
+     << " index 0 using 1:2 with points pt 7 ps 0.3 lc 'gray' title 'candidates', " << dat
+     << " index 1 using 1:2 with linespoints pt 7 ps 0.8 lc 'blue' title 'predicted front'\n";
+  write_file_atomic((dir / "front.gp").string(), gp.str());
+  return render(dir / "front.gp", dir / "front.png");
+}
 
 PlotResult write_plots(const PlotRequest& request) {
   const fs::path dir(request.dir);

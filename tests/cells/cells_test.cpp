@@ -7,6 +7,7 @@
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
+#include "narformer/data/csv.h"
 
 namespace narformer {
 namespace {
@@ -149,6 +150,68 @@ TEST(Augment, ChainWithoutValidRelabellingPairsWithItself) {
   EXPECT_TRUE(consistency_augment(chain) == chain);
   const Cell tiny = make_nb101_cell({{0, 1}, {0, 0}}, {"input", "output"});
   EXPECT_TRUE(consistency_augment(tiny) == tiny);
+}
+
+// ---- what search needs of the spaces ---------------------------------------------------------
+
+TEST(Nb201, EnumeratesTheWholeSpaceOnceAsTheBenchmarkListsIt) {
+  const std::vector<std::string> archs = all_nb201_archs();
+  ASSERT_EQ(archs.size(), 15625u);
+  EXPECT_EQ(archs.front(),
+            "|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_1x1~0|nor_conv_1x1~1|"
+            "nor_conv_1x1~2|");
+  std::vector<std::string> sorted = archs;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  // Every cell of the benchmark's own table is among them (and so all 15,625 are).
+  const CsvTable table =
+      CsvTable::read(testing::source_path("data/nasbench201/arch_score_acc.csv"));
+  const int column = table.column("cellstr");
+  for (size_t row = 0; row < table.num_rows(); ++row)
+    ASSERT_TRUE(std::binary_search(sorted.begin(), sorted.end(), table.cell(row, column)))
+        << table.cell(row, column);
+}
+
+TEST(Nb101, ArchStringRoundTripsThroughTheCompactForm) {
+  const Cell cell = parse_nb101_cell("0110000100010000", "input|conv3x3-bn-relu|maxpool3x3|output");
+  EXPECT_EQ(nb101_arch_string(cell), "0110000100010000 input|conv3x3-bn-relu|maxpool3x3|output");
+}
+
+TEST(Nb101, PruningDropsVerticesOffThePathAndRefusesCellsOutsideTheSpace) {
+  // 0 -> 1 -> 3 (output), 2 dangles (no input edge): pruned to 3 vertices.
+  std::vector<uint8_t> adjacency(16, 0);
+  adjacency[0 * 4 + 1] = adjacency[1 * 4 + 3] = adjacency[2 * 4 + 3] = 1;
+  const std::optional<Cell> pruned = prune_nb101(4, adjacency, {0, 2, 3, 4});
+  ASSERT_TRUE(pruned.has_value());
+  EXPECT_EQ(nb101_arch_string(*pruned), "010001000 input|conv3x3-bn-relu|output");
+  adjacency[1 * 4 + 3] = 0;  // the input no longer reaches the output
+  EXPECT_FALSE(prune_nb101(4, adjacency, {0, 2, 3, 4}).has_value());
+  std::vector<uint8_t> dense(49, 0);  // 7 vertices, all 21 edges: more than 9
+  for (int i = 0; i < 7; ++i)
+    for (int j = i + 1; j < 7; ++j) dense[static_cast<size_t>(i * 7 + j)] = 1;
+  EXPECT_FALSE(prune_nb101(7, dense, {0, 1, 2, 3, 1, 2, 4}).has_value());
+}
+
+TEST(Nb101, FingerprintIsTheSameForRenumberedCellsAndTellsTheShippedCellsApart) {
+  // Two branches conv3x3 and maxpool between input and output, in either order.
+  const Cell a = parse_nb101_cell("0110000100010000", "input|conv3x3-bn-relu|maxpool3x3|output");
+  const Cell b = parse_nb101_cell("0110000100010000", "input|maxpool3x3|conv3x3-bn-relu|output");
+  EXPECT_EQ(nb101_fingerprint(a), nb101_fingerprint(b));
+  const Cell c =
+      parse_nb101_cell("0110000100010000", "input|conv3x3-bn-relu|conv3x3-bn-relu|output");
+  EXPECT_NE(nb101_fingerprint(a), nb101_fingerprint(c));
+  // The shipped table holds one row per NB101 module hash (isomorphism class): our fingerprint
+  // must give as many distinct values.
+  const CsvTable table =
+      CsvTable::read(testing::source_path("data/nasbench101/nb101_tiga1231_30k_arch_valacc.csv"));
+  const int adjacency = table.column("adjacency_rowmajor"), ops = table.column("ops");
+  std::vector<uint64_t> prints;
+  for (size_t row = 0; row < table.num_rows(); ++row)
+    prints.push_back(
+        nb101_fingerprint(parse_nb101_cell(table.cell(row, adjacency), table.cell(row, ops))));
+  std::sort(prints.begin(), prints.end());
+  EXPECT_EQ(std::unique(prints.begin(), prints.end()) - prints.begin(),
+            static_cast<long>(table.num_rows()));
 }
 
 }  // namespace

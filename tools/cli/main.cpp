@@ -1,9 +1,10 @@
 // narformer: learn representations of neural networks and predict their accuracy and latency.
 //
 // Two executables from this file. `narformer-torch` has every command. `narformer`
-// (NARFORMER_CLI_LITE) links no LibTorch, whose loading alone costs ~0.4 s: it runs `predict`
-// and `inspect` itself and replaces itself (exec) with `narformer-torch` from its own folder
-// for everything else, and for a predict that needs LibTorch. Users only ever call `narformer`.
+// (NARFORMER_CLI_LITE) links no LibTorch, whose loading alone costs ~0.4 s: it runs `predict`,
+// `inspect` and `search` itself and replaces itself (exec) with `narformer-torch` from its own
+// folder for everything else, and for a predict that needs LibTorch. Users only ever call
+// `narformer`.
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,7 +68,8 @@ int run_full_cli(char** argv) {
 int main(int argc, char** argv) {
 #ifdef NARFORMER_CLI_LITE
   const std::string command = argc > 1 ? argv[1] : "";
-  if (command != "predict" && command != "inspect") return run_full_cli(argv);
+  if (command != "predict" && command != "inspect" && command != "search")
+    return run_full_cli(argv);
 #endif
   narformer::keep_freed_memory();  // tensors reuse freed memory instead of fresh zeroed pages
   // Logs and progress go to stderr, so stdout carries only results (and --json output).
@@ -88,6 +90,9 @@ int main(int argc, char** argv) {
   narformer::cli::add_export_command(app);
 #endif
   narformer::cli::add_inspect_command(app);
+#ifdef NARFORMER_WITH_LITE
+  narformer::cli::add_search_command(app);
+#endif
 
   try {
     app.parse(argc, argv);

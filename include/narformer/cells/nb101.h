@@ -4,6 +4,7 @@
 // `maxpool3x3`, `output`.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,19 @@ Cell make_nb101_cell(const std::vector<std::vector<int>>& adjacency,
 
 /// Same from the compact CSV form: n² characters '0'/'1' row-major, ops joined by '|'.
 Cell parse_nb101_cell(const std::string& adjacency_rowmajor, const std::string& ops_joined);
+
+/// The compact form "ADJACENCY OPS" (inverse of parse_nb101_cell; what predict --arch reads).
+std::string nb101_arch_string(const Cell& cell);
+
+/// What the NB101 API makes of an unpruned spec (n x n upper-triangular adjacency, op ids):
+/// the vertices on no input→output path dropped. Empty when the input does not reach the
+/// output or more than 9 edges remain (not a cell of the space).
+std::optional<Cell> prune_nb101(int n, const std::vector<uint8_t>& adjacency,
+                                const std::vector<int>& ops);
+
+/// A value that isomorphic cells share (the same network with vertices numbered otherwise):
+/// NB101's iterated hash of each vertex's degrees, op and neighbours' hashes, with 64-bit
+/// FNV-1a in place of MD5, so it does not equal the benchmark's module_hash column.
+uint64_t nb101_fingerprint(const Cell& cell);
 
 }  // namespace narformer

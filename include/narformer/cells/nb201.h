@@ -8,6 +8,7 @@
 // same adjacency 0→1, 0→2, 0→4, 1→3, 1→5, 2→6, 3→6, 4→7, 5→7, 6→7.
 
 #include <string>
+#include <vector>
 
 #include "narformer/cells/cell.h"
 
@@ -19,5 +20,9 @@ Cell parse_nb201_arch(const std::string& arch);
 
 /// The arch string of an NB201 cell (inverse of parse_nb201_arch).
 std::string nb201_arch_string(const Cell& cell);
+
+/// Every cell of the space (5 operations on 6 edges: 15,625 arch strings), the first edge's
+/// operation varying slowest, operations in cell_op_names order.
+std::vector<std::string> all_nb201_archs();
 
 }  // namespace narformer

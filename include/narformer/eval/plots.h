@@ -27,4 +27,18 @@ struct PlotResult {
 
 PlotResult write_plots(const PlotRequest& request);
 
+/// An architecture search's picture (`narformer search`): every candidate's predicted latency
+/// and accuracy, the predicted Pareto front joined by a line, the latency budget as a
+/// vertical line. Writes front.dat, front.gp and, with gnuplot, front.png into `dir`.
+struct FrontPlotRequest {
+  std::string dir;
+  std::vector<double> latency_ms;  ///< per candidate
+  std::vector<double> accuracy;    ///< per candidate
+  std::vector<size_t> front;       ///< indices, by latency
+  double max_latency_ms = 0;       ///< drawn when > 0 and finite
+  std::string title;
+};
+
+PlotResult write_front_plot(const FrontPlotRequest& request);
+
 }  // namespace narformer

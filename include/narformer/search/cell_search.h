@@ -1,0 +1,63 @@
+#pragma once
+// Architecture search guided by trained predictors: the NAS researcher's loop in one call.
+//
+//   SearchOptions options;
+//   options.accuracy_run = "runs/cpu_5pct";          // a NAS-Bench cell run (narformer or
+//   baseline) options.latency_run = "runs/help_gold_6226";     // optional: a cell latency run
+//   (HELP) options.max_latency_ms = 12.0; SearchResult found = search_cells(options);      //
+//   found.top[0]: the pick under the budget
+//
+// The space is the accuracy run's: NAS-Bench-201 is scored exhaustively (15,625 cells: cheap
+// for these predictors); NAS-Bench-101 by regularized evolution (Real et al. 2019) over the
+// cells of the run's data file, the only ones with ground truth: a mutation that leaves them
+// (or leaves the space) is drawn again, and counted. Without LibTorch (TorchFreePredictor).
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "narformer/cells/cell.h"
+
+namespace narformer {
+
+struct SearchOptions {
+  std::string accuracy_run;      ///< a cell run predicting accuracy
+  std::string latency_run;       ///< "" = accuracy only; else a cell run of the same space
+  std::string latency_platform;  ///< its output head ("" = the first)
+  double max_latency_ms = std::numeric_limits<double>::infinity();  ///< on predicted latency
+  int top_k = 20;
+  uint64_t seed = 0;  ///< NB101's evolution (initial population, sampling, mutations)
+  // NAS-Bench-101: regularized evolution.
+  int population = 100;
+  int sample_size = 25;
+  int cycles = 2000;  ///< children bred after the initial population
+};
+
+struct SearchCandidate {
+  std::string arch;  ///< NB201 arch string, NB101 "ADJACENCY OPS"
+  double accuracy = 0;
+  double latency_ms = std::numeric_limits<double>::quiet_NaN();  ///< NaN without a latency run
+  bool feasible = true;                                          ///< within max_latency_ms
+  bool on_front = false;
+};
+
+struct SearchResult {
+  CellSpace space = CellSpace::kNasBench201;
+  std::vector<SearchCandidate> candidates;  ///< every cell scored, once each, in scoring order
+  std::vector<size_t> front;      ///< predicted Pareto front of the feasible ones, by latency
+  std::vector<size_t> top;        ///< the top_k feasible ones by predicted accuracy
+  int64_t redrawn_mutations = 0;  ///< NB101: mutations outside the shipped cells, drawn again
+  double seconds = 0;
+};
+
+/// Throws ConfigError for runs that do not score cells or differ in space, a budget below
+/// zero, evolution settings out of range; RunError / DataError as loading the runs does.
+SearchResult search_cells(const SearchOptions& options);
+
+/// Indices of the points that no other point beats on both objectives (higher accuracy, lower
+/// latency), sorted by latency; among equal points the first.
+std::vector<size_t> pareto_front(const std::vector<double>& accuracy,
+                                 const std::vector<double>& latency);
+
+}  // namespace narformer

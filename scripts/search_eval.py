@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""How good are the architectures `narformer search` finds? NAS-Bench-201 against its ground
+truth: accuracy = test_top1 (CIFAR-10), latency = HELP's measurements on gold_6226 and 1080ti_1.
+
+  PYTHONPATH=build/python scripts/search_eval.py [--labels 100 400 1000] [--seeds 0 1 2]
+                                                 [--out results/search]
+
+For each device a latency run (configs/help/<device>.yaml, model.kind linear: the best HELP
+predictor by validation on both devices, README); for each number of labelled architectures
+N and seed an accuracy run (configs/nb201/smoke.yaml's model, 40 epochs, holdout protocol with
+0.8 N training and 0.2 N validation cells, trained on valid_top1). Budgets: the 10th, 25th,
+50th and 75th percentile of the device's measured latency. For each budget:
+  search   `narformer search --max-latency-ms BUDGET`: its top pick
+  labelled the best labelled cell (by its valid_top1 label) whose predicted latency fits
+  random   N other random cells, the best of them (by valid_top1) whose predicted latency fits
+Regret = true best test_top1 under the budget - the pick's test_top1, in points; a pick whose
+measured latency breaks the budget is a failure (not in the regret). Without a budget: the
+share of the predicted front's cells (at most 20) on the true Pareto front, and the
+hypervolume of their true points over the true front's (reference: lowest accuracy, highest
+latency of the space). Writes <out>/search_eval.json and prints the table.
+"""
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+import narformer
+
+NARFORMER = os.environ.get("NARFORMER", "build/narformer")
+DEVICES = ("gold_6226", "1080ti_1")
+PERCENTILES = (10, 25, 50, 75)
+
+
+def columns(path, *names):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return [[row[n] for row in rows] for n in names]
+
+
+def search(accuracy_run, latency_run, out, budget=None):
+    command = [NARFORMER, "search", "--json", "--accuracy-run", accuracy_run, "--latency-run",
+               latency_run, "--out", out, "--top", "20"]
+    if budget is not None:
+        command += ["--max-latency-ms", repr(budget)]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def pareto(acc, lat):
+    """Indices on the front (higher accuracy, lower latency)."""
+    order = np.lexsort((-acc, lat))
+    front, best = [], -np.inf
+    for i in order:
+        if acc[i] > best:
+            front.append(i)
+            best = acc[i]
+    return np.array(front)
+
+
+def hypervolume(acc, lat, reference):
+    """Area dominated by the points (acc, lat) above reference accuracy, below reference latency."""
+    points = sorted(zip(lat, acc))
+    area, best = 0.0, reference[0]
+    edges = [p[0] for p in points[1:]] + [reference[1]]
+    for (l, a), next_l in zip(points, edges):
+        best = max(best, a)
+        area += (next_l - l) * (best - reference[0])
+    return area
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--labels", type=int, nargs="+", default=[100, 400, 1000])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", default="results/search")
+    parser.add_argument("--runs", default="runs/search_eval")
+    args = parser.parse_args()
+
+    archs, test_top1, valid_top1 = columns("data/nasbench201/arch_score_acc.csv", "cellstr",
+                                           "test_top1", "valid_top1")
+    index = {a: i for i, a in enumerate(archs)}
+    test_top1, valid_top1 = np.array(test_top1, float), np.array(valid_top1, float)
+    help_archs, *measured = columns("data/hw_latency_nb201/help_nb201_latency.csv", "arch_str",
+                                    *DEVICES)
+    order = np.array([index[a] for a in help_archs])
+    true_latency = {}
+    for device, values in zip(DEVICES, measured):
+        lat = np.empty(len(archs))
+        lat[order] = np.array(values, float)
+        true_latency[device] = lat
+
+    common = {"run.dir": args.runs, "run.threads": 1}
+    results = []
+    for device in DEVICES:
+        latency_run = narformer.train(f"configs/help/{device}.yaml", quiet=True, overwrite=True,
+                                      overrides=dict(common, **{"model.kind": "linear",
+                                                                "run.name": f"latency_{device}"}))
+        predicted_latency = narformer.Predictor(latency_run["run_dir"]).predict_cells(archs)
+        truth_lat = true_latency[device]
+        true_front = pareto(test_top1, truth_lat)
+        reference = (test_top1.min(), truth_lat.max())
+        true_hv = hypervolume(test_top1[true_front], truth_lat[true_front], reference)
+        budgets = {p: float(np.percentile(truth_lat, p)) for p in PERCENTILES}
+        for n in args.labels:
+            for seed in args.seeds:
+                name = f"accuracy_n{n}_s{seed}"
+                run = os.path.join(args.runs, name)
+                if not os.path.isfile(os.path.join(run, "test_metrics.json")):
+                    narformer.train("configs/nb201/smoke.yaml", quiet=True, overwrite=True,
+                                    overrides=dict(common, **{
+                                        "run.name": name, "run.seed": seed,
+                                        "data.n_train": n * 4 // 5, "data.n_val": n - n * 4 // 5,
+                                        "data.n_test": len(archs) - n}))
+                tested = {index[a] for a in columns(os.path.join(run, "predictions.csv"), "arch")[0]}
+                labelled = np.array(sorted(set(range(len(archs))) - tested))
+                rng = np.random.default_rng(1000 + seed)
+                drawn = rng.choice(len(archs), size=n, replace=False)
+                with tempfile.TemporaryDirectory() as folder:
+                    free = search(run, latency_run["run_dir"], folder)
+                    returned = [index[c["arch"]] for c in free["front"]]
+                    if len(returned) > 20:
+                        returned = [returned[int(k)] for k in np.linspace(0, len(returned) - 1, 20)]
+                    returned = np.array(returned)
+                    share = float(np.isin(returned, true_front).mean())
+                    hv = hypervolume(test_top1[returned], truth_lat[returned], reference) / true_hv
+                    for p, budget in budgets.items():
+                        found = search(run, latency_run["run_dir"], folder, budget)
+                        best_true = test_top1[truth_lat <= budget].max()
+                        picks = {"search": index[found["top"][0]["arch"]] if found["top"] else None}
+                        for method, pool in (("labelled", labelled), ("random", drawn)):
+                            fits = pool[predicted_latency[pool] <= budget]
+                            picks[method] = int(fits[np.argmax(valid_top1[fits])]) if len(fits) else None
+                        for method, pick in picks.items():
+                            failed = pick is None or truth_lat[pick] > budget
+                            results.append({
+                                "device": device, "labels": n, "seed": seed, "percentile": p,
+                                "budget_ms": budget, "method": method,
+                                "arch": None if pick is None else archs[pick], "failed": bool(failed),
+                                "regret": None if failed else 100 * (best_true - test_top1[pick]),
+                                "front_share": share, "hypervolume_ratio": hv})
+                print(f"{device} N={n} seed={seed}: front share {share:.2f}, "
+                      f"hypervolume {hv:.3f}", flush=True)
+
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "search_eval.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(results, f, indent=1)
+    os.replace(path + ".tmp", path)
+    print_table(results)
+
+
+def print_table(results):
+    print("\nregret in points of test_top1 (mean / worst over seeds; F = picks over budget)")
+    print("| device | labels | method | p10 | p25 | p50 | p75 | front share | HV ratio |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    keys = sorted({(r["device"], r["labels"], r["method"]) for r in results},
+                  key=lambda k: (k[0], k[1], ("search", "labelled", "random").index(k[2])))
+    for device, n, method in keys:
+        cells = []
+        rows = [r for r in results if (r["device"], r["labels"], r["method"]) == (device, n, method)]
+        for p in PERCENTILES:
+            at = [r for r in rows if r["percentile"] == p]
+            regrets = [r["regret"] for r in at if not r["failed"]]
+            failures = sum(r["failed"] for r in at)
+            text = f"{np.mean(regrets):.2f} / {max(regrets):.2f}" if regrets else "-"
+            cells.append(text + (f" ({failures} F)" if failures else ""))
+        extra = ["", ""]
+        if method == "search":
+            seeds = {r["seed"]: r for r in rows}
+            extra = [f"{np.mean([r['front_share'] for r in seeds.values()]):.2f}",
+                     f"{np.mean([r['hypervolume_ratio'] for r in seeds.values()]):.3f}"]
+        print(f"| {device} | {n} | {method} | " + " | ".join(cells) + " | " + " | ".join(extra) + " |")
+
+
+if __name__ == "__main__":
+    main()

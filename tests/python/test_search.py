@@ -1,0 +1,121 @@
+"""`narformer search` against an independent computation through the Python module: on
+NAS-Bench-201 its pick is the most accurate predicted cell within the predicted latency budget
+and its front is the Pareto front of its own candidates; on NAS-Bench-101 evolution scores only
+shipped cells and ends among the best predicted of them; bad combinations are one clear error.
+
+Run by ctest with PYTHONPATH=<build>/python, NARFORMER=<build>/narformer and the repository as
+the working directory. Trains three small runs first (~15 s on one core)."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import numpy as np
+
+import narformer
+
+NARFORMER = os.environ.get("NARFORMER", "build/narformer")
+
+
+def search(*arguments):
+    out = subprocess.run([NARFORMER, "search", "--json", *arguments], capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        raise AssertionError(out.stderr)
+    return json.loads(out.stdout)
+
+
+def read_csv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+class Search(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="narformer_search_")
+        common = {"run.dir": cls.work, "run.threads": 1}
+        cls.accuracy = narformer.train("configs/nb201/smoke.yaml", quiet=True, overrides=dict(
+            common, **{"train.epochs": 2, "run.name": "accuracy"}))["run_dir"]
+        cls.latency = narformer.train("configs/help/gold_6226.yaml", quiet=True, overrides=dict(
+            common, **{"model.kind": "linear", "run.name": "latency"}))["run_dir"]
+        cls.nb101 = narformer.train("configs/nb101/train_424.yaml", quiet=True, overrides=dict(
+            common, **{"model.kind": "linear", "run.name": "nb101"}))["run_dir"]
+        with open("data/nasbench201/arch_score_acc.csv") as f:
+            cls.nb201 = [row["cellstr"] for row in csv.DictReader(f)]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def test_nb201_pick_is_the_best_predicted_cell_within_the_budget(self):
+        accuracy = narformer.Predictor(self.accuracy).predict_cells(self.nb201)
+        latency = narformer.Predictor(self.latency).predict_cells(self.nb201)
+        budget = float(np.percentile(latency, 25))
+        out = os.path.join(self.work, "nb201")
+        found = search("--accuracy-run", self.accuracy, "--latency-run", self.latency,
+                       "--max-latency-ms", str(budget), "--top", "5", "--out", out)
+        self.assertEqual(found["scored"], 15625)
+        self.assertEqual(found["feasible"], int(np.sum(latency <= budget)))
+        fits = np.flatnonzero(latency <= budget)
+        best = fits[np.argmax(accuracy[fits])]
+        self.assertEqual(found["top"][0]["arch"], self.nb201[best])
+        self.assertAlmostEqual(found["top"][0]["predicted_accuracy"], accuracy[best], places=6)
+        self.assertEqual(len(found["top"]), 5)
+        ranked = [t["predicted_accuracy"] for t in found["top"]]
+        self.assertEqual(ranked, sorted(ranked, reverse=True))
+        for name in ("candidates.csv", "front.csv", "top.csv", "search.json", "front.gp"):
+            self.assertTrue(os.path.isfile(os.path.join(out, name)), name)
+
+        # The front: no feasible candidate beats a front cell on both objectives, and every
+        # feasible cell off the front is matched or beaten by a front cell.
+        rows = [r for r in read_csv(os.path.join(out, "candidates.csv")) if r["feasible"] == "1"]
+        acc = np.array([float(r["predicted_accuracy"]) for r in rows])
+        lat = np.array([float(r["predicted_latency_ms"]) for r in rows])
+        front = np.array([r["on_front"] == "1" for r in rows])
+        self.assertGreater(front.sum(), 1)
+        for i in np.flatnonzero(front):
+            self.assertFalse(np.any((acc > acc[i]) & (lat <= lat[i])))
+        for i in np.flatnonzero(~front):
+            self.assertTrue(np.any(front & (acc >= acc[i]) & (lat <= lat[i])))
+        self.assertEqual(len(read_csv(os.path.join(out, "front.csv"))), int(front.sum()))
+
+    def test_nb101_evolution_scores_only_shipped_cells_and_finds_good_ones(self):
+        with open("data/nasbench101/nb101_tiga1231_30k_arch_valacc.csv") as f:
+            shipped = [r["adjacency_rowmajor"] + " " + r["ops"] for r in csv.DictReader(f)]
+        out = os.path.join(self.work, "nb101_search")
+        found = search("--accuracy-run", self.nb101, "--cycles", "1000", "--seed", "3",
+                       "--out", out)
+        self.assertEqual(found["space"], "nb101")
+        scored = [r["arch"] for r in read_csv(os.path.join(out, "candidates.csv"))]
+        self.assertEqual(len(scored), found["scored"])
+        self.assertEqual(len(set(scored)), len(scored))
+        self.assertTrue(set(scored) <= set(shipped))
+        self.assertGreater(len(scored), 100)  # beyond the initial population
+        everything = narformer.Predictor(self.nb101).predict_cells(shipped)
+        self.assertGreaterEqual(found["top"][0]["predicted_accuracy"],
+                                np.percentile(everything, 99.5))
+        again = search("--accuracy-run", self.nb101, "--cycles", "1000", "--seed", "3",
+                       "--out", os.path.join(self.work, "again"))
+        self.assertEqual(again["top"], found["top"])  # the seed fixes the search
+
+    def test_bad_combinations_are_one_clear_error(self):
+        def error(*arguments):
+            out = subprocess.run([NARFORMER, "search", *arguments, "--out",
+                                  os.path.join(self.work, "bad")], capture_output=True, text=True)
+            self.assertNotEqual(out.returncode, 0)
+            self.assertEqual(len(out.stderr.strip().splitlines()), 1, out.stderr)
+            return out.stderr
+        self.assertIn("needs a latency run",
+                      error("--accuracy-run", self.accuracy, "--max-latency-ms", "5"))
+        self.assertIn("must score the same space",
+                      error("--accuracy-run", self.nb101, "--latency-run", self.latency))
+        self.assertIn("config.yaml", error("--accuracy-run", self.work))
+
+
+if __name__ == "__main__":
+    unittest.main()
