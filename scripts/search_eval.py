@@ -3,7 +3,8 @@
 truth: accuracy = test_top1 (CIFAR-10), latency = HELP's measurements on gold_6226 and 1080ti_1.
 
   PYTHONPATH=build/python scripts/search_eval.py [--labels 100 400 1000] [--seeds 0 1 2]
-                                                 [--out results/search]
+                                                 [--out results/search] [--accuracy-kind gbdt]
+  scripts/search_eval.py --table results/search/search_eval_*.json     # the README's table
 
 For each device a latency run (configs/help/<device>.yaml, model.kind linear: the best HELP
 predictor by validation on both devices, README); for each number of labelled architectures
@@ -13,6 +14,7 @@ N and seed an accuracy run (configs/nb201/smoke.yaml's model, 40 epochs, holdout
   search   `narformer search --max-latency-ms BUDGET`: its top pick
   labelled the best labelled cell (by its valid_top1 label) whose predicted latency fits
   random   N other random cells, the best of them (by valid_top1) whose predicted latency fits
+--accuracy-kind gbdt|linear|mlp searches with a baseline as the accuracy predictor instead.
 Regret = true best test_top1 under the budget - the pick's test_top1, in points; a pick whose
 measured latency breaks the budget is a failure (not in the regret). Without a budget: the
 share of the predicted front's cells (at most 20) on the true Pareto front, and the
@@ -78,7 +80,18 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", default="results/search")
     parser.add_argument("--runs", default="runs/search_eval")
+    parser.add_argument("--accuracy-kind", default="narformer",
+                        help="model.kind of the accuracy runs (narformer, linear, mlp, gbdt)")
+    parser.add_argument("--table", nargs="+",
+                        help="only print the table of these search_eval_*.json (merged)")
     args = parser.parse_args()
+    if args.table:
+        merged = {}
+        for path in args.table:
+            with open(path) as f:
+                for r in json.load(f):  # the baselines' rows are the same in every file
+                    merged[(r["device"], r["labels"], r["seed"], r["percentile"], r["method"])] = r
+        return print_table(list(merged.values()))
 
     archs, test_top1, valid_top1 = columns("data/nasbench201/arch_score_acc.csv", "cellstr",
                                            "test_top1", "valid_top1")
@@ -107,12 +120,13 @@ def main():
         budgets = {p: float(np.percentile(truth_lat, p)) for p in PERCENTILES}
         for n in args.labels:
             for seed in args.seeds:
-                name = f"accuracy_n{n}_s{seed}"
+                name = f"accuracy_{args.accuracy_kind}_n{n}_s{seed}"
                 run = os.path.join(args.runs, name)
                 if not os.path.isfile(os.path.join(run, "test_metrics.json")):
                     narformer.train("configs/nb201/smoke.yaml", quiet=True, overwrite=True,
                                     overrides=dict(common, **{
                                         "run.name": name, "run.seed": seed,
+                                        "model.kind": args.accuracy_kind,
                                         "data.n_train": n * 4 // 5, "data.n_val": n - n * 4 // 5,
                                         "data.n_test": len(archs) - n}))
                 tested = {index[a] for a in columns(os.path.join(run, "predictions.csv"), "arch")[0]}
@@ -138,15 +152,16 @@ def main():
                             failed = pick is None or truth_lat[pick] > budget
                             results.append({
                                 "device": device, "labels": n, "seed": seed, "percentile": p,
-                                "budget_ms": budget, "method": method,
+                                "budget_ms": budget,
+                                "method": f"search ({args.accuracy_kind})" if method == "search" else method,
                                 "arch": None if pick is None else archs[pick], "failed": bool(failed),
-                                "regret": None if failed else 100 * (best_true - test_top1[pick]),
+                                "regret": None if failed else best_true - test_top1[pick],
                                 "front_share": share, "hypervolume_ratio": hv})
                 print(f"{device} N={n} seed={seed}: front share {share:.2f}, "
                       f"hypervolume {hv:.3f}", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "search_eval.json")
+    path = os.path.join(args.out, f"search_eval_{args.accuracy_kind}.json")
     with open(path + ".tmp", "w") as f:
         json.dump(results, f, indent=1)
     os.replace(path + ".tmp", path)
@@ -158,7 +173,7 @@ def print_table(results):
     print("| device | labels | method | p10 | p25 | p50 | p75 | front share | HV ratio |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     keys = sorted({(r["device"], r["labels"], r["method"]) for r in results},
-                  key=lambda k: (k[0], k[1], ("search", "labelled", "random").index(k[2])))
+                  key=lambda k: (k[0], k[1], k[2] != "labelled", k[2] != "random", k[2]))
     for device, n, method in keys:
         cells = []
         rows = [r for r in results if (r["device"], r["labels"], r["method"]) == (device, n, method)]
@@ -169,7 +184,7 @@ def print_table(results):
             text = f"{np.mean(regrets):.2f} / {max(regrets):.2f}" if regrets else "-"
             cells.append(text + (f" ({failures} F)" if failures else ""))
         extra = ["", ""]
-        if method == "search":
+        if method.startswith("search"):
             seeds = {r["seed"]: r for r in rows}
             extra = [f"{np.mean([r['front_share'] for r in seeds.values()]):.2f}",
                      f"{np.mean([r['hypervolume_ratio'] for r in seeds.values()]):.3f}"]
