@@ -168,11 +168,15 @@ void evolve_nb101(const SearchOptions& o, const Scorer& scorer, const DataConfig
   for (int i = 0; i < o.population; ++i) population.push_back(any(rng));
   score({population.begin(), population.end()});
 
-  std::uniform_int_distribution<size_t> member(0, population.size() - 1);
+  std::vector<size_t> slots(population.size());
+  for (size_t i = 0; i < slots.size(); ++i) slots[i] = i;
   for (int cycle = 0; cycle < o.cycles; ++cycle) {
-    size_t parent = population[member(rng)];
-    for (int s = 1; s < o.sample_size; ++s) {
-      const size_t other = population[member(rng)];
+    // The tournament: sample_size distinct members (a partial Fisher-Yates shuffle), the fittest.
+    for (size_t s = 0; s < static_cast<size_t>(o.sample_size); ++s)
+      std::swap(slots[s], slots[std::uniform_int_distribution<size_t>(s, slots.size() - 1)(rng)]);
+    size_t parent = population[slots[0]];
+    for (size_t s = 1; s < static_cast<size_t>(o.sample_size); ++s) {
+      const size_t other = population[slots[s]];
       if (fitness(scored.at(other)) > fitness(scored.at(parent))) parent = other;
     }
     // A child among the shipped cells and not its parent; other draws are drawn again.
