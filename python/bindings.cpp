@@ -70,9 +70,8 @@ py::array_t<float> to_matrix(const std::vector<std::vector<float>>& rows, int64_
 class Predictor {
  public:
   Predictor(const std::string& run_dir, const std::string& checkpoint)
-      : run_dir_(run_dir), impl_(run_dir, checkpoint) {}
+      : impl_(run_dir, checkpoint) {}
 
-  const std::string& run_dir() const { return run_dir_; }
   const TorchFreePredictor& impl() const { return impl_; }
 
   std::vector<TokenPtr> tokenize_onnx(const std::vector<OnnxInput>& inputs, int64_t batch) const {
@@ -85,13 +84,6 @@ class Predictor {
     return tokens;
   }
 
-  std::vector<TokenPtr> tokenize_cells(const std::vector<std::string>& archs) const {
-    std::vector<TokenPtr> tokens;
-    tokens.reserve(archs.size());
-    for (const std::string& arch : archs) tokens.push_back(impl_.tokenize_cell(arch));
-    return tokens;
-  }
-
   std::vector<std::vector<float>> embed(const std::vector<TokenPtr>& tokens) const {
     std::vector<std::vector<float>> rows;
     rows.reserve(tokens.size());
@@ -100,7 +92,6 @@ class Predictor {
   }
 
  private:
-  std::string run_dir_;
   TorchFreePredictor impl_;
 };
 
@@ -123,7 +114,7 @@ py::array_t<double> predict_cells(const Predictor& p, const py::iterable& items)
   std::vector<double> values;
   {
     py::gil_scoped_release release;
-    values = p.impl().predict(p.tokenize_cells(archs), "");
+    values = p.impl().predict(p.impl().tokenize_cells(archs), "");
   }
   return to_array(values);
 }
@@ -143,7 +134,7 @@ py::array_t<float> embed_cells(const Predictor& p, const py::iterable& items) {
   std::vector<std::vector<float>> rows;
   {
     py::gil_scoped_release release;
-    rows = p.embed(p.tokenize_cells(archs));
+    rows = p.embed(p.impl().tokenize_cells(archs));
   }
   return to_matrix(rows, p.impl().embedding_dim());
 }
@@ -191,7 +182,8 @@ PYBIND11_MODULE(_narformer, m) {
   py::class_<Predictor>(m, "Predictor")
       .def(py::init<const std::string&, const std::string&>(), py::arg("run_dir"),
            py::arg("checkpoint") = "best", py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("run_dir", &Predictor::run_dir)
+      .def_property_readonly("run_dir",
+                             [](const Predictor& p) { return p.impl().inputs().run_dir(); })
       .def_property_readonly("kind", [](const Predictor& p) { return p.impl().kind(); })
       .def_property_readonly("takes_onnx", [](const Predictor& p) { return p.impl().takes_onnx(); })
       .def_property_readonly("platforms", [](const Predictor& p) { return p.impl().platforms(); })

@@ -334,8 +334,6 @@ int main(int argc, char** argv) {
     measure(
         o, "forward pass alone without LibTorch (LitePredictor, tokens ready)", "predictions/s",
         1.0, [&] { lite.predict(tokens); }, threads);
-#endif
-#ifdef NARFORMER_WITH_LITE
   } else if (o.mode == "predict-cells") {
     std::ifstream file(o.archs);
     std::vector<std::string> archs;
@@ -350,13 +348,7 @@ int main(int argc, char** argv) {
     const auto n = static_cast<double>(archs.size());
     measure(
         o, "predict " + std::to_string(archs.size()) + " cells in one call (TorchFreePredictor)",
-        "cells/s", n,
-        [&] {
-          std::vector<TokenPtr> tokens;
-          for (const auto& arch : archs) tokens.push_back(predictor.tokenize_cell(arch));
-          predictor.predict(tokens);
-        },
-        threads);
+        "cells/s", n, [&] { predictor.predict(predictor.tokenize_cells(archs)); }, threads);
     measure(
         o, "predict 1 cell per call (TorchFreePredictor)", "cells/s", n,
         [&] {

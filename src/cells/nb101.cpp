@@ -27,6 +27,25 @@ std::vector<std::string> split_ops(const std::string& text) {
   return ops;
 }
 
+/// Per vertex of an n-vertex DAG in topological order: whether it lies on a path from vertex 0
+/// (input) to vertex n-1 (output). Vertex 0's flag says whether the input reaches the output.
+template <typename Edge>
+std::vector<bool> on_input_output_path(int n, const Edge& edge) {
+  std::vector<bool> from_input(static_cast<size_t>(n), false), to_output(from_input);
+  from_input[0] = true;
+  for (int j = 1; j < n; ++j)
+    for (int i = 0; i < j; ++i)
+      if (from_input[static_cast<size_t>(i)] && edge(i, j))
+        from_input[static_cast<size_t>(j)] = true;
+  to_output[static_cast<size_t>(n - 1)] = true;
+  for (int i = n - 2; i >= 0; --i)
+    for (int j = i + 1; j < n; ++j)
+      if (to_output[static_cast<size_t>(j)] && edge(i, j)) to_output[static_cast<size_t>(i)] = true;
+  std::vector<bool> out(static_cast<size_t>(n));
+  for (size_t v = 0; v < out.size(); ++v) out[v] = from_input[v] && to_output[v];
+  return out;
+}
+
 }  // namespace
 
 Cell make_nb101_cell(const std::vector<std::vector<int>>& adjacency,
@@ -74,20 +93,10 @@ Cell make_nb101_cell(const std::vector<std::vector<int>>& adjacency,
   }
 
   // Pruned cells: every vertex is reachable from the input and reaches the output.
-  std::vector<bool> from_input(static_cast<size_t>(n), false),
-      to_output(static_cast<size_t>(n), false);
-  from_input[0] = true;
-  for (int j = 1; j < n; ++j)
-    for (int i = 0; i < j; ++i)
-      if (from_input[static_cast<size_t>(i)] && cell.edge(i, j))
-        from_input[static_cast<size_t>(j)] = true;
-  to_output[static_cast<size_t>(n - 1)] = true;
-  for (int i = n - 2; i >= 0; --i)
-    for (int j = i + 1; j < n; ++j)
-      if (to_output[static_cast<size_t>(j)] && cell.edge(i, j))
-        to_output[static_cast<size_t>(i)] = true;
+  const std::vector<bool> on_path =
+      on_input_output_path(n, [&](int i, int j) { return cell.edge(i, j); });
   for (int v = 0; v < n; ++v)
-    if (!from_input[static_cast<size_t>(v)] || !to_output[static_cast<size_t>(v)])
+    if (!on_path[static_cast<size_t>(v)])
       invalid("vertex " + std::to_string(v) +
               " is not on a path from input to output (cell not pruned)");
   return cell;
@@ -121,21 +130,12 @@ std::string nb101_arch_string(const Cell& cell) {
 std::optional<Cell> prune_nb101(int n, const std::vector<uint8_t>& adjacency,
                                 const std::vector<int>& ops) {
   auto edge = [&](int i, int j) { return adjacency[static_cast<size_t>(i * n + j)] != 0; };
-  std::vector<bool> from_input(static_cast<size_t>(n), false), to_output(from_input);
-  from_input[0] = true;
-  for (int j = 1; j < n; ++j)
-    for (int i = 0; i < j; ++i)
-      if (from_input[static_cast<size_t>(i)] && edge(i, j))
-        from_input[static_cast<size_t>(j)] = true;
-  to_output[static_cast<size_t>(n - 1)] = true;
-  for (int i = n - 2; i >= 0; --i)
-    for (int j = i + 1; j < n; ++j)
-      if (to_output[static_cast<size_t>(j)] && edge(i, j)) to_output[static_cast<size_t>(i)] = true;
-  if (!to_output[0]) return std::nullopt;
+  const std::vector<bool> on_path = on_input_output_path(n, edge);
+  if (!on_path[0]) return std::nullopt;
 
   std::vector<int> kept;
   for (int v = 0; v < n; ++v)
-    if (from_input[static_cast<size_t>(v)] && to_output[static_cast<size_t>(v)]) kept.push_back(v);
+    if (on_path[static_cast<size_t>(v)]) kept.push_back(v);
   Cell cell;
   cell.space = CellSpace::kNasBench101;
   cell.num_vertices = static_cast<int>(kept.size());

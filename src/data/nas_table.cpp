@@ -88,11 +88,7 @@ NasTable read_nas_json(const DataConfig& config) {
       const auto adjacency = field("module_adjacency").get<std::vector<std::vector<int>>>();
       if (result.space == CellSpace::kNasBench101) {
         record.cell = make_nb101_cell(adjacency, ops);
-        record.arch = "";
-        for (const auto& row : adjacency)
-          for (int a : row) record.arch += static_cast<char>('0' + a);
-        record.arch += " ";
-        for (size_t k = 0; k < ops.size(); ++k) record.arch += (k ? "|" : "") + ops[k];
+        record.arch = nb101_arch_string(record.cell);
       } else {
         if (ops.size() != 8 || ops.front() != "input" || ops.back() != "output")
           throw DataError("module_operations must be 8 ops: input, the 6 edge ops, output");

@@ -48,9 +48,10 @@ class Scorer {
   CellSpace space() const { return space_; }
 
   std::vector<SearchCandidate> score(const std::vector<std::string>& archs) const {
-    const std::vector<double> accuracy = accuracy_.predict(tokens(accuracy_, archs));
+    const std::vector<double> accuracy = accuracy_.predict(accuracy_.tokenize_cells(archs));
     std::vector<double> latency;
-    if (latency_) latency = latency_->predict(tokens(*latency_, archs), options_.latency_platform);
+    if (latency_)
+      latency = latency_->predict(latency_->tokenize_cells(archs), options_.latency_platform);
     std::vector<SearchCandidate> out(archs.size());
     for (size_t i = 0; i < archs.size(); ++i) {
       out[i].arch = archs[i];
@@ -64,14 +65,6 @@ class Scorer {
   }
 
  private:
-  static std::vector<TokenPtr> tokens(const TorchFreePredictor& run,
-                                      const std::vector<std::string>& archs) {
-    std::vector<TokenPtr> out;
-    out.reserve(archs.size());
-    for (const auto& arch : archs) out.push_back(run.tokenize_cell(arch));
-    return out;
-  }
-
   const SearchOptions& options_;
   TorchFreePredictor accuracy_;
   std::unique_ptr<TorchFreePredictor> latency_;

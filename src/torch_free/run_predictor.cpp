@@ -44,6 +44,14 @@ TokenPtr TorchFreePredictor::tokenize_cell(const std::string& arch) const {
   return baseline_ ? baseline_->tokenize_cell(arch) : model_->tokenize_cell(arch);
 }
 
+std::vector<TokenPtr> TorchFreePredictor::tokenize_cells(
+    const std::vector<std::string>& archs) const {
+  std::vector<TokenPtr> tokens;
+  tokens.reserve(archs.size());
+  for (const std::string& arch : archs) tokens.push_back(tokenize_cell(arch));
+  return tokens;
+}
+
 std::vector<double> TorchFreePredictor::predict(const std::vector<TokenPtr>& tokens,
                                                 const std::string& platform) const {
   return baseline_ ? baseline_->predict(tokens, platform) : model_->predict(tokens, platform);

@@ -2,10 +2,10 @@
 // Architecture search guided by trained predictors: the NAS researcher's loop in one call.
 //
 //   SearchOptions options;
-//   options.accuracy_run = "runs/cpu_5pct";          // a NAS-Bench cell run (narformer or
-//   baseline) options.latency_run = "runs/help_gold_6226";     // optional: a cell latency run
-//   (HELP) options.max_latency_ms = 12.0; SearchResult found = search_cells(options);      //
-//   found.top[0]: the pick under the budget
+//   options.accuracy_run = "runs/cpu_5pct";       // a cell run: narformer or a baseline
+//   options.latency_run = "runs/help_gold_6226";  // optional: a cell latency run (HELP)
+//   options.max_latency_ms = 12.0;
+//   SearchResult found = search_cells(options);   // found.top[0]: the pick within the budget
 //
 // The space is the accuracy run's: NAS-Bench-201 is scored exhaustively (15,625 cells: cheap
 // for these predictors); NAS-Bench-101 by regularized evolution (Real et al. 2019) over the

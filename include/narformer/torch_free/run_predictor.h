@@ -34,7 +34,6 @@ class TorchFreePredictor {
   const RunInputs& inputs() const;
   /// model.kind of the run: "narformer", "linear", "mlp", "gbdt" or "rescale".
   std::string kind() const;
-  bool is_baseline() const { return baseline_ != nullptr; }
   bool takes_onnx() const { return inputs().takes_onnx(); }
   const std::vector<std::string>& platforms() const { return inputs().platforms(); }
   /// Width of embed()'s vectors; 0 for baselines, which have no representation.
@@ -44,6 +43,7 @@ class TorchFreePredictor {
   TokenPtr tokenize_onnx_bytes(const std::string& bytes, const std::string& source,
                                int64_t batch_size = 1) const;
   TokenPtr tokenize_cell(const std::string& arch) const;
+  std::vector<TokenPtr> tokenize_cells(const std::vector<std::string>& archs) const;
 
   std::vector<double> predict(const std::vector<TokenPtr>& tokens,
                               const std::string& platform = "") const;
