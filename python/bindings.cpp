@@ -13,6 +13,7 @@
 
 #include "narformer/config/config.h"
 #include "narformer/core/error.h"
+#include "narformer/runtime/pretrained.h"
 #include "narformer/tokenize/onnx_inspection.h"
 #include "narformer/torch_free/lite_predictor.h"
 #include "narformer/torch_free/run_predictor.h"
@@ -195,6 +196,18 @@ PYBIND11_MODULE(_narformer, m) {
       .def("embed_onnx", &nfp::embed_onnx, py::arg("items"), py::arg("batch") = 1)
       .def("embed_cells", &nfp::embed_cells, py::arg("archs"));
 
+  m.def(
+      "find_pretrained", [](const std::string& name) { return narformer::find_pretrained(name); },
+      py::arg("name"), "The folder of a shipped predictor; ConfigError listing them otherwise.");
+  m.def(
+      "pretrained_manifests",
+      [] {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& info : narformer::list_pretrained())
+          out.emplace_back(info.dir, info.manifest_json);
+        return out;
+      },
+      "(folder, pretrained.json text) of every shipped predictor, sorted by name.");
   m.def("set_threads", &narformer::LitePredictor::set_threads, py::arg("threads"),
         "Threads of the BLAS calls for the whole process (0: leave the setting alone).");
   m.def("inspect", &narformer::python::inspect, py::arg("source"), py::arg("batch") = 1,

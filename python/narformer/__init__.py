@@ -3,6 +3,8 @@
     import narformer
     accuracy = narformer.Predictor("runs/nb201_cpu_5pct").predict_cells(archs)   # NumPy array
     latency_ms = narformer.Predictor("runs/latency").predict_onnx(["resnet18.onnx"])
+    latency_ms = narformer.Predictor("latency_cpu").predict_onnx("resnet18.onnx")  # shipped
+    names = [p["name"] for p in narformer.pretrained()]
     facts = narformer.inspect("resnet18.onnx")                                 # a dict
     metrics = narformer.train("configs/nb201/smoke.yaml", overrides={"train.epochs": 2})
 
@@ -22,10 +24,10 @@ import numpy as np
 
 from ._narformer import ConfigError, DataError, Error, RunError, set_threads
 from ._narformer import Predictor as _Predictor
-from ._narformer import check_config
+from ._narformer import check_config, find_pretrained, pretrained_manifests
 from ._narformer import inspect as _inspect
 
-__all__ = ["Predictor", "inspect", "train", "nb101_arch", "set_threads",
+__all__ = ["Predictor", "inspect", "train", "pretrained", "nb101_arch", "set_threads",
            "Error", "ConfigError", "DataError", "RunError"]
 __version__ = "0.1.0"
 
@@ -57,18 +59,34 @@ def _many(items):
     return list(items), False
 
 
-class Predictor:
-    """A trained run (a folder written by `narformer train`) that predicts without LibTorch.
+def pretrained():
+    """The shipped predictors (`narformer pretrained list`): one dict each, their
+    pretrained.json with "dir" added."""
+    out = []
+    for folder, manifest in pretrained_manifests():
+        item = json.loads(manifest)
+        item["dir"] = folder
+        out.append(item)
+    return out
 
-    run_dir: the run folder; checkpoint: best | last | a .pt path (narformer runs read its
-    .weights file, written by training or by `narformer export --run RUN_DIR`); threads: BLAS
-    threads for the process (0 leaves the setting alone).
+
+class Predictor:
+    """A trained run (a folder written by `narformer train`) or a shipped predictor by name
+    (`narformer.pretrained()`), predicting without LibTorch.
+
+    run_dir: the run folder, or the name of a pretrained predictor when no such folder exists;
+    checkpoint: best | last | a .pt path (narformer runs read its .weights file, written by
+    training or by `narformer export --run RUN_DIR`); threads: BLAS threads for the process (0
+    leaves the setting alone).
     """
 
     def __init__(self, run_dir, checkpoint="best", threads=0):
         if threads:
             set_threads(int(threads))
-        self._impl = _Predictor(os.fspath(run_dir), checkpoint)
+        path = os.fspath(run_dir)
+        if not os.path.isdir(path) and os.sep not in path:
+            path = find_pretrained(path)
+        self._impl = _Predictor(path, checkpoint)
 
     run_dir = property(lambda self: self._impl.run_dir)
     kind = property(lambda self: self._impl.kind, doc="model.kind: narformer, linear, mlp, gbdt, rescale")

@@ -31,7 +31,8 @@ const Spellings<Protocol>& protocol_names() {
   static const Spellings<Protocol> names = {{Protocol::kReference, "reference"},
                                             {Protocol::kHoldout, "holdout"},
                                             {Protocol::kStage, "stage"},
-                                            {Protocol::kLeaveFamilyOut, "leave_family_out"}};
+                                            {Protocol::kLeaveFamilyOut, "leave_family_out"},
+                                            {Protocol::kAll, "all"}};
   return names;
 }
 

@@ -26,7 +26,7 @@ std::deque<DatasetInfo>& registry() {
       {"nnlqp",
        InputKind::kOnnx,
        CellSpace::kNasBench201,
-       {Protocol::kStage, Protocol::kLeaveFamilyOut, Protocol::kHoldout},
+       {Protocol::kStage, Protocol::kLeaveFamilyOut, Protocol::kHoldout, Protocol::kAll},
        TrainingLoss::kRelativeError,
        nullptr},
   };

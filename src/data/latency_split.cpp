@@ -39,6 +39,18 @@ Split make_latency_split(const std::vector<LatencyRecord>& records, const DataCo
           .push_back(i);
     if (split.test.empty())
       fail("data.test_family '" + config.test_family + "' does not occur in the data");
+  } else if (config.protocol == Protocol::kAll) {
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+    split.train = order;
+    seeded_shuffle(order, seed ^ 0x5a11ULL);
+    const int64_t n_val =
+        std::max<int64_t>(1, static_cast<int64_t>(config.val_fraction * static_cast<double>(n)));
+    split.val.assign(order.begin(), order.begin() + std::min(n_val, n));
+    std::sort(split.val.begin(), split.val.end());
+    split.test = split.val;
+    if (split.train.empty()) fail("the training split is empty");
+    return split;
   } else {  // holdout
     std::vector<int64_t> order(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;

@@ -43,7 +43,7 @@ Predictor::Predictor(const std::string& run_dir, const PredictorOptions& options
   }
   m.device = resolve_device(options.device);
   m.model = NarFormerModel(m.inputs.model_options());
-  load_checkpoint(m.inputs.checkpoint_path(options.checkpoint), m.model, nullptr, m.device);
+  load_model_weights(m.inputs.checkpoint_path(options.checkpoint), m.model, m.device);
   m.model->to(m.device);
   m.model->eval();
 }

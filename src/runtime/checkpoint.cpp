@@ -56,6 +56,53 @@ WeightFile model_weights(const NarFormerModel& model) {
   return weights;
 }
 
+namespace {
+
+/// Copies every parameter of `model` (and buffer, with `buffers`) found under its name and
+/// shape in `weights`; returns the names not found.
+std::vector<std::string> copy_named_arrays(const WeightFile& weights, NarFormerModel& model,
+                                           bool buffers) {
+  std::vector<std::string> missing;
+  torch::NoGradGuard no_grad;
+  auto copy = [&](const std::string& name, torch::Tensor& target) {
+    const auto it = weights.arrays.find(name);
+    if (it == weights.arrays.end() || it->second.shape != target.sizes().vec()) {
+      missing.push_back(name);
+      return;
+    }
+    const torch::Tensor values = torch::from_blob(const_cast<float*>(it->second.values.data()),
+                                                  target.sizes(), torch::kFloat32);
+    target.copy_(values);
+  };
+  for (auto& item : model->named_parameters()) copy(item.key(), item.value());
+  if (buffers)
+    for (auto& item : model->named_buffers()) copy(item.key(), item.value());
+  return missing;
+}
+
+}  // namespace
+
+void load_model_weights(const std::string& path, NarFormerModel& model,
+                        const torch::Device& device) {
+  const std::string weights_path = weights_path_for(path);
+  if (std::filesystem::exists(path) || !std::filesystem::exists(weights_path)) {
+    load_checkpoint(path, model, nullptr, device);
+    return;
+  }
+  const WeightFile weights = read_weight_file(weights_path);
+  const std::string expected = describe(model->options());
+  if (weights.meta != expected)
+    throw RunError(with_file(weights_path, "weights were written for a different model (" +
+                                               weights.meta + ") than the config describes (" +
+                                               expected + ")"));
+  model->to(torch::kCPU);
+  const std::vector<std::string> missing = copy_named_arrays(weights, model, /*buffers=*/true);
+  if (!missing.empty())
+    throw RunError(with_file(weights_path, "has no weights for '" + missing.front() + "' (" +
+                                               std::to_string(missing.size()) + " missing)"));
+  model->to(device);
+}
+
 std::string export_checkpoint_weights(const std::string& checkpoint, NarFormerModel& model) {
   load_checkpoint(checkpoint, model, nullptr, torch::kCPU);
   const std::string path = weights_path_for(checkpoint);
@@ -127,9 +174,24 @@ bool read_nested(torch::serialize::InputArchive& archive, const std::vector<std:
 std::vector<std::string> load_matching_weights(const std::string& path, NarFormerModel& model,
                                                const torch::Device& device) {
   std::string file = path;
-  if (std::filesystem::is_directory(path)) file = RunFolder(path).checkpoint("best");
+  if (std::filesystem::is_directory(path)) {
+    file = RunFolder(path).checkpoint("best");
+    if (!std::filesystem::exists(file) && std::filesystem::exists(weights_path_for(file)))
+      file = weights_path_for(file);  // a pretrained folder: weights only
+  }
   if (!std::filesystem::exists(file))
     throw RunError(with_file(file, "checkpoint not found (train.init_from)"));
+  if (file.size() > 8 && file.compare(file.size() - 8, 8, ".weights") == 0) {
+    model->to(torch::kCPU);
+    // Parameters only, as from a .pt: buffers such as the cost readout's fitted rates belong
+    // to this run's data.
+    const std::vector<std::string> not_copied =
+        copy_named_arrays(read_weight_file(file), model, /*buffers=*/false);
+    model->to(device);
+    if (not_copied.size() == model->named_parameters().size())
+      throw RunError(with_file(file, "no parameter matches the model (train.init_from)"));
+    return not_copied;
+  }
   std::vector<std::string> not_copied;
   int64_t copied = 0;
   try {

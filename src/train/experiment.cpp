@@ -143,7 +143,7 @@ TestReport write_test_outputs(const Config& config, const TestResult& result,
 TestReport run_test(const Config& config, const Task& task, NarFormerModel& model,
                     const std::string& checkpoint, const torch::Device& device,
                     const std::string& output_dir, const nlohmann::json& validation = nullptr) {
-  load_checkpoint(checkpoint, model, nullptr, device);
+  load_model_weights(checkpoint, model, device);
   model->to(device);
   Stopwatch clock;
   const TestResult result = task.evaluate_test(model, device, RunFolder(output_dir).predictions());

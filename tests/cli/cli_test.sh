@@ -96,7 +96,7 @@ assert len(a) == len(b) == 2 and all(abs(x - y) <= 1e-5 * abs(y) for x, y in zip
     [[ "$delegated" == "$full" ]] || fail "predict without a weight file: '$delegated', expected '$full'"
     "$bin" export --run "$work/runs/smoke" --checkpoint best 2>/dev/null || fail "export failed"
     cmp -s "$work/runs/smoke/best.weights" "$work/best.weights.moved" || fail "export wrote other weights than training"
-    "$bin" --version | grep -q "narformer" || fail "--version (run by narformer-torch) printed nothing"
+    "$bin" --version | grep -q "narformer 0" || fail "--version printed no version"
     # An ensemble of runs (--run repeated): for cells, the mean of each run's prediction.
     "$bin" train configs/nb201/smoke.yaml --set train.epochs=2 --set run.seed=2 --set run.name=smoke_seed2 \
       --set run.dir="$work/runs" >/dev/null 2>&1 || fail "second smoke training failed"
@@ -108,6 +108,26 @@ col = lambda text: [float(l.split("\t")[1]) for l in text.splitlines()]
 a, b, both = col(sys.argv[1]), col(sys.argv[2]), col(sys.argv[3])
 assert len(both) == 2 and a != b and all(abs(m - (x + y) / 2) <= 1e-6 for x, y, m in zip(a, b, both)), (a, b, both)' \
       "$lite" "$second" "$both"; then echo "ok: --run A --run B predicts the mean of the two runs"; else fail "ensemble: '$both' from '$lite' and '$second'"; fi
+    # A packed run is a pretrained predictor: listed, shown, and predicting like the run (its
+    # half-precision weights within the packer's 1e-3).
+    packs="$work/pretrained"
+    "$bin" pretrained pack --run "$work/runs/smoke" --name smoke_acc --out "$packs/smoke_acc" \
+      --summary "tau of a 2-epoch smoke run" 2>/dev/null || fail "pretrained pack failed"
+    NARFORMER_PRETRAINED="$packs" "$bin" pretrained list | grep -q "^smoke_acc .* accuracy" ||
+      fail "pretrained list lacks smoke_acc"
+    NARFORMER_PRETRAINED="$packs" "$bin" pretrained show smoke_acc | grep -q '"format_version": 1' ||
+      fail "pretrained show printed no manifest"
+    packed=$(NARFORMER_PRETRAINED="$packs" "$bin" predict --pretrained smoke_acc "${archs[@]}" 2>/dev/null)
+    if /usr/bin/python3 -c '
+import sys
+col = lambda text: [float(l.split("\t")[1]) for l in text.splitlines()]
+a, b = col(sys.argv[1]), col(sys.argv[2])
+assert len(a) == 2 and all(abs(x - y) <= 1e-3 * abs(y) for x, y in zip(a, b)), (a, b)' "$packed" "$lite"
+    then echo "ok: predict --pretrained = the packed run"; else fail "predict --pretrained: '$packed' vs '$lite'"; fi
+    expect_error "unknown pretrained" "no pretrained predictor named 'nope' (there are: smoke_acc" -- \
+      env NARFORMER_PRETRAINED="$packs" "$bin" predict --pretrained nope "${archs[@]}"
+    expect_error "pack over a predictor" "exists: pass --overwrite" -- \
+      "$bin" pretrained pack --run "$work/runs/smoke" --name smoke_acc --out "$packs/smoke_acc"
     # --per-node splits ONNX latency predictions; on a cell run it is one clear error.
     if err=$("$bin" predict --run "$work/runs/smoke" "${archs[@]}" --per-node 2>&1 >/dev/null); then
       fail "predict --per-node on a cell run succeeded"

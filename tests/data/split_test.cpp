@@ -1,5 +1,7 @@
 #include "narformer/data/split.h"
 
+#include "narformer/data/latency_split.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,6 +53,49 @@ TEST(Split, TooFewItemsIsAnError) {
   c.protocol = Protocol::kHoldout;
   c.n_train = 800;
   EXPECT_THROW(make_split(1000, c, 0), DataError);  // nothing left for test
+}
+
+/// 40 latency lines of two families, every fourth one marked test.
+std::vector<LatencyRecord> latency_lines() {
+  std::vector<LatencyRecord> lines(40);
+  for (int i = 0; i < 40; ++i) {
+    lines[i].family = i < 30 ? "resnet" : "vgg";
+    lines[i].stage = i % 4 == 0 ? "test" : "train";
+    lines[i].line = i + 1;
+  }
+  return lines;
+}
+
+TEST(LatencySplit, StageAndLeaveFamilyOutKeepTheirTestLinesOutOfTraining) {
+  DataConfig c;
+  c.protocol = Protocol::kStage;
+  c.val_fraction = 0.1;
+  const Split stage = make_latency_split(latency_lines(), c, 0);
+  EXPECT_EQ(stage.test.size(), 10u);
+  EXPECT_EQ(stage.val.size(), 3u);  // 10 % of the 30 training lines
+  EXPECT_EQ(stage.train.size(), 27u);
+  for (int64_t i : stage.train) EXPECT_NE(i % 4, 0);
+
+  c.protocol = Protocol::kLeaveFamilyOut;
+  c.test_family = "vgg";
+  const Split family = make_latency_split(latency_lines(), c, 0);
+  EXPECT_EQ(family.test.size(), 10u);
+  EXPECT_EQ(family.test.front(), 30);
+  for (int64_t i : family.train) EXPECT_LT(i, 30);
+  c.test_family = "alexnet";
+  EXPECT_THROW(make_latency_split(latency_lines(), c, 0), DataError);
+}
+
+TEST(LatencySplit, AllTrainsOnEveryLineAndReportsOnASeededSubsetOfThem) {
+  DataConfig c;
+  c.protocol = Protocol::kAll;
+  c.val_fraction = 0.25;
+  const Split a = make_latency_split(latency_lines(), c, 3);
+  ASSERT_EQ(a.train.size(), 40u);  // the test-marked lines and the validation lines train too
+  EXPECT_EQ(a.val.size(), 10u);
+  EXPECT_EQ(a.test, a.val);  // in-sample figures, said so in latency_split.h
+  EXPECT_EQ(make_latency_split(latency_lines(), c, 3).val, a.val);
+  EXPECT_NE(make_latency_split(latency_lines(), c, 4).val, a.val);
 }
 
 }  // namespace

@@ -104,6 +104,27 @@ class Bindings(unittest.TestCase):
             self.assertEqual(predictor.predict_cells(archs[3]), ours[3])
         self.assertEqual(narformer.Predictor(self.linear["run_dir"]).kind, "linear")
 
+    def test_a_pretrained_name_predicts_like_its_packed_run(self):
+        packs = os.path.join(self.work, "pretrained")
+        subprocess.run([NARFORMER, "pretrained", "pack", "--run", self.latency["run_dir"],
+                        "--name", "tiny_latency", "--out", os.path.join(packs, "tiny_latency"),
+                        "--summary", "MAPE of a 2-epoch run"], check=True, capture_output=True)
+        os.environ["NARFORMER_PRETRAINED"] = packs
+        try:
+            listed = {p["name"]: p for p in narformer.pretrained()}
+            self.assertEqual(listed["tiny_latency"]["task"], "latency")
+            self.assertEqual(listed["tiny_latency"]["metrics"]["summary"], "MAPE of a 2-epoch run")
+            packed = narformer.Predictor("tiny_latency")
+            self.assertEqual(os.path.realpath(packed.run_dir),
+                             os.path.realpath(os.path.join(packs, "tiny_latency")))
+            run = narformer.Predictor(self.latency["run_dir"])
+            np.testing.assert_allclose(packed.predict_onnx(self.onnx), run.predict_onnx(self.onnx),
+                                       rtol=1e-3)
+            with self.assertRaisesRegex(narformer.ConfigError, "no pretrained predictor named 'nope'"):
+                narformer.Predictor("nope")
+        finally:
+            del os.environ["NARFORMER_PRETRAINED"]
+
     def test_onnx_predictions_equal_the_cli_from_paths_and_bytes(self):
         predictor = narformer.Predictor(self.latency["run_dir"])
         self.assertTrue(predictor.takes_onnx)

@@ -1,4 +1,5 @@
 // narformer predict --run RUN_DIR MODEL.onnx [MORE.onnx ...] [--batch N] [--platform ID] [--json]
+// narformer predict --pretrained NAME MODEL.onnx     (a shipped predictor: `pretrained list`)
 // narformer predict --run RUN_DIR --arch ARCH [--arch ARCH ...]        (NAS-Bench cell runs)
 // narformer predict --run RUN_DIR MODEL.onnx --per-node   (cost readout: the latency per node)
 // narformer predict --run RUN_A --run RUN_B MODEL.onnx     (an ensemble: the runs' predictions
@@ -22,6 +23,7 @@
 #include "commands.h"
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
+#include "narformer/runtime/pretrained.h"
 #ifdef NARFORMER_CLI_LITE
 #include "narformer/predict/baseline_predictor.h"
 #include "narformer/torch_free/lite_predictor.h"
@@ -36,6 +38,7 @@ namespace {
 
 struct PredictArguments {
   std::vector<std::string> run_dirs;
+  std::vector<std::string> pretrained;  ///< names, resolved into run_dirs
   std::vector<std::string> inputs;
   std::vector<std::string> archs;
   std::string checkpoint = "best";
@@ -216,8 +219,13 @@ void explain_with(const LitePredictor& predictor, const PredictArguments& args) 
 }
 #endif
 
-void run_predict(const PredictArguments& args) {
+void run_predict(PredictArguments args) {
   Stopwatch clock;
+  for (const std::string& name : args.pretrained) args.run_dirs.push_back(find_pretrained(name));
+  if (args.run_dirs.empty())
+    throw ConfigError(
+        "predict needs a predictor: --run RUN_DIR or --pretrained NAME "
+        "(`narformer pretrained list` shows the shipped ones)");
   if (args.per_node && args.run_dirs.size() > 1)
     throw ConfigError("--per-node explains one run's prediction: give one --run");
   std::vector<std::unique_ptr<RunPredictor>> predictors;
@@ -264,8 +272,11 @@ void add_predict_command(CLI::App& app) {
                   "run folder written by `narformer train`; repeat it for an ensemble of runs "
                   "(their predictions "
                   "averaged: geometrically for latency, arithmetically for accuracy)")
-      ->required()
       ->allow_extra_args(false);  // one folder per --run; what follows is an input
+  cmd->add_option("--pretrained", args->pretrained,
+                  "a shipped predictor by name (`narformer pretrained list`); repeatable, and "
+                  "may join --run runs in an ensemble")
+      ->allow_extra_args(false);
   cmd->add_option("inputs", args->inputs, "ONNX files (none or '-': read paths from stdin)");
   cmd->add_option("--arch", args->archs,
                   "a NAS-Bench cell (NB201 arch string, NB101 \"ADJACENCY OPS\"); repeatable");

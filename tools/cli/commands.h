@@ -14,7 +14,8 @@ void add_predict_command(CLI::App& app);
 void add_embed_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_export_command(CLI::App& app);
-void add_search_command(CLI::App& app);  ///< built with the LibTorch-free library only
+void add_search_command(CLI::App& app);      ///< built with the LibTorch-free library only
+void add_pretrained_command(CLI::App& app);  ///< built with the LibTorch-free library only
 
 /// Thrown to end the process with `code` after the command already reported why (e.g.
 /// predict printed one error line per unreadable input).

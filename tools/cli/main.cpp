@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "narformer/core/allocator.h"
 #include "narformer/core/error.h"
+#include "narformer/runtime/pretrained.h"
 
 namespace narformer::cli {
 
@@ -68,7 +69,8 @@ int run_full_cli(char** argv) {
 int main(int argc, char** argv) {
 #ifdef NARFORMER_CLI_LITE
   const std::string command = argc > 1 ? argv[1] : "";
-  if (command != "predict" && command != "inspect" && command != "search")
+  if (command != "predict" && command != "inspect" && command != "search" &&
+      command != "pretrained" && command != "--version")
     return run_full_cli(argv);
 #endif
   narformer::keep_freed_memory();  // tensors reuse freed memory instead of fresh zeroed pages
@@ -79,7 +81,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"narformer: predict the accuracy and latency of neural networks from their graphs"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("narformer 0.1.0"));
+  app.set_version_flag("--version", "narformer " + narformer::narformer_version());
 #ifndef NARFORMER_CLI_LITE
   narformer::cli::add_train_command(app);
   narformer::cli::add_eval_command(app);
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
   narformer::cli::add_inspect_command(app);
 #ifdef NARFORMER_WITH_LITE
   narformer::cli::add_search_command(app);
+  narformer::cli::add_pretrained_command(app);
 #endif
 
   try {

@@ -26,6 +26,7 @@ enum class Protocol {
   kHoldout,         ///< a seeded random split; test never used for selection
   kStage,           ///< latency lines: the file's stage column
   kLeaveFamilyOut,  ///< latency lines: one model family is the test set
+  kAll,             ///< latency lines: every line trains (a shipped predictor; no test set)
 };
 
 /// data.tokenizer.embed: the sinusoidal embedder (tokenize/embedder.h).

@@ -123,7 +123,7 @@ struct TrainConfig {
   /// batches, each pool sorted by graph size, and the batches shuffled again, so a batch pads
   /// to similar sizes (ONNX graphs have 20-370 nodes). 0 = plain shuffled batches.
   int64_t length_buckets = 0;
-  std::string init_from;  ///< a run folder (or .pt) whose weights start this run (transfer)
+  std::string init_from;  ///< a run or pretrained folder, .pt or .weights: this run's start
   /// Latency data: during training only, each model family's predictions are multiplied by a
   /// learned factor exp(b_f) (the b_f centred to mean 0), so the model need not learn what
   /// sets one family's level apart from another's from the family's look; validation, test

@@ -6,6 +6,10 @@
 //   stage             test = lines marked `test`; pool = lines marked `train`
 //   leave_family_out  test = every line of data.test_family; pool = the other families
 //   holdout           a seeded random test set of data.n_test lines (0: 10 %); pool = the rest
+//   all               every line trains: a predictor to ship (pretrained/), whose out-of-sample
+//                     figures come from another protocol's runs. Validation is a seeded
+//                     data.val_fraction of the training lines themselves and the test split is
+//                     that validation split, so both report in-sample figures.
 //
 // validation = a seeded data.val_fraction of the pool, train = the rest of the pool, then at
 // most data.train_limit training lines (a seeded subset; for few-shot transfer).

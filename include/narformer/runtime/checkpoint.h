@@ -39,6 +39,13 @@ void save_checkpoint(const std::string& path, NarFormerModel& model,
 TrainingState load_checkpoint(const std::string& path, NarFormerModel& model,
                               ResumableState* optimizer, const torch::Device& device);
 
+/// The weights of a checkpoint for prediction: `path` (a .pt file), or when there is none the
+/// weight file beside it (weights_path_for): pretrained folders ship weight files only. The
+/// weight file must fit the model exactly (same options, every parameter and buffer). Throws
+/// RunError naming the file otherwise.
+void load_model_weights(const std::string& path, NarFormerModel& model,
+                        const torch::Device& device);
+
 /// Every parameter and buffer of `model` by name, with the model options as meta text.
 WeightFile model_weights(const NarFormerModel& model);
 
@@ -47,10 +54,10 @@ WeightFile model_weights(const NarFormerModel& model);
 std::string export_checkpoint_weights(const std::string& checkpoint, NarFormerModel& model);
 
 /// Transfer: copies every parameter of `model` whose name and shape match one stored in the
-/// checkpoint at `path` (a .pt file, or a run folder: its best.pt), whatever model options
-/// the checkpoint was written with. Returns the names of the parameters NOT copied (new
-/// heads, resized layers), which keep their initialisation. Throws RunError for a missing or
-/// unreadable checkpoint, or when nothing matches.
+/// checkpoint at `path` (a .pt file, a .weights file, or a run or pretrained folder: its best.pt,
+/// else its best.weights), whatever model options the checkpoint was written with. Returns the
+/// names of the parameters NOT copied (new heads, resized layers), which keep their initialisation.
+/// Throws RunError for a missing or unreadable checkpoint, or when nothing matches.
 std::vector<std::string> load_matching_weights(const std::string& path, NarFormerModel& model,
                                                const torch::Device& device);
 
