@@ -110,12 +110,13 @@ py::array_t<double> predict_onnx(const Predictor& p, const py::iterable& items, 
   return to_array(values);
 }
 
-py::array_t<double> predict_cells(const Predictor& p, const py::iterable& items) {
+py::array_t<double> predict_cells(const Predictor& p, const py::iterable& items,
+                                  const std::string& platform) {
   const std::vector<std::string> archs = strings(items);
   std::vector<double> values;
   {
     py::gil_scoped_release release;
-    values = p.impl().predict(p.impl().tokenize_cells(archs), "");
+    values = p.impl().predict(p.impl().tokenize_cells(archs), platform);
   }
   return to_array(values);
 }
@@ -187,12 +188,14 @@ PYBIND11_MODULE(_narformer, m) {
                              [](const Predictor& p) { return p.impl().inputs().run_dir(); })
       .def_property_readonly("kind", [](const Predictor& p) { return p.impl().kind(); })
       .def_property_readonly("takes_onnx", [](const Predictor& p) { return p.impl().takes_onnx(); })
+      .def_property_readonly("predicts_latency",
+                             [](const Predictor& p) { return p.impl().predicts_latency(); })
       .def_property_readonly("platforms", [](const Predictor& p) { return p.impl().platforms(); })
       .def_property_readonly("embedding_dim",
                              [](const Predictor& p) { return p.impl().embedding_dim(); })
       .def("predict_onnx", &nfp::predict_onnx, py::arg("items"), py::arg("batch") = 1,
            py::arg("platform") = "")
-      .def("predict_cells", &nfp::predict_cells, py::arg("archs"))
+      .def("predict_cells", &nfp::predict_cells, py::arg("archs"), py::arg("platform") = "")
       .def("embed_onnx", &nfp::embed_onnx, py::arg("items"), py::arg("batch") = 1)
       .def("embed_cells", &nfp::embed_cells, py::arg("archs"));
 

@@ -91,6 +91,8 @@ class Predictor:
     run_dir = property(lambda self: self._impl.run_dir)
     kind = property(lambda self: self._impl.kind, doc="model.kind: narformer, linear, mlp, gbdt, rescale")
     takes_onnx = property(lambda self: self._impl.takes_onnx, doc="ONNX latency run (else cells)")
+    predicts_latency = property(lambda self: self._impl.predicts_latency,
+                                doc="latency in ms (ONNX runs, HELP's cell runs), else accuracy")
     platforms = property(lambda self: self._impl.platforms, doc="platform ids of the output heads")
     embedding_dim = property(lambda self: self._impl.embedding_dim, doc="0 for baselines")
 
@@ -101,12 +103,15 @@ class Predictor:
         values = self._impl.predict_onnx(items, int(batch), platform)
         return float(values[0]) if single else values
 
-    def predict_cells(self, cells):
-        """Predicted accuracy of NAS-Bench cells: NB201 arch strings, NB101 "ADJACENCY OPS"
-        strings or (adjacency, ops) pairs; one (a float) or a list (a NumPy array)."""
+    def predict_cells(self, cells, platform=""):
+        """Predicted accuracy (or latency in ms, for a latency run such as HELP's) of NAS-Bench
+        cells: NB201 arch strings, NB101 "ADJACENCY OPS" strings or (adjacency, ops) pairs; one
+        (a float) or a list (a NumPy array). platform: the head of a run with several (a label
+        column, e.g. a HELP device; default the first)."""
         single = isinstance(cells, str) or (isinstance(cells, tuple) and len(cells) == 2
                                             and not isinstance(cells[0], str))
-        values = self._impl.predict_cells([_arch(c) for c in ([cells] if single else cells)])
+        values = self._impl.predict_cells([_arch(c) for c in ([cells] if single else cells)],
+                                          platform)
         return float(values[0]) if single else values
 
     def embed(self, inputs, batch=1):

@@ -29,6 +29,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.ops_column", &c.data.ops_column);
   s.add("data.train_label", &c.data.train_label);
   s.add("data.eval_label", &c.data.eval_label);
+  s.add("data.labels", &c.data.labels);
   s.add("data.label_scale", &c.data.label_scale, 1e-12, 1e12);
   s.add("data.protocol", &c.data.protocol, protocol_names());
   s.add("data.n_train", &c.data.n_train, 1, kMaxInt);
@@ -165,6 +166,10 @@ void validate(const Config& c) {
     fail(
         "model.prior linear is for NAS-Bench cells; ONNX graphs have model.readout: cost (a linear "
         "model of their work)");
+  if (latency && !c.data.labels.empty())
+    fail("data.labels is for cell tables; latency lines name their platform in a column");
+  if (!c.data.labels.empty() && c.model.prior != Prior::kNone)
+    fail("model.prior linear fits one label; with data.labels (one head each) leave it at none");
   if (!latency && !c.data.extra_train.empty())
     fail("data.extra_train adds latency lines (gt.txt layout): it needs data.dataset: nnlqp");
   if (c.data.protocol == Protocol::kLeaveFamilyOut && c.data.test_family.empty())

@@ -108,8 +108,9 @@ NasTable read_nas_json(const DataConfig& config) {
       if (what.rfind(config.path, 0) == 0) throw;
       throw DataError(with_file(config.path, where + ": " + what));
     }
-    record.train_label = label(config.train_label);
-    record.eval_label = label(config.eval_label);
+    for (const std::string& name : config.labels) record.labels.push_back(label(name));
+    record.train_label = record.labels.empty() ? label(config.train_label) : record.labels[0];
+    record.eval_label = record.labels.empty() ? label(config.eval_label) : record.labels[0];
     result.records.push_back(std::move(record));
   }
   return result;
@@ -128,8 +129,11 @@ NasTable read_nas_table(const DataConfig& config) {
   result.source = config.path;
   result.space = dataset_info(config.dataset).space;
 
-  const int train_column = table.column(config.train_label);
-  const int eval_column = table.column(config.eval_label);
+  std::vector<int> label_columns;
+  for (const std::string& name : config.labels) label_columns.push_back(table.column(name));
+  const bool single = label_columns.empty();
+  const int train_column = single ? table.column(config.train_label) : label_columns[0];
+  const int eval_column = single ? table.column(config.eval_label) : label_columns[0];
   int arch_column = -1, adjacency_column = -1, ops_column = -1;
   if (result.space == CellSpace::kNasBench201) {
     arch_column = table.column(config.arch_column);
@@ -158,6 +162,8 @@ NasTable read_nas_table(const DataConfig& config) {
       throw DataError(
           with_file(config.path, "line " + std::to_string(table.line_of(row)) + ": " + e.what()));
     }
+    for (const int column : label_columns)
+      record.labels.push_back(read_label(table, row, column, config.label_scale));
     record.train_label = read_label(table, row, train_column, config.label_scale);
     record.eval_label = read_label(table, row, eval_column, config.label_scale);
     result.records.push_back(std::move(record));

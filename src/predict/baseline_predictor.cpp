@@ -96,8 +96,8 @@ double BaselinePredictor::predict_onnx(const std::string& path, int64_t batch_si
   return predict(tokenize_onnx(path, batch_size), platform);
 }
 
-double BaselinePredictor::predict_cell(const std::string& arch) const {
-  return predict(tokenize_cell(arch));
+double BaselinePredictor::predict_cell(const std::string& arch, const std::string& platform) const {
+  return predict(tokenize_cell(arch), platform);
 }
 
 std::vector<float> BaselinePredictor::embed(const TokenPtr&) const {

@@ -55,6 +55,9 @@ Predictor& Predictor::operator=(Predictor&&) noexcept = default;
 bool Predictor::takes_onnx() const {
   return impl_->inputs.takes_onnx();
 }
+bool Predictor::predicts_latency() const {
+  return impl_->inputs.predicts_latency();
+}
 const std::vector<std::string>& Predictor::platforms() const {
   return impl_->inputs.platforms();
 }
@@ -89,9 +92,7 @@ std::vector<double> Predictor::predict(const std::vector<TokenPtr>& tokens,
     return out;
   }
   const std::vector<int64_t> heads(tokens.size(), impl_->inputs.head(platform));
-  return narformer::predict(impl_->model, tokens,
-                            impl_->inputs.takes_onnx() ? heads : std::vector<int64_t>{},
-                            impl_->batch_size, impl_->device);
+  return narformer::predict(impl_->model, tokens, heads, impl_->batch_size, impl_->device);
 }
 
 double Predictor::predict(const TokenPtr& tokens, const std::string& platform) const {
@@ -107,8 +108,8 @@ double Predictor::predict_graph(const Graph& graph, const std::string& platform)
   return predict(tokenize_graph(graph), platform);
 }
 
-double Predictor::predict_cell(const std::string& arch) const {
-  return predict(tokenize_cell(arch));
+double Predictor::predict_cell(const std::string& arch, const std::string& platform) const {
+  return predict(tokenize_cell(arch), platform);
 }
 
 std::vector<std::vector<float>> Predictor::embed(const std::vector<TokenPtr>& tokens) const {

@@ -65,8 +65,16 @@ RunInputs::~RunInputs() = default;
 RunInputs::RunInputs(RunInputs&&) noexcept = default;
 RunInputs& RunInputs::operator=(RunInputs&&) noexcept = default;
 
+bool RunInputs::predicts_latency() const {
+  return onnx_ || config_->eval.selection == Selection::kMape;
+}
+
 int64_t RunInputs::head(const std::string& platform) const {
-  if (platform.empty() || !onnx_) return 0;
+  if (platform.empty()) return 0;
+  if (platforms_.empty())
+    throw ConfigError("unknown platform '" + platform +
+                      "': this run has one head (several come from data.labels for cells, "
+                      "data.platforms for latency lines)");
   const auto it = std::find(platforms_.begin(), platforms_.end(), platform);
   if (it == platforms_.end()) {
     std::string known;

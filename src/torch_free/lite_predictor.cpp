@@ -52,8 +52,8 @@ double LitePredictor::predict_onnx(const std::string& path, int64_t batch_size,
   return predict(tokenize_onnx(path, batch_size), platform);
 }
 
-double LitePredictor::predict_cell(const std::string& arch) const {
-  return predict(tokenize_cell(arch));
+double LitePredictor::predict_cell(const std::string& arch, const std::string& platform) const {
+  return predict(tokenize_cell(arch), platform);
 }
 
 LatencyBreakdown LitePredictor::explain_onnx(const std::string& path, int64_t batch_size,

@@ -93,6 +93,8 @@ std::vector<CheckItem> check_items(const std::string& run_dir, bool onnx, int64_
     if (onnx) {
       item.batch = static_cast<int64_t>(table.number(r, table.column("batch_size")));
       item.platform = table.cell(r, table.column("platform"));
+    } else if (table.has_column("label")) {  // a cell run with one head per data.labels column
+      item.platform = table.cell(r, table.column("label"));
     }
     items.push_back(item);
   }
@@ -185,7 +187,7 @@ PretrainedInfo pack_pretrained(const std::string& run_dir, const std::string& ou
         throw DataError(with_file(options.metrics_file, std::string("malformed: ") + e.what()));
       }
     }
-    const bool latency = config.eval.selection == Selection::kMape;
+    const bool latency = source.predicts_latency();
     const nlohmann::json manifest = {
         {"name", options.name},
         {"version", version},

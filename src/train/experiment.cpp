@@ -103,11 +103,12 @@ TestReport write_test_outputs(const Config& config, const TestResult& result,
   report.predictions_file = output.predictions();
   report.metrics = result.overall;
   report.groups = result.groups;
+  report.group_key = result.group_key;
   nlohmann::json out = to_json(report.metrics);
   if (!report.groups.empty()) {
     nlohmann::json groups;
     for (const auto& [name, summary] : report.groups) groups[name] = to_json(summary);
-    out["per_family"] = groups;
+    out[report.group_key] = groups;
   }
   report.baseline = result.baseline;
   if (report.baseline) {

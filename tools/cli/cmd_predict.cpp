@@ -70,6 +70,7 @@ std::vector<std::string> collect_inputs(const PredictArguments& args, bool cells
 struct RunPredictor {
   virtual ~RunPredictor() = default;
   virtual bool takes_onnx() const = 0;
+  virtual bool predicts_latency() const = 0;
   virtual TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size) const = 0;
   virtual TokenPtr tokenize_cell(const std::string& arch) const = 0;
   virtual std::vector<double> predict(const std::vector<TokenPtr>& tokens,
@@ -81,6 +82,7 @@ struct RunPredictorOf : RunPredictor {
   template <typename... Args>
   explicit RunPredictorOf(Args&&... args) : impl(std::forward<Args>(args)...) {}
   bool takes_onnx() const override { return impl.takes_onnx(); }
+  bool predicts_latency() const override { return impl.predicts_latency(); }
   TokenPtr tokenize_onnx(const std::string& path, int64_t batch_size) const override {
     return impl.tokenize_onnx(path, batch_size);
   }
@@ -98,11 +100,11 @@ struct RunPredictorOf : RunPredictor {
 void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors,
                   const PredictArguments& args, const Stopwatch& clock) {
   const bool cells = !predictors.front()->takes_onnx();
+  const bool latency = predictors.front()->predicts_latency();
   for (size_t r = 1; r < predictors.size(); ++r)
-    if (predictors[r]->takes_onnx() == cells)
-      throw ConfigError("--run " + args.run_dirs[r] + " predicts " +
-                        (cells ? "ONNX graphs" : "NAS-Bench cells") + ", --run " +
-                        args.run_dirs[0] + " the other kind: an ensemble needs runs of one kind");
+    if (predictors[r]->takes_onnx() == cells || predictors[r]->predicts_latency() != latency)
+      throw ConfigError(args.run_dirs[r] + " and " + args.run_dirs[0] +
+                        " predict different things: an ensemble needs runs of one kind");
   if (cells && !args.inputs.empty())
     throw ConfigError("this run predicts NAS-Bench cells: pass them with --arch");
   if (!cells && !args.archs.empty())
@@ -130,17 +132,17 @@ void predict_with(const std::vector<std::unique_ptr<RunPredictor>>& predictors,
     }
   }
   // Latency: the geometric mean (errors are relative); accuracy: the arithmetic mean.
-  std::vector<double> values(names.size(), cells ? 0.0 : 1.0);
+  std::vector<double> values(names.size(), latency ? 1.0 : 0.0);
   for (size_t r = 0; r < predictors.size() && !names.empty(); ++r) {
     const std::vector<double> run_values = predictors[r]->predict(tokens[r], args.platform);
     const double share = 1.0 / static_cast<double>(predictors.size());
     for (size_t i = 0; i < values.size(); ++i)
       values[i] =
-          cells ? values[i] + share * run_values[i] : values[i] * std::pow(run_values[i], share);
+          latency ? values[i] * std::pow(run_values[i], share) : values[i] + share * run_values[i];
   }
   const double seconds = work.seconds();
 
-  const char* unit = cells ? "accuracy" : "latency_ms";
+  const char* unit = latency ? "latency_ms" : "accuracy";
   if (args.json) {
     nlohmann::json items = nlohmann::json::array();
     for (size_t i = 0; i < values.size(); ++i)
@@ -283,7 +285,8 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "best | last | path of a .pt file")
       ->capture_default_str();
   cmd->add_option("--platform", args->platform,
-                  "platform id of the head to use (multi-platform runs)");
+                  "the head to use: a platform id (latency runs) or a label column (cell runs "
+                  "trained with data.labels, e.g. a HELP device); default: the first");
   cmd->add_option("--batch", args->batch, "batch size written into the ONNX graphs")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

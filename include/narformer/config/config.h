@@ -39,7 +39,11 @@ struct DataConfig {
   std::string ops_column = "ops";                       ///< NB101: op names joined by '|'
   std::string train_label = "valid_top1";               ///< label the model is trained on
   std::string eval_label = "test_top1";  ///< label validation and test are scored against
-  double label_scale = 0.01;             ///< multiplies labels (percent -> fraction)
+  /// Cell tables: several label columns, one output head each (HELP's devices: one latency
+  /// predictor with a head per device). Each column trains and scores its own head;
+  /// data.train_label and data.eval_label are then unused. Empty: one head.
+  std::vector<std::string> labels;
+  double label_scale = 0.01;  ///< multiplies labels (percent -> fraction)
   Protocol protocol = Protocol::kReference;
   int64_t n_train = 781;  ///< training items (absolute count; cell tables, holdout)
   int64_t n_val = 200;    ///< validation items (cell tables)

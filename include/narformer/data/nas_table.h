@@ -4,8 +4,9 @@
 //         nb101: adjacency (data.adjacency_column) + ops (data.ops_column) columns
 //   JSON  (a path ending in .json) NAR-Former's intermediate layout (method.md §5.3): an object
 //         keyed by index, entries with module_adjacency, module_operations and label fields
-// The label columns come from the config (data.train_label, data.eval_label) and are
-// multiplied by data.label_scale, so any NB-indexed table with its own columns works.
+// The label columns come from the config (data.train_label, data.eval_label, or the list
+// data.labels) and are multiplied by data.label_scale, so any NB-indexed table with its own
+// columns works.
 
 #include <cstdint>
 #include <string>
@@ -21,8 +22,10 @@ struct NasRecord {
   int64_t index = 0;  ///< row index in the table (= benchmark index for NB201)
   std::string arch;   ///< arch string (NB201) or "adjacency ops" (NB101), for outputs
   Cell cell;
-  double train_label = 0;  ///< what the model is trained on
-  double eval_label = 0;   ///< what validation and test are scored against
+  double train_label = 0;      ///< what the model is trained on
+  double eval_label = 0;       ///< what validation and test are scored against
+  std::vector<double> labels;  ///< data.labels: one per column (train_label = eval_label =
+                               ///< the first); empty without data.labels
 };
 
 struct NasTable {

@@ -50,7 +50,8 @@ class BaselinePredictor {
                               const std::string& platform = "") const;
   double predict_onnx(const std::string& path, int64_t batch_size = 1,
                       const std::string& platform = "") const;
-  double predict_cell(const std::string& arch) const;
+  /// `platform`: the head of a cell run trained with data.labels ("" = the first).
+  double predict_cell(const std::string& arch, const std::string& platform = "") const;
 
   /// Throws ConfigError: baselines have no representation.
   std::vector<float> embed(const TokenPtr& tokens) const;

@@ -40,7 +40,10 @@ class Predictor {
 
   /// True for latency runs (ONNX graphs), false for NAS-Bench cell runs.
   bool takes_onnx() const;
-  /// Platform ids of the output heads (latency runs); predictions default to the first.
+  /// Latency in ms (ONNX runs, and cell runs selected by MAPE such as HELP's), else accuracy.
+  bool predicts_latency() const;
+  /// Platform ids of the output heads (latency platforms, or a cell run's data.labels);
+  /// predictions default to the first.
   const std::vector<std::string>& platforms() const;
   /// Width of the representation returned by embed().
   int64_t embedding_dim() const;
@@ -58,7 +61,8 @@ class Predictor {
   double predict_onnx(const std::string& path, int64_t batch_size = 1,
                       const std::string& platform = "") const;
   double predict_graph(const Graph& graph, const std::string& platform = "") const;
-  double predict_cell(const std::string& arch) const;
+  /// `platform`: the head of a cell run trained with data.labels ("" = the first).
+  double predict_cell(const std::string& arch, const std::string& platform = "") const;
 
   /// The graph representation the head reads (embedding_dim() values per item).
   std::vector<float> embed(const TokenPtr& tokens) const;

@@ -42,7 +42,10 @@ class RunInputs {
   /// True for latency runs (ONNX graphs), false for NAS-Bench cell runs.
   bool takes_onnx() const { return onnx_; }
   const std::vector<std::string>& platforms() const { return platforms_; }
-  /// The output head of `platform` ("" = the first). Throws ConfigError for an unknown one.
+  /// Latency in ms (ONNX runs, and cell runs selected by MAPE such as HELP's), else accuracy.
+  bool predicts_latency() const;
+  /// The output head of `platform` ("" = the first): a latency platform id, or a label column
+  /// of a cell run trained with data.labels. Throws ConfigError for an unknown one.
   int64_t head(const std::string& platform) const;
   /// best | last | a path: the checkpoint file it names (RunFolder::checkpoint).
   std::string checkpoint_path(const std::string& checkpoint) const {

@@ -65,7 +65,8 @@ class LitePredictor {
                               const std::string& platform = "") const;
   double predict_onnx(const std::string& path, int64_t batch_size = 1,
                       const std::string& platform = "") const;
-  double predict_cell(const std::string& arch) const;
+  /// `platform`: the head of a cell run trained with data.labels ("" = the first).
+  double predict_cell(const std::string& arch, const std::string& platform = "") const;
 
   /// The prediction for an ONNX file split over its nodes (cost readout only: model.readout:
   /// cost; ConfigError otherwise). Which layers a latency comes from, and where the learned

@@ -35,6 +35,7 @@ class TorchFreePredictor {
   /// model.kind of the run: "narformer", "linear", "mlp", "gbdt" or "rescale".
   std::string kind() const;
   bool takes_onnx() const { return inputs().takes_onnx(); }
+  bool predicts_latency() const { return inputs().predicts_latency(); }
   const std::vector<std::string>& platforms() const { return inputs().platforms(); }
   /// Width of embed()'s vectors; 0 for baselines, which have no representation.
   int64_t embedding_dim() const;

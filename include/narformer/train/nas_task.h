@@ -1,6 +1,8 @@
 #pragma once
 // Accuracy prediction on NAS-Bench-101/201 tables: cell tokens, fusion readout, ranking and
-// consistency losses, Kendall's tau on held-out architectures.
+// consistency losses, Kendall's tau on held-out architectures. With data.labels, one head per
+// label column (HELP's latency per device): an item is a (cell, head) pair, the split is over
+// cells, so every head of a cell sits in the same split part.
 
 #include <optional>
 
@@ -27,12 +29,16 @@ class NasTask : public Task {
                          const std::string& predictions_path) const override;
   std::string summary() const override;
   void write_run_files(const std::string& run_dir) const override;
+  int64_t num_heads() const override;
+  std::vector<std::string> head_names() const override { return config_.data.labels; }
 
   const NasTable& table() const { return table_; }
   const Split& split() const { return split_; }
 
  private:
   TokenPtr tokenize(const Cell& cell) const;
+  /// `record`'s label for `head`: its data.labels column, else the train or eval label.
+  double label_of(const NasRecord& record, int64_t head, bool training) const;
 
   Config config_;
   NasTable table_;

@@ -25,7 +25,8 @@ namespace narformer {
 struct TestResult {
   MetricSummary overall;
   std::map<std::string, MetricSummary> groups;
-  std::vector<double> truths;  ///< per test item, for plots
+  std::string group_key = "per_family";  ///< test_metrics.json's key for the groups
+  std::vector<double> truths;            ///< per test item, for plots
   std::vector<double> predictions;
   std::vector<std::string> item_groups;  ///< per test item; empty = no groups
   bool log_scale = false;                ///< latency: plot log-log
@@ -36,7 +37,8 @@ struct TestResult {
 
 struct TestReport {
   MetricSummary metrics;
-  std::map<std::string, MetricSummary> groups;  ///< per family; empty for cell tables
+  std::map<std::string, MetricSummary> groups;  ///< per family, or per label column (data.labels)
+  std::string group_key = "per_family";         ///< test_metrics.json's key for them
   std::string checkpoint;                       ///< which checkpoint was evaluated
   std::string predictions_file;  ///< where per-item predictions were written ("" = not written)
   std::string plots;             ///< what the plots step did
