@@ -200,8 +200,10 @@ PYBIND11_MODULE(_narformer, m) {
       .def("embed_cells", &nfp::embed_cells, py::arg("archs"));
 
   m.def(
-      "find_pretrained", [](const std::string& name) { return narformer::find_pretrained(name); },
-      py::arg("name"), "The folder of a shipped predictor; ConfigError listing them otherwise.");
+      "run_or_pretrained",
+      [](const std::string& name) { return narformer::run_or_pretrained(name); },
+      py::arg("run_or_name"),
+      "A run folder as given, or the folder of the shipped predictor of that name.");
   m.def(
       "pretrained_manifests",
       [] {

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._narformer import ConfigError, DataError, Error, RunError, set_threads
 from ._narformer import Predictor as _Predictor
-from ._narformer import check_config, find_pretrained, pretrained_manifests
+from ._narformer import check_config, pretrained_manifests, run_or_pretrained
 from ._narformer import inspect as _inspect
 
 __all__ = ["Predictor", "inspect", "train", "pretrained", "nb101_arch", "set_threads",
@@ -83,10 +83,7 @@ class Predictor:
     def __init__(self, run_dir, checkpoint="best", threads=0):
         if threads:
             set_threads(int(threads))
-        path = os.fspath(run_dir)
-        if not os.path.isdir(path) and os.sep not in path:
-            path = find_pretrained(path)
-        self._impl = _Predictor(path, checkpoint)
+        self._impl = _Predictor(run_or_pretrained(os.fspath(run_dir)), checkpoint)
 
     run_dir = property(lambda self: self._impl.run_dir)
     kind = property(lambda self: self._impl.kind, doc="model.kind: narformer, linear, mlp, gbdt, rescale")

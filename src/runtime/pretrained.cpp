@@ -130,6 +130,14 @@ std::string find_pretrained(const std::string& name) {
                     (searched.empty() ? "no folder: set NARFORMER_PRETRAINED" : searched) + ")");
 }
 
+std::string run_or_pretrained(const std::string& run_or_name) {
+  std::error_code error;
+  if (fs::is_directory(run_or_name, error)) return run_or_name;
+  if (run_or_name.find('/') != std::string::npos)
+    throw RunError(with_file(run_or_name, "no such run folder"));
+  return find_pretrained(run_or_name);
+}
+
 std::string file_content_hash(const std::string& path) {
   const std::string bytes = read_file(path);
   uint64_t hash = 0xcbf29ce484222325ULL;

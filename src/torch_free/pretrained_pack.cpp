@@ -59,16 +59,21 @@ nlohmann::json data_record(const Config& config) {
                          {"fnv1a64", file_content_hash(config.data.path)},
                          {"protocol", to_string(config.data.protocol)},
                          {"extra_train", extra}};
-  if (config.data.dataset != "nnlqp") data["label"] = config.data.train_label;
+  if (!config.data.labels.empty())
+    data["labels"] = config.data.labels;
+  else if (config.data.dataset != "nnlqp")
+    data["label"] = config.data.train_label;
   return data;
 }
 
-/// Where the labels were measured, as the dataset folder records it (the latency builder
-/// writes platforms.yaml beside gt.txt); null for datasets that do not say.
+/// Where the labels were measured, as the dataset folder records it: the latency builder
+/// writes platforms.yaml beside gt.txt; shipped datasets name their source in SOURCES.md.
 nlohmann::json label_machine(const Config& config) {
-  const fs::path yaml = fs::path(config.data.path).parent_path() / "platforms.yaml";
-  if (!fs::exists(yaml)) return nullptr;
-  return {{"platforms_yaml", read_file(yaml.string())}};
+  const fs::path folder = fs::path(config.data.path).parent_path();
+  if (fs::exists(folder / "platforms.yaml"))
+    return {{"platforms_yaml", read_file((folder / "platforms.yaml").string())}};
+  if (fs::exists(folder / "SOURCES.md")) return {{"sources", (folder / "SOURCES.md").string()}};
+  return nullptr;
 }
 
 /// Check inputs from the run's predictions.csv (its test items), at most `limit`.

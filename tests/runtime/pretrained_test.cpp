@@ -63,6 +63,12 @@ TEST(Pretrained, FindsNamesInTheEnvironmentsFoldersFirstAndListsThemOnce) {
   for (const PretrainedInfo& p : list_pretrained()) alphas += p.name == "alpha";
   EXPECT_EQ(alphas, 1);
 
+  // What search and Python accept: a folder as given, else a name.
+  EXPECT_EQ(run_or_pretrained(second.path()), second.path());
+  EXPECT_EQ(run_or_pretrained("beta"), second.path() + "/beta");
+  EXPECT_NE(error_message<RunError>([] { run_or_pretrained("runs/none"); }).find("no such run"),
+            std::string::npos);
+
   const std::string unknown = error_message<ConfigError>([] { find_pretrained("gamma"); });
   EXPECT_NE(unknown.find("no pretrained predictor named 'gamma'"), std::string::npos) << unknown;
   EXPECT_NE(unknown.find("alpha, beta"), std::string::npos) << unknown;

@@ -19,7 +19,10 @@ namespace {
 
 std::string size_text(int64_t bytes) {
   char text[32];
-  std::snprintf(text, sizeof(text), "%.1f MB", static_cast<double>(bytes) / 1e6);
+  if (bytes < 1'000'000)
+    std::snprintf(text, sizeof(text), "%.0f kB", static_cast<double>(bytes) / 1e3);
+  else
+    std::snprintf(text, sizeof(text), "%.1f MB", static_cast<double>(bytes) / 1e6);
   return text;
 }
 

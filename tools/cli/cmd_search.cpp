@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/eval/plots.h"
+#include "narformer/runtime/pretrained.h"
 #include "narformer/search/cell_search.h"
 #include "narformer/torch_free/lite_predictor.h"
 
@@ -141,11 +142,14 @@ void add_search_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "search", "search NAS-Bench cells with trained predictors: top-k and Pareto front");
   cmd->add_option("--accuracy-run", o.accuracy_run,
-                  "a cell run predicting accuracy (its space is the search space)")
+                  "a cell run predicting accuracy (its space is the search space), or a "
+                  "pretrained predictor's name")
       ->required();
   cmd->add_option("--latency-run", o.latency_run,
-                  "a cell run predicting latency (e.g. configs/help/<device>.yaml)");
-  cmd->add_option("--platform", o.latency_platform, "output head of the latency run");
+                  "a cell run predicting latency (e.g. configs/help/<device>.yaml), or a "
+                  "pretrained predictor's name (help_nb201)");
+  cmd->add_option("--platform", o.latency_platform,
+                  "output head of the latency run (help_nb201: the HELP device)");
   cmd->add_option("--max-latency-ms", o.max_latency_ms,
                   "keep cells whose predicted latency is at most this");
   cmd->add_option("--top", o.top_k, "how many cells to list")->capture_default_str();
@@ -159,7 +163,12 @@ void add_search_command(CLI::App& app) {
   cmd->add_option("--cycles", o.cycles, "NB101 evolution: children bred")->capture_default_str();
   cmd->add_option("--threads", args->threads, "BLAS threads")->capture_default_str();
   cmd->add_flag("--json", args->json, "print one JSON object (search.json's) instead of text");
-  cmd->callback([args] { run_search(*args); });
+  cmd->callback([args] {
+    args->options.accuracy_run = run_or_pretrained(args->options.accuracy_run);
+    if (!args->options.latency_run.empty())
+      args->options.latency_run = run_or_pretrained(args->options.latency_run);
+    run_search(*args);
+  });
 }
 
 }  // namespace narformer::cli

@@ -65,6 +65,12 @@ std::vector<PretrainedInfo> list_pretrained();
 /// listing the names there are when none is called `name`.
 std::string find_pretrained(const std::string& name);
 
+/// `run_or_name` itself when it is a folder, else, when it names no path (no '/'), the folder
+/// of the pretrained predictor of that name (find_pretrained): what `search --accuracy-run`
+/// and Python's Predictor accept. Throws RunError for a missing path, ConfigError for an
+/// unknown name.
+std::string run_or_pretrained(const std::string& run_or_name);
+
 /// FNV-1a 64 of a file's bytes as 16 hex digits: the content hash a manifest records for its
 /// training data. Throws DataError naming the file when it cannot be read.
 std::string file_content_hash(const std::string& path);
