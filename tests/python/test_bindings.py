@@ -125,6 +125,37 @@ class Bindings(unittest.TestCase):
         finally:
             del os.environ["NARFORMER_PRETRAINED"]
 
+    def test_shipped_predictors_predict_real_labels(self):
+        """The predictors in pretrained/ (run from the source tree) on labels they learned
+        from: what a wrong weight file, a lost head or a broken half-precision load would fail."""
+        def tau(a, b):
+            a, b = np.asarray(a), np.asarray(b)
+            s = np.sign(a[:, None] - a[None, :]) * np.sign(b[:, None] - b[None, :])
+            return s.sum() / (len(a) * (len(a) - 1))
+
+        shipped = {p["name"] for p in narformer.pretrained()}
+        self.assertLessEqual({"latency_cpu", "help_nb201", "nb201_accuracy"}, shipped)
+        with open("data/latency_cpu/gt.txt") as f:
+            lines = [line.split() for line in f][::100]  # 20 networks, two per family
+        ms = narformer.Predictor("latency_cpu").predict_onnx(
+            [os.path.join("data/latency_cpu", line[1]) for line in lines])
+        measured = np.array([float(line[3]) for line in lines])
+        self.assertLess(np.mean(np.abs(ms / measured - 1)), 0.08)
+
+        with open("data/hw_latency_nb201/help_nb201_latency.csv") as f:
+            rows = list(csv.DictReader(f))[::50]  # 313 cells
+        help_nb201 = narformer.Predictor("help_nb201")
+        self.assertTrue(help_nb201.predicts_latency)
+        for device, bound in (("gold_6226", 0.05), ("1080ti_1", 0.04), ("eyeriss", 0.001)):
+            ms = help_nb201.predict_cells([r["arch_str"] for r in rows], platform=device)
+            truth = np.array([float(r[device]) for r in rows])
+            self.assertLess(np.mean(np.abs(ms / truth - 1)), bound, device)
+
+        accuracy = narformer.Predictor("nb201_accuracy").predict_cells(self.archs[::50])
+        with open(NB201_CSV) as f:
+            truth = [float(r["test_top1"]) for r in csv.DictReader(f)][::50]
+        self.assertGreater(tau(accuracy, truth), 0.75)
+
     def test_onnx_predictions_equal_the_cli_from_paths_and_bytes(self):
         predictor = narformer.Predictor(self.latency["run_dir"])
         self.assertTrue(predictor.takes_onnx)
