@@ -273,7 +273,7 @@ TEST(Datasets, EachFormatSaysWhatItTakesAndWhichProtocols) {
   const DatasetInfo& nnlqp = dataset_info("nnlqp");
   EXPECT_TRUE(nnlqp.takes_onnx());
   EXPECT_EQ(nnlqp.protocols, (std::vector<Protocol>{Protocol::kStage, Protocol::kLeaveFamilyOut,
-                                                    Protocol::kHoldout}));
+                                                    Protocol::kHoldout, Protocol::kAll}));
   EXPECT_THROW(dataset_info("nb301"), ConfigError);
   // A protocol the format does not support is named with the ones it does.
   TempFile stage("data:\n  dataset: nb201\n  protocol: stage\n", ".yaml");
