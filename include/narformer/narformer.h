@@ -31,8 +31,9 @@
 #include "narformer/tokenize/onnx_tokenizer.h"
 #include "narformer/tokenize/token_cache.h"
 
-// Prediction from a trained run
+// Prediction from a trained run, or a shipped one (narformer::find_pretrained("latency_cpu"))
 #include "narformer/predict/predictor.h"
+#include "narformer/runtime/pretrained.h"
 #include "narformer/runtime/run_folder.h"
 
 // Model and training (LibTorch)
