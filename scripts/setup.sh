@@ -18,6 +18,7 @@ packages=(
   gnuplot-nox                               # plots in run folders (pred_vs_true.png, learning_curves.png)
   clang-format-14                           # the house style, checked by ctest (format.clang_format)
   pybind11-dev python3-dev                  # the Python module (python/), LibTorch-free
+  libgloo-dev                               # Gloo's headers: data-parallel training on LibTorch's c10d
   python3-torch python3-torchvision python3-onnx python3-numpy   # dataset builders in scripts/ (same LibTorch)
 )
 
