@@ -170,6 +170,10 @@ void validate(const Config& c) {
     fail("data.labels is for cell tables; latency lines name their platform in a column");
   if (!c.data.labels.empty() && c.model.prior != Prior::kNone)
     fail("model.prior linear fits one label; with data.labels (one head each) leave it at none");
+  if (c.data.labels.size() > 1 && c.train.lambda_sr > 0 && c.model.kind == ModelKind::kNarformer)
+    fail(
+        "train.lambda_sr ranks a batch's items against each other; with several data.labels "
+        "a batch mixes heads (devices), so set it to 0");
   if (!latency && !c.data.extra_train.empty())
     fail("data.extra_train adds latency lines (gt.txt layout): it needs data.dataset: nnlqp");
   if (c.data.protocol == Protocol::kLeaveFamilyOut && c.data.test_family.empty())

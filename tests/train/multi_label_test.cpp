@@ -159,6 +159,11 @@ TEST(MultiLabel, ConfigRefusesLabelsWhereTheyCannotWork) {
                 {"data.labels=[a, b]", "model.prior=linear"});
   });
   EXPECT_NE(prior.find("model.prior linear fits one label"), std::string::npos) << prior;
+  const std::string ranking = error_message<ConfigError>([] {
+    load_config(source_path("configs/nb201/smoke.yaml"),
+                {"data.labels=[a, b]", "train.lambda_sr=0.1"});
+  });
+  EXPECT_NE(ranking.find("a batch mixes heads"), std::string::npos) << ranking;
 }
 
 }  // namespace
