@@ -59,7 +59,7 @@ WeightFile model_weights(const NarFormerModel& model) {
 namespace {
 
 /// Copies every parameter of `model` (and buffer, with `buffers`) found under its name and
-/// shape in `weights`; returns the names not found.
+/// shape in `weights`, onto whatever device the model is on; returns the names not found.
 std::vector<std::string> copy_named_arrays(const WeightFile& weights, NarFormerModel& model,
                                            bool buffers) {
   std::vector<std::string> missing;
@@ -95,12 +95,10 @@ void load_model_weights(const std::string& path, NarFormerModel& model,
     throw RunError(with_file(weights_path, "weights were written for a different model (" +
                                                weights.meta + ") than the config describes (" +
                                                expected + ")"));
-  model->to(torch::kCPU);
   const std::vector<std::string> missing = copy_named_arrays(weights, model, /*buffers=*/true);
   if (!missing.empty())
     throw RunError(with_file(weights_path, "has no weights for '" + missing.front() + "' (" +
                                                std::to_string(missing.size()) + " missing)"));
-  model->to(device);
 }
 
 std::string export_checkpoint_weights(const std::string& checkpoint, NarFormerModel& model) {
@@ -182,12 +180,10 @@ std::vector<std::string> load_matching_weights(const std::string& path, NarForme
   if (!std::filesystem::exists(file))
     throw RunError(with_file(file, "checkpoint not found (train.init_from)"));
   if (file.size() > 8 && file.compare(file.size() - 8, 8, ".weights") == 0) {
-    model->to(torch::kCPU);
     // Parameters only, as from a .pt: buffers such as the cost readout's fitted rates belong
     // to this run's data.
     const std::vector<std::string> not_copied =
         copy_named_arrays(read_weight_file(file), model, /*buffers=*/false);
-    model->to(device);
     if (not_copied.size() == model->named_parameters().size())
       throw RunError(with_file(file, "no parameter matches the model (train.init_from)"));
     return not_copied;

@@ -126,6 +126,15 @@ assert len(a) == 2 and all(abs(x - y) <= 1e-3 * abs(y) for x, y in zip(a, b)), (
     then echo "ok: predict --pretrained = the packed run"; else fail "predict --pretrained: '$packed' vs '$lite'"; fi
     expect_error "unknown pretrained" "no pretrained predictor named 'nope' (there are: help_nb201, latency_cpu, nb201_accuracy, smoke_acc" -- \
       env NARFORMER_PRETRAINED="$packs" "$bin" predict --pretrained nope "${archs[@]}"
+    # A latency run over cells (HELP's devices) says latency_ms, and --platform picks the head.
+    gold=$("$bin" predict --pretrained help_nb201 --platform gold_6226 "${archs[@]}" --json 2>/dev/null)
+    pixel=$("$bin" predict --pretrained help_nb201 --platform pixel2 "${archs[@]}" --json 2>/dev/null)
+    if /usr/bin/python3 -c '
+import json, sys
+a, b = (json.loads(t)["predictions"] for t in sys.argv[1:3])
+assert len(a) == 2 and all("latency_ms" in p for p in a + b), (a, b)
+assert all(x["latency_ms"] != y["latency_ms"] for x, y in zip(a, b)), (a, b)' "$gold" "$pixel"
+    then echo "ok: cell latency predictions say latency_ms, one head per --platform"; else fail "help_nb201: '$gold' / '$pixel'"; fi
     expect_error "pack over a predictor" "exists: pass --overwrite" -- \
       "$bin" pretrained pack --run "$work/runs/smoke" --name smoke_acc --out "$packs/smoke_acc"
     # --per-node splits ONNX latency predictions; on a cell run it is one clear error.
