@@ -65,6 +65,14 @@ for setting in "cuda 1" "cpu 1" "cpu 0"; do
   say "throughput $device, threads $threads (0 = all): $(grep -o 'trained .*samples/s)' "$out/throughput.$device$threads.log")"
 done
 
+# The data-parallel path on the GPU: 2 ranks (Gloo between them) sharing the one GPU.
+if "$cli" train configs/nb201/smoke.yaml --nproc 2 --overwrite --set run.device=cuda \
+  --set run.dir=runs/gpu_check --set run.name=data_parallel >"$out/data_parallel.log" 2>&1; then
+  say "data-parallel on cuda, 2 ranks: $(grep -o 'test (.*' "$out/data_parallel.log" | head -1)"
+else
+  say "data-parallel on cuda FAILED: $(grep -m 1 -i error "$out/data_parallel.log")"
+fi
+
 tables_pid=
 if (($#)); then
   say "narformer runs of: $*"

@@ -6,12 +6,13 @@
 
 namespace narformer {
 
-PaddedBatch collate(const std::vector<const TokenSequence*>& items) {
+PaddedBatch collate(const std::vector<const TokenSequence*>& items, int64_t min_nodes) {
   if (items.empty()) throw std::invalid_argument("collate: empty batch");
   PaddedBatch batch;
   batch.batch_size = static_cast<int64_t>(items.size());
   batch.feature_dim = items.front()->feature_dim;
   batch.static_dim = static_cast<int64_t>(items.front()->static_features.size());
+  batch.max_nodes = min_nodes;
   for (const TokenSequence* item : items) {
     if (item->feature_dim != batch.feature_dim)
       throw std::invalid_argument("collate: token sequences of different feature widths");

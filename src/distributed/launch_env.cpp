@@ -1,5 +1,6 @@
 #include "narformer/distributed/launch_env.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 
@@ -55,11 +56,21 @@ LaunchEnv launch_env_from(const std::function<const char*(const char*)>& getenv)
     env.world_size = integer(getenv, "WORLD_SIZE", 1, 1, kMaxRanks);
     env.rank = integer(getenv, "RANK", 0, 0, kMaxRanks);
     env.local_rank = integer(getenv, "LOCAL_RANK", env.rank, 0, kMaxRanks);
+    env.local_world_size = integer(getenv, "LOCAL_WORLD_SIZE", env.world_size, 1, kMaxRanks);
   } else {
     env.launcher = "slurm";
     env.world_size = integer(getenv, "SLURM_NTASKS", 1, 1, kMaxRanks);
     env.rank = integer(getenv, "SLURM_PROCID", 0, 0, kMaxRanks);
     env.local_rank = integer(getenv, "SLURM_LOCALID", 0, 0, kMaxRanks);
+    // "2" or "2(x3)" (two tasks on each of three nodes): the leading count.
+    if (const char* per_node = getenv("SLURM_NTASKS_PER_NODE"); per_node && *per_node) {
+      const std::string text(per_node);
+      const std::string leading = text.substr(0, text.find('('));
+      env.local_world_size =
+          leading.find_first_not_of("0123456789") == std::string::npos && !leading.empty()
+              ? std::max<int64_t>(1, std::stoll(leading))
+              : 1;
+    }
   }
   if (env.rank >= env.world_size)
     throw ConfigError("rank " + std::to_string(env.rank) + " is not below the world size " +

@@ -30,8 +30,9 @@ torch::Tensor GroupedFeedForwardImpl::forward(const torch::Tensor& x) {
   const int64_t tokens = x.numel() / dim_;
   // (tokens, dim) -> (groups, tokens, dim/groups)
   torch::Tensor h = x.reshape({tokens, groups_, dim_ / groups_}).transpose(0, 1);
-  h = fast_dropout(torch::relu(up_(h)), dropout_, is_training());
-  h = fast_dropout(down_(h), dropout_, is_training());
+  // Dimension 1 is (rows, nodes) flattened: the batch rows for the masks (dropout.h).
+  h = fast_dropout(torch::relu(up_(h)), dropout_, is_training(), /*batch_dim=*/1);
+  h = fast_dropout(down_(h), dropout_, is_training(), /*batch_dim=*/1);
   return h.transpose(0, 1).reshape(sizes);
 }
 

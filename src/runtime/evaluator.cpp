@@ -52,6 +52,35 @@ std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& 
   return predictions;
 }
 
+std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& items,
+                            const std::vector<int64_t>& heads, int64_t batch_size,
+                            const torch::Device& device, DataParallelGroup* group) {
+  if (group == nullptr || group->world_size() == 1)
+    return predict(model, items, heads, batch_size, device);
+  const int64_t ranks = group->world_size(), n = static_cast<int64_t>(items.size());
+  const auto share_start = [&](int64_t rank) { return n * rank / ranks; };
+  int64_t widest = 0;
+  for (int64_t r = 0; r < ranks; ++r)
+    widest = std::max(widest, share_start(r + 1) - share_start(r));
+  const int64_t begin = share_start(group->rank()), end = share_start(group->rank() + 1);
+  const std::vector<TokenPtr> mine(items.begin() + begin, items.begin() + end);
+  const std::vector<int64_t> my_heads =
+      heads.empty() ? heads : std::vector<int64_t>(heads.begin() + begin, heads.begin() + end);
+  const std::vector<double> local =
+      mine.empty() ? std::vector<double>{} : predict(model, mine, my_heads, batch_size, device);
+  // all_gather wants one shape on every rank: pad each share to the widest.
+  torch::Tensor padded = torch::zeros({widest}, torch::kFloat64);
+  std::copy(local.begin(), local.end(), padded.data_ptr<double>());
+  const std::vector<torch::Tensor> shares = group->all_gather(padded);
+  std::vector<double> predictions;
+  predictions.reserve(items.size());
+  for (int64_t r = 0; r < ranks; ++r) {
+    const double* values = shares[static_cast<size_t>(r)].data_ptr<double>();
+    predictions.insert(predictions.end(), values, values + (share_start(r + 1) - share_start(r)));
+  }
+  return predictions;
+}
+
 torch::Tensor embed(NarFormerModel& model, const std::vector<TokenPtr>& items, int64_t batch_size,
                     const torch::Device& device) {
   torch::Tensor out = torch::empty({static_cast<int64_t>(items.size()), model->embedding_dim()});

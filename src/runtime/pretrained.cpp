@@ -1,7 +1,6 @@
 #include "narformer/runtime/pretrained.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -11,6 +10,7 @@
 
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/core/hash.h"
 
 // Set by CMake: the source tree's pretrained/ (a build tree finds it there) and where `cmake
 // --install` puts it.
@@ -139,15 +139,7 @@ std::string run_or_pretrained(const std::string& run_or_name) {
 }
 
 std::string file_content_hash(const std::string& path) {
-  const std::string bytes = read_file(path);
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(hash));
-  return hex;
+  return fnv1a64_hex(read_file(path));
 }
 
 }  // namespace narformer

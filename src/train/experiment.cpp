@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
@@ -143,11 +145,22 @@ TestReport write_test_outputs(const Config& config, const TestResult& result,
 
 TestReport run_test(const Config& config, const Task& task, NarFormerModel& model,
                     const std::string& checkpoint, const torch::Device& device,
-                    const std::string& output_dir, const nlohmann::json& validation = nullptr) {
+                    const std::string& output_dir, const nlohmann::json& validation = nullptr,
+                    DataParallelGroup* group = nullptr) {
   load_model_weights(checkpoint, model, device);
   model->to(device);
   Stopwatch clock;
-  const TestResult result = task.evaluate_test(model, device, RunFolder(output_dir).predictions());
+  const bool writes = group == nullptr || group->rank() == 0;
+  const TestResult result =
+      task.evaluate_test(model, device, writes ? RunFolder(output_dir).predictions() : "", group);
+  if (!writes) {
+    TestReport report;
+    report.checkpoint = checkpoint;
+    report.metrics = result.overall;
+    report.groups = result.groups;
+    report.group_key = result.group_key;
+    return report;
+  }
   nlohmann::json extra = nlohmann::json::object();
   if (!validation.is_null()) extra["validation"] = validation;
   if (const nlohmann::json import = task.import_summary(); !import.is_null())
@@ -229,25 +242,75 @@ void fit_cost_readout(NarFormerModel& model, const TrainingSet& train, const Eva
                100 * linear.mape, linear.acc_10, linear.kendall_tau);
 }
 
+/// This process's place in a data-parallel job: null for one process. Ranks other than 0 log
+/// warnings and errors only.
+std::unique_ptr<DataParallelGroup> join_job(const Config& config, const TrainOptions& options,
+                                            const LaunchEnv& launch) {
+  if (!launch.distributed()) return nullptr;
+  if (is_baseline(config.model))
+    throw ConfigError("model.kind " + to_string(config.model.kind) +
+                      " fits in one process: start it without a launcher (world size " +
+                      std::to_string(launch.world_size) + ")");
+  auto group = std::make_unique<DataParallelGroup>(launch, options.rank_timeout);
+  group->require_same("config", to_yaml(config));
+  group->require_same("start (--resume, --overwrite, --stop-after-epochs)",
+                      std::to_string(options.resume) + std::to_string(options.overwrite) +
+                          std::to_string(options.stop_after_epochs));
+  if (group->rank() != 0) spdlog::set_level(spdlog::level::warn);
+  return group;
+}
+
+/// run.threads, or all cores shared among the ranks on this machine.
+int64_t threads_per_rank(const Config& config, const LaunchEnv& launch) {
+  if (config.run.threads > 0 || launch.local_world_size <= 1) return config.run.threads;
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::max<int64_t>(1, cores / launch.local_world_size);
+}
+
+/// run.device; with CUDA and several ranks on a machine, each rank takes the GPU of its local
+/// rank (ranks share GPUs when there are fewer GPUs than ranks).
+torch::Device rank_device(const Config& config, const LaunchEnv& launch) {
+  const torch::Device device = resolve_device(config.run.device);
+  if (!device.is_cuda() || launch.local_world_size <= 1) return device;
+  const int64_t gpus = std::max<int64_t>(1, static_cast<int64_t>(torch::cuda::device_count()));
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.local_rank % gpus));
+}
+
 }  // namespace
 
 TrainReport train_experiment(const Config& config, const TrainOptions& options) {
   // Everything that can reject the input runs before the run folder is touched.
   TrainReport report;
   report.run_dir = config.run_dir();
-  report.threads = configure_threads(config.run.threads);
-  const torch::Device device = resolve_device(config.run.device);
+  const LaunchEnv launch = options.launch ? *options.launch : launch_env();
+  report.threads = configure_threads(threads_per_rank(config, launch));
+  const torch::Device device = rank_device(config, launch);
   report.device = device.str();
+  const std::unique_ptr<DataParallelGroup> group = join_job(config, options, launch);
+  report.rank = launch.rank;
+  report.world_size = launch.world_size;
+  const bool writes = report.rank == 0;
   Stopwatch clock;
-  const std::unique_ptr<Task> task = make_task(config);
+  // Rank 0 reads the data first (and fills the token cache); the others then read the cache.
+  std::unique_ptr<Task> task;
+  if (writes) task = make_task(config);
+  if (group) group->barrier();
+  if (!writes) task = make_task(config);
 
-  prepare_run_dir(config, options);
-  RunLog log(RunFolder(config.run_dir()).train_log());
-  task->write_run_files(config.run_dir());
-  if (const std::string skipped = task->skipped_report(); !skipped.empty())
-    write_file_atomic(RunFolder(config.run_dir()).skipped(), skipped);
+  if (writes) prepare_run_dir(config, options);
+  std::optional<RunLog> log;
+  if (writes) {
+    log.emplace(RunFolder(config.run_dir()).train_log());
+    task->write_run_files(config.run_dir());
+    if (const std::string skipped = task->skipped_report(); !skipped.empty())
+      write_file_atomic(RunFolder(config.run_dir()).skipped(), skipped);
+  }
+  if (group) group->barrier();  // the run folder exists (and resume was checked) for every rank
   spdlog::info("run {}  (config {}, device {}, {} threads, seed {})", report.run_dir,
                config.source_file, report.device, report.threads, config.run.seed);
+  if (group)
+    spdlog::info("data-parallel: {} ranks ({}), master {}:{}", launch.world_size, launch.launcher,
+                 launch.master_addr, launch.master_port);
   // Baselines read flat features, not the Transformer's tokens and augmented copies.
   if (is_baseline(config.model)) {
     spdlog::info("{}", task->summary());
@@ -262,7 +325,7 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
 
   seed_torch(static_cast<uint64_t>(config.run.seed));
   NarFormerModel model(model_options(config, *task));
-  write_model_info(config, *task, describe(model->options()));
+  if (writes) write_model_info(config, *task, describe(model->options()));
   report.parameters = model->parameter_count();
   if (model->options().readout->head->needs_node_costs) fit_cost_readout(model, train, val);
   if (!config.train.init_from.empty() && !options.resume) {
@@ -276,7 +339,7 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   spdlog::info("model: {} blocks x {} hidden, {} parameters", config.model.blocks,
                config.model.hidden, report.parameters);
 
-  Trainer trainer(config, device, report.run_dir);
+  Trainer trainer(config, device, report.run_dir, group.get());
   report.fit = trainer.fit(model, train, val, options.resume, options.stop_after_epochs);
   if (!report.fit.finished) {
     spdlog::info("paused after epoch {} of {}; continue with --resume", report.fit.epochs_done,
@@ -291,7 +354,8 @@ TrainReport train_experiment(const Config& config, const TrainOptions& options) 
   report.test = run_test(config, *task, model, trainer.best_checkpoint(), device, report.run_dir,
                          {{"metric", to_string(config.eval.selection)},
                           {"score", report.fit.best_score},
-                          {"epoch", report.fit.best_epoch}});
+                          {"epoch", report.fit.best_epoch}},
+                         group.get());
   return report;
 }
 

@@ -180,10 +180,12 @@ EvaluationSet LatencyTask::validation_set() const {
 }
 
 TestResult LatencyTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
-                                      const std::string& predictions_path) const {
+                                      const std::string& predictions_path,
+                                      DataParallelGroup* group) const {
   const EvaluationSet test = subset(split_.test);
-  TestResult result = report_test(
-      predict(model, test.inputs, test.heads, config_.eval.batch_size, device), predictions_path);
+  TestResult result =
+      report_test(predict(model, test.inputs, test.heads, config_.eval.batch_size, device, group),
+                  predictions_path);
   if (const std::vector<CostRates> rates = model->cost_rates(); !rates.empty())
     result.baseline =
         summarize(linear_cost_predictions(test.inputs, test.heads, rates), test.labels);

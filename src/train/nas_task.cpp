@@ -93,7 +93,8 @@ EvaluationSet NasTask::validation_set() const {
 }
 
 TestResult NasTask::evaluate_test(NarFormerModel& model, const torch::Device& device,
-                                  const std::string& predictions_path) const {
+                                  const std::string& predictions_path,
+                                  DataParallelGroup* group) const {
   // Tokenize in chunks: the test split can be the whole benchmark (423k cells for NB101).
   // Items in flat_set order: cell-major, head-minor.
   constexpr size_t kChunk = 8192;
@@ -112,7 +113,7 @@ TestResult NasTask::evaluate_test(NarFormerModel& model, const torch::Device& de
       }
     }
     const std::vector<double> chunk =
-        predict(model, tokens, heads, config_.eval.batch_size, device);
+        predict(model, tokens, heads, config_.eval.batch_size, device, group);
     predictions.insert(predictions.end(), chunk.begin(), chunk.end());
   }
   return report_test(predictions, predictions_path);

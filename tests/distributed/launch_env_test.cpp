@@ -41,7 +41,12 @@ TEST(LaunchEnv, TorchrunNamesWinOverSlurms) {
   EXPECT_EQ(env.local_rank, 1);
   EXPECT_EQ(env.master_addr, "10.0.0.2");
   EXPECT_EQ(env.master_port, 29600);
+  EXPECT_EQ(env.local_world_size, 4);  // no LOCAL_WORLD_SIZE: one machine
   EXPECT_TRUE(env.distributed());
+  EXPECT_EQ(
+      read({{"RANK", "0"}, {"WORLD_SIZE", "4"}, {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}})
+          .local_world_size,
+      2);
 }
 
 TEST(LaunchEnv, SlurmTakesTheFirstHostAndAPortFromTheJobId) {
@@ -49,7 +54,9 @@ TEST(LaunchEnv, SlurmTakesTheFirstHostAndAPortFromTheJobId) {
                               {"SLURM_NTASKS", "8"},
                               {"SLURM_LOCALID", "1"},
                               {"SLURM_JOB_NODELIST", "gpu[07-09,12],login2"},
+                              {"SLURM_NTASKS_PER_NODE", "2(x4)"},
                               {"SLURM_JOB_ID", "123456"}});
+  EXPECT_EQ(env.local_world_size, 2);
   EXPECT_EQ(env.launcher, "slurm");
   EXPECT_EQ(env.rank, 5);
   EXPECT_EQ(env.local_rank, 1);

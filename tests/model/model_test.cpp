@@ -9,6 +9,7 @@
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
 #include "narformer/data/batch.h"
+#include "narformer/model/dropout.h"
 #include "narformer/tokenize/cell_tokenizer.h"
 
 namespace narformer {
@@ -400,6 +401,38 @@ TEST(Model, CostReadoutNeedsNodeCosts) {
   TokenSequence t = graphs_with_costs({3})[0];
   t.node_costs.clear();
   EXPECT_THROW(model->forward(to_tensors(collate({&t}), torch::kCPU)), ConfigError);
+}
+
+}  // namespace
+}  // namespace narformer
+
+namespace narformer {
+namespace {
+
+/// The dropout mask of x's rows, computed on the whole batch or on a share of it that knows
+/// where its rows sit (dropout.h): each sample gets the same mask either way.
+TEST(Dropout, AShareOfTheBatchGetsTheWholeBatchsMasks) {
+  const torch::Tensor x = torch::ones({6, 4, 10});  // (rows, padded nodes, features)
+  torch::manual_seed(3);
+  const torch::Tensor whole = fast_dropout(x, 0.3, true);
+  torch::manual_seed(3);
+  torch::Tensor share;
+  {
+    ScopedBatchRows rows(BatchRows{{1, 4, 5}, 6});
+    share = fast_dropout(x.index_select(0, torch::tensor({1, 4, 5})), 0.3, true);
+  }
+  EXPECT_TRUE(torch::equal(share, whole.index_select(0, torch::tensor({1, 4, 5}))));
+  const double dropped = (whole == 0).to(torch::kFloat64).mean().item<double>();
+  EXPECT_GT(dropped, 0.2);
+  EXPECT_LT(dropped, 0.4);
+  // A flattened (rows, nodes) axis behind another one, as the grouped feed-forward has it.
+  const torch::Tensor grouped = torch::ones({3, 6 * 4, 5});
+  torch::manual_seed(4);
+  const torch::Tensor whole_grouped = fast_dropout(grouped, 0.3, true, 1);
+  torch::manual_seed(4);
+  ScopedBatchRows rows(BatchRows{{2, 3}, 6});
+  const torch::Tensor share_grouped = fast_dropout(grouped.narrow(1, 8, 8), 0.3, true, 1);
+  EXPECT_TRUE(torch::equal(share_grouped, whole_grouped.narrow(1, 8, 8)));
 }
 
 }  // namespace

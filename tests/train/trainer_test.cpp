@@ -82,6 +82,22 @@ TEST(Trainer, ResumeContinuesExactly) {
   EXPECT_EQ(lines, 3);
 }
 
+TEST(Trainer, ARunPausedBeforeItsFirstValidationResumes) {
+  TempDir dir;
+  Config config = tiny_config(dir.path(), "sparse");
+  config.eval.every = 3;  // only the last of the three epochs validates
+  TrainOptions first;
+  first.stop_after_epochs = 2;
+  const TrainReport paused = train_experiment(config, first);
+  EXPECT_FALSE(paused.fit.finished);
+  EXPECT_EQ(paused.fit.best_epoch, 0);
+  TrainOptions rest;
+  rest.resume = true;
+  const TrainReport resumed = train_experiment(config, rest);
+  ASSERT_TRUE(resumed.fit.finished);
+  EXPECT_EQ(resumed.fit.best_epoch, 3);
+}
+
 TEST(Trainer, RunFolderGuardsAndResumeChecks) {
   TempDir dir;
   Config config = tiny_config(dir.path(), "guarded");

@@ -27,8 +27,10 @@ struct PaddedBatch {
   std::vector<float> prior;         ///< batch; TokenSequence::prior; empty = no priors
 };
 
-/// Throws std::invalid_argument for an empty list, mismatched feature widths, or a mix of
-/// items with and without node costs or priors.
-PaddedBatch collate(const std::vector<const TokenSequence*>& items);
+/// Pads to the largest node count of `items`, or to `min_nodes` when that is larger (a
+/// data-parallel rank pads its shard as the whole batch is padded). Throws
+/// std::invalid_argument for an empty list, mismatched feature widths, or a mix of items with
+/// and without node costs or priors.
+PaddedBatch collate(const std::vector<const TokenSequence*>& items, int64_t min_nodes = 0);
 
 }  // namespace narformer

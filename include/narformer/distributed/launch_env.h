@@ -2,8 +2,9 @@
 // Who this process is in a data-parallel job, read from its launcher's environment, the names
 // PyTorch users already set:
 //
-//   torchrun   RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT
-//   Slurm      SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID; the master is the job's first host
+//   torchrun   RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+//   Slurm      SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, SLURM_NTASKS_PER_NODE; the master is
+//              the job's first host
 //              (SLURM_JOB_NODELIST, e.g. "gpu[07-09,12]" -> "gpu07") unless MASTER_ADDR is set,
 //              its port MASTER_PORT, else 29500 + SLURM_JOB_ID % 1000 (jobs sharing a node
 //              then rarely share a port)
@@ -21,7 +22,8 @@ struct LaunchEnv {
   std::string launcher = "none";  ///< torchrun | slurm | none
   int64_t rank = 0;
   int64_t world_size = 1;
-  int64_t local_rank = 0;  ///< the rank on this machine (its GPU, with CUDA)
+  int64_t local_rank = 0;        ///< the rank on this machine (its GPU, with CUDA)
+  int64_t local_world_size = 1;  ///< ranks on this machine (they share its cores)
   std::string master_addr = "127.0.0.1";
   int64_t master_port = 29500;
 

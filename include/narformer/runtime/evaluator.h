@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "narformer/distributed/process_group.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/tokenize/token_sequence.h"
 
@@ -17,6 +18,12 @@ namespace narformer {
 std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& items,
                             const std::vector<int64_t>& heads, int64_t batch_size,
                             const torch::Device& device);
+
+/// predict() shared out among the ranks of `group` (null or one rank: predict()): each rank
+/// predicts a contiguous share of `items`, and every rank returns all predictions, in order.
+std::vector<double> predict(NarFormerModel& model, const std::vector<TokenPtr>& items,
+                            const std::vector<int64_t>& heads, int64_t batch_size,
+                            const torch::Device& device, DataParallelGroup* group);
 
 /// The graph representations (NarFormerModel::embed) of `items`, one row each, in order.
 torch::Tensor embed(NarFormerModel& model, const std::vector<TokenPtr>& items, int64_t batch_size,

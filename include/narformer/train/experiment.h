@@ -5,10 +5,13 @@
 //                     test split (predictions.csv, test_metrics.json)
 //   evaluate_run:     a finished (or running) run's checkpoint on its test split
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "narformer/config/config.h"
+#include "narformer/distributed/launch_env.h"
 #include "narformer/train/task.h"
 #include "narformer/train/trainer.h"
 
@@ -18,11 +21,19 @@ struct TrainOptions {
   bool resume = false;            ///< continue run_dir/last.pt exactly
   bool overwrite = false;         ///< delete an existing run folder of the same name first
   int64_t stop_after_epochs = 0;  ///< > 0: pause after this many epochs (continue with resume)
+  /// The data-parallel job this process is a rank of (trainer.h); empty: what the launcher's
+  /// environment says (launch_env(): torchrun's or Slurm's variables, else one process).
+  std::optional<LaunchEnv> launch;
+  /// How long a rank waits for the others (to join, and in every collective) before it stops
+  /// with an error naming the rank that is gone.
+  std::chrono::milliseconds rank_timeout = std::chrono::seconds(300);
 };
 
 struct TrainReport {
   std::string run_dir;
   std::string device;
+  int64_t rank = 0;  ///< of this process in a data-parallel job; only rank 0 writes files
+  int64_t world_size = 1;
   int threads = 0;
   int64_t parameters = 0;
   FitResult fit;

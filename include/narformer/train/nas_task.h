@@ -23,7 +23,8 @@ class NasTask : public Task {
   TrainingSet training_set() const override;
   EvaluationSet validation_set() const override;
   TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
-                           const std::string& predictions_path) const override;
+                           const std::string& predictions_path,
+                           DataParallelGroup* group = nullptr) const override;
   FlatSet flat_set(SplitPart part, FeatureSet features, bool with_rows = true) const override;
   TestResult report_test(const std::vector<double>& predictions,
                          const std::string& predictions_path) const override;

@@ -69,10 +69,11 @@ class Task {
   virtual TrainingSet training_set() const = 0;
   virtual EvaluationSet validation_set() const = 0;
 
-  /// Predicts the test split; when `predictions_path` is not empty, writes one CSV row per
-  /// item there (atomically).
+  /// Predicts the test split, shared out among the ranks of `group` when one is given; when
+  /// `predictions_path` is not empty, writes one CSV row per item there (atomically).
   virtual TestResult evaluate_test(NarFormerModel& model, const torch::Device& device,
-                                   const std::string& predictions_path) const = 0;
+                                   const std::string& predictions_path,
+                                   DataParallelGroup* group = nullptr) const = 0;
 
   /// The items of `part` for a baseline: rows of `features` (none when `with_rows` is false),
   /// labels as training (train) or scoring (validation, test) uses them. The validation part

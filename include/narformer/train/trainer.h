@@ -11,6 +11,7 @@
 
 #include "narformer/config/config.h"
 #include "narformer/config/datasets.h"
+#include "narformer/distributed/process_group.h"
 #include "narformer/eval/metrics.h"
 #include "narformer/model/narformer_model.h"
 #include "narformer/tokenize/token_sequence.h"
@@ -49,10 +50,20 @@ struct FitResult {
   std::vector<double> family_offsets;
 };
 
+/// With a DataParallelGroup of several ranks, every rank calls fit() with the same data, and
+/// the ranks train one model together: train.batch_size stays the global batch, each rank
+/// computes a contiguous share of every batch (padded as the whole batch is, with the dropout
+/// masks its samples get in one process), loss means are weighted by each share, the ranking
+/// loss pairs predictions of the whole batch (all-gathered, with their gradient), gradients are
+/// summed over the ranks in buckets during backward, and validation is shared out. Every rank
+/// holds the same parameters after each step; rank 0 alone writes the run folder. N ranks so
+/// reproduce one process to float rounding, and a run resumes with any number of ranks.
 class Trainer {
  public:
-  /// Files go to `run_dir` (it must exist): last.pt, best.pt, metrics.jsonl.
-  Trainer(const Config& config, const torch::Device& device, std::string run_dir);
+  /// Files go to `run_dir` (it must exist): last.pt, best.pt, metrics.jsonl. `group`: null
+  /// (one process) or the job's ranks; it must outlive the trainer.
+  Trainer(const Config& config, const torch::Device& device, std::string run_dir,
+          DataParallelGroup* group = nullptr);
 
   /// Trains `model`. With `resume`, continues exactly from run_dir/last.pt. With
   /// `stop_after_epochs` > 0, returns after that many epochs of this call (the schedule still
@@ -68,9 +79,12 @@ class Trainer {
   bool better(double score, double best) const;
   double selection_score(const MetricSummary& summary) const;
 
+  bool writes_files() const { return group_ == nullptr || group_->rank() == 0; }
+
   Config config_;
   torch::Device device_;
   std::string run_dir_;
+  DataParallelGroup* group_;
 };
 
 }  // namespace narformer
