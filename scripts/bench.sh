@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite (issue 7): training and inference throughput, tokenizer speed, predict
-# latency (in-process and as a fresh CLI process), peak RSS, and the fp32 GEMM ceiling, on this
+# latency (in-process and as a fresh CLI process), peak RSS, the fp32 GEMM ceiling and
+# data-parallel scaling (scripts/bench_scaling.sh), on this
 # machine, each figure the median of >= 3 rounds with min and max. Prints a Markdown table and
 # writes bench_results.jsonl (one JSON object per figure).
 #
@@ -97,6 +98,10 @@ d=max(abs(x-y) for x,y in zip(a,b)); print(f"bench: max |difference| {d:.2e}", f
     echo "bench: outputs with OPENBLAS_CORETYPE=$coretype differ from the default kernel: not reported" >&2
   fi
 fi
+
+# Data-parallel scaling: 1 x 1 thread, 1 x all threads, N ranks x 1 thread (its own table too).
+echo "bench: data-parallel scaling (scripts/bench_scaling.sh)" >&2
+BUILD_DIR=$build scripts/bench_scaling.sh --rounds "$rounds" --out "$out" >"$work/scaling.md"
 
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys

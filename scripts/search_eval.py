@@ -15,6 +15,8 @@ N and seed an accuracy run (configs/nb201/smoke.yaml's model, 40 epochs, holdout
   labelled the best labelled cell (by its valid_top1 label) whose predicted latency fits
   random   N other random cells, the best of them (by valid_top1) whose predicted latency fits
 --accuracy-kind gbdt|linear|mlp searches with a baseline as the accuracy predictor instead.
+--use-labels searches with `narformer search --use-labels`: the N labelled cells scored by their
+own labels, the others by prediction (method "search+labels"; its own output file).
 Regret = true best test_top1 under the budget - the pick's test_top1, in points; a pick whose
 measured latency breaks the budget is a failure (not in the regret). Without a budget: the
 share of the predicted front's cells (at most 20) on the true Pareto front, and the
@@ -44,9 +46,9 @@ def columns(path, *names):
     return [[row[n] for row in rows] for n in names]
 
 
-def search(accuracy_run, latency_run, out, budget=None):
+def search(accuracy_run, latency_run, out, budget=None, use_labels=False):
     command = [NARFORMER, "search", "--json", "--accuracy-run", accuracy_run, "--latency-run",
-               latency_run, "--out", out, "--top", "20"]
+               latency_run, "--out", out, "--top", "20"] + (["--use-labels"] if use_labels else [])
     if budget is not None:
         command += ["--max-latency-ms", repr(budget)]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
@@ -82,6 +84,8 @@ def main():
     parser.add_argument("--runs", default="runs/search_eval")
     parser.add_argument("--accuracy-kind", default="narformer",
                         help="model.kind of the accuracy runs (narformer, linear, mlp, gbdt)")
+    parser.add_argument("--use-labels", action="store_true",
+                        help="search with the labelled cells' own labels (search --use-labels)")
     parser.add_argument("--table", nargs="+",
                         help="only print the table of these search_eval_*.json (merged)")
     args = parser.parse_args()
@@ -107,6 +111,7 @@ def main():
         true_latency[device] = lat
 
     common = {"run.dir": args.runs, "run.threads": 1}
+    searcher = "search+labels" if args.use_labels else "search"
     results = []
     for device in DEVICES:
         latency_run = narformer.train(f"configs/help/{device}.yaml", quiet=True, overwrite=True,
@@ -134,7 +139,7 @@ def main():
                 rng = np.random.default_rng(1000 + seed)
                 drawn = rng.choice(len(archs), size=n, replace=False)
                 with tempfile.TemporaryDirectory() as folder:
-                    free = search(run, latency_run["run_dir"], folder)
+                    free = search(run, latency_run["run_dir"], folder, use_labels=args.use_labels)
                     returned = [index[c["arch"]] for c in free["front"]]
                     if len(returned) > 20:
                         returned = [returned[int(k)] for k in np.linspace(0, len(returned) - 1, 20)]
@@ -142,7 +147,7 @@ def main():
                     share = float(np.isin(returned, true_front).mean())
                     hv = hypervolume(test_top1[returned], truth_lat[returned], reference) / true_hv
                     for p, budget in budgets.items():
-                        found = search(run, latency_run["run_dir"], folder, budget)
+                        found = search(run, latency_run["run_dir"], folder, budget, args.use_labels)
                         best_true = test_top1[truth_lat <= budget].max()
                         picks = {"search": index[found["top"][0]["arch"]] if found["top"] else None}
                         for method, pool in (("labelled", labelled), ("random", drawn)):
@@ -153,7 +158,7 @@ def main():
                             results.append({
                                 "device": device, "labels": n, "seed": seed, "percentile": p,
                                 "budget_ms": budget,
-                                "method": f"search ({args.accuracy_kind})" if method == "search" else method,
+                                "method": f"{searcher} ({args.accuracy_kind})" if method == "search" else method,
                                 "arch": None if pick is None else archs[pick], "failed": bool(failed),
                                 "regret": None if failed else best_true - test_top1[pick],
                                 "front_share": share, "hypervolume_ratio": hv})
@@ -161,7 +166,8 @@ def main():
                       f"hypervolume {hv:.3f}", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, f"search_eval_{args.accuracy_kind}.json")
+    suffix = "_labels" if args.use_labels else ""
+    path = os.path.join(args.out, f"search_eval_{args.accuracy_kind}{suffix}.json")
     with open(path + ".tmp", "w") as f:
         json.dump(results, f, indent=1)
     os.replace(path + ".tmp", path)

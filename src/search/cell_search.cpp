@@ -14,6 +14,7 @@
 #include "narformer/core/error.h"
 #include "narformer/core/progress.h"
 #include "narformer/data/nas_table.h"
+#include "narformer/data/split.h"
 #include "narformer/torch_free/run_predictor.h"
 
 namespace narformer {
@@ -43,12 +44,13 @@ class Scorer {
                           " cells: they must score the same space");
       latency_->inputs().head(options.latency_platform);  // an unknown platform fails here
     }
+    if (options.use_labels) read_labels();
   }
 
   CellSpace space() const { return space_; }
 
   std::vector<SearchCandidate> score(const std::vector<std::string>& archs) const {
-    const std::vector<double> accuracy = accuracy_.predict(accuracy_.tokenize_cells(archs));
+    std::vector<double> accuracy = accuracy_.predict(accuracy_.tokenize_cells(archs));
     std::vector<double> latency;
     if (latency_)
       latency = latency_->predict(latency_->tokenize_cells(archs), options_.latency_platform);
@@ -56,6 +58,11 @@ class Scorer {
     for (size_t i = 0; i < archs.size(); ++i) {
       out[i].arch = archs[i];
       out[i].accuracy = accuracy[i];
+      if (!labels_.empty())
+        if (const auto found = labels_.find(label_key(archs[i])); found != labels_.end()) {
+          out[i].accuracy = found->second;
+          out[i].labelled = true;
+        }
       if (latency_) {
         out[i].latency_ms = latency[i];
         out[i].feasible = latency[i] <= options_.max_latency_ms;
@@ -65,8 +72,37 @@ class Scorer {
   }
 
  private:
+  /// A cell's identity: NB201's arch string, NB101's fingerprint (isomorphic cells are one).
+  std::string label_key(const std::string& arch) const {
+    if (space_ == CellSpace::kNasBench201) return arch;
+    const size_t space = arch.find(' ');
+    return std::to_string(
+        nb101_fingerprint(parse_nb101_cell(arch.substr(0, space), arch.substr(space + 1))));
+  }
+  std::string label_key(const Cell& cell) const {
+    return space_ == CellSpace::kNasBench201 ? nb201_arch_string(cell)
+                                             : std::to_string(nb101_fingerprint(cell));
+  }
+
+  /// The accuracy run's training and validation cells with the labels it trained on (the
+  /// scale its predictions are on), split as training split them.
+  void read_labels() {
+    const Config& config = accuracy_.inputs().config();
+    const DatasetInfo& format = dataset_info(config.data.dataset);
+    const NasTable table =
+        format.read_cells ? format.read_cells(config.data) : read_nas_table(config.data);
+    const Split split = make_split(static_cast<int64_t>(table.records.size()), config.data,
+                                   static_cast<uint64_t>(config.run.seed));
+    for (const std::vector<int64_t>* part : {&split.train, &split.val})
+      for (const int64_t i : *part) {
+        const NasRecord& record = table.records[static_cast<size_t>(i)];
+        labels_[label_key(record.cell)] = record.train_label;
+      }
+  }
+
   const SearchOptions& options_;
   TorchFreePredictor accuracy_;
+  std::unordered_map<std::string, double> labels_;
   std::unique_ptr<TorchFreePredictor> latency_;
   CellSpace space_ = CellSpace::kNasBench201;
 };

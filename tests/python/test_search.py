@@ -84,6 +84,29 @@ class Search(unittest.TestCase):
             self.assertTrue(np.any(front & (acc >= acc[i]) & (lat <= lat[i])))
         self.assertEqual(len(read_csv(os.path.join(out, "front.csv"))), int(front.sum()))
 
+    def test_labelled_cells_are_scored_by_their_labels(self):
+        # The smoke run trained on 300 cells and validated on 100 (holdout, data.label_scale
+        # 0.01 of valid_top1): exactly those 400 carry their labels, the rest predictions.
+        with open("data/nasbench201/arch_score_acc.csv") as f:
+            valid = {row["cellstr"]: float(row["valid_top1"]) for row in csv.DictReader(f)}
+        predicted = dict(zip(self.nb201,
+                             narformer.Predictor(self.accuracy).predict_cells(self.nb201)))
+        out = os.path.join(self.work, "labels")
+        found = search("--accuracy-run", self.accuracy, "--use-labels", "--out", out)
+        rows = read_csv(os.path.join(out, "candidates.csv"))
+        labelled = [r for r in rows if r["labelled"] == "1"]
+        self.assertEqual(len(labelled), 400)
+        for r in labelled:
+            self.assertAlmostEqual(float(r["predicted_accuracy"]), 0.01 * valid[r["arch"]],
+                                   places=5)
+        for r in rows[:200]:
+            if r["labelled"] == "0":
+                self.assertAlmostEqual(float(r["predicted_accuracy"]), predicted[r["arch"]],
+                                       places=5)
+        best_label = max(float(r["predicted_accuracy"]) for r in labelled)
+        # The CSV rounds to 6 significant digits; the JSON keeps the double.
+        self.assertGreaterEqual(found["top"][0]["predicted_accuracy"], best_label - 1e-6)
+
     def test_nb101_evolution_scores_only_shipped_cells_and_finds_good_ones(self):
         with open("data/nasbench101/nb101_tiga1231_30k_arch_valacc.csv") as f:
             shipped = [r["adjacency_rowmajor"] + " " + r["ops"] for r in csv.DictReader(f)]

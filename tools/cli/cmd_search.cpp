@@ -1,5 +1,6 @@
 // narformer search --accuracy-run RUN [--latency-run RUN [--platform ID] [--max-latency-ms MS]]
-//                  [--top K] [--out DIR] [--json] [--seed S --population P --sample S --cycles C]
+//                  [--use-labels] [--top K] [--out DIR] [--json]
+//                  [--seed S --population P --sample S --cycles C]
 //
 // Architecture search guided by trained predictors (search/cell_search.h): NAS-Bench-201
 // exhaustively, NAS-Bench-101 by regularized evolution over the shipped cells. Prints the top-k
@@ -42,11 +43,12 @@ std::string number(double value) {
 
 std::string csv(const SearchResult& result, const std::vector<size_t>& rows) {
   std::ostringstream out;
-  out << "arch,predicted_accuracy,predicted_latency_ms,feasible,on_front\n";
+  out << "arch,predicted_accuracy,predicted_latency_ms,feasible,on_front,labelled\n";
   for (size_t i : rows) {
     const SearchCandidate& c = result.candidates[i];
     out << '"' << c.arch << "\"," << number(c.accuracy) << ',' << number(c.latency_ms) << ','
-        << (c.feasible ? 1 : 0) << ',' << (c.on_front ? 1 : 0) << '\n';
+        << (c.feasible ? 1 : 0) << ',' << (c.on_front ? 1 : 0) << ',' << (c.labelled ? 1 : 0)
+        << '\n';
   }
   return out.str();
 }
@@ -55,7 +57,8 @@ nlohmann::json listed(const SearchResult& result, const std::vector<size_t>& row
   nlohmann::json out = nlohmann::json::array();
   for (size_t i : rows) {
     const SearchCandidate& c = result.candidates[i];
-    nlohmann::json item = {{"arch", c.arch}, {"predicted_accuracy", c.accuracy}};
+    nlohmann::json item = {
+        {"arch", c.arch}, {"predicted_accuracy", c.accuracy}, {"labelled", c.labelled}};
     if (!std::isnan(c.latency_ms)) item["predicted_latency_ms"] = c.latency_ms;
     out.push_back(item);
   }
@@ -72,6 +75,7 @@ void run_search(const SearchArguments& args) {
 
   nlohmann::json summary = {{"space", to_string(result.space)},
                             {"accuracy_run", o.accuracy_run},
+                            {"use_labels", o.use_labels},
                             {"scored", result.candidates.size()},
                             {"feasible", feasible},
                             {"seconds", result.seconds},
@@ -152,6 +156,9 @@ void add_search_command(CLI::App& app) {
                   "output head of the latency run (help_nb201: the HELP device)");
   cmd->add_option("--max-latency-ms", o.max_latency_ms,
                   "keep cells whose predicted latency is at most this");
+  cmd->add_flag("--use-labels", o.use_labels,
+                "score the accuracy run's training and validation cells by their own labels "
+                "(the labelled column says which), the others by prediction");
   cmd->add_option("--top", o.top_k, "how many cells to list")->capture_default_str();
   cmd->add_option("--out", args->out, "folder for candidates.csv, front.csv, top.csv, front.png")
       ->capture_default_str();

@@ -25,6 +25,10 @@ struct SearchOptions {
   std::string accuracy_run;      ///< a cell run predicting accuracy
   std::string latency_run;       ///< "" = accuracy only; else a cell run of the same space
   std::string latency_platform;  ///< its output head ("" = the first)
+  /// Score the cells the accuracy run was trained or validated on by their own labels, not by
+  /// predictions: they were measured, and a search should pick an unmeasured cell only when
+  /// its prediction beats the best measured one.
+  bool use_labels = false;
   double max_latency_ms = std::numeric_limits<double>::infinity();  ///< on predicted latency
   int top_k = 20;
   uint64_t seed = 0;  ///< NB101's evolution (initial population, sampling, mutations)
@@ -35,8 +39,9 @@ struct SearchOptions {
 };
 
 struct SearchCandidate {
-  std::string arch;  ///< NB201 arch string, NB101 "ADJACENCY OPS"
-  double accuracy = 0;
+  std::string arch;     ///< NB201 arch string, NB101 "ADJACENCY OPS"
+  double accuracy = 0;  ///< predicted, or the label of a labelled cell (use_labels)
+  bool labelled = false;
   double latency_ms = std::numeric_limits<double>::quiet_NaN();  ///< NaN without a latency run
   bool feasible = true;                                          ///< within max_latency_ms
   bool on_front = false;
