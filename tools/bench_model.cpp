@@ -7,7 +7,8 @@
 //   nb201-train    6 x 512 cell model, batch 8 + 8 augmented, main + SR + consistency losses,
 //                  Adam step: architectures/s (originals), ms/iteration
 //   latency-train  2 x 512 latency model, 152-d tokens + 40 static, batch 16 graphs of mean
-//                  137.5 nodes (synthetic shapes): graphs/s
+//                  137.5 nodes (synthetic shapes): graphs/s, padded to the largest graph and
+//                  packed (model.packing, model/packed_nodes.h), in alternating rounds
 //   nb201-infer    inference archs/s at batch 1, 8 and 256
 //   latency-infer  one graph at batch 1 (70 and 289 nodes: resnet18, efficientnet_b0 sizes),
 //                  and graphs/s at batch 16
@@ -100,40 +101,57 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-/// Runs `work` (one unit = `units` items) repeatedly for ~seconds per round; reports items/s.
-void measure(const Options& o, const std::string& what, const std::string& unit, double units,
-             const std::function<void()>& work, int threads) {
-  work();  // warm-up
-  work();
+struct Workload {
+  std::string what;
+  std::function<void()> work;  ///< one unit = `units` items
+};
+
+/// Runs each workload repeatedly for ~seconds per round, the workloads' rounds in turn (so the
+/// machine's drift touches all alike); reports items/s per workload.
+void measure(const Options& o, const std::string& unit, double units,
+             const std::vector<Workload>& workloads, int threads) {
+  for (const Workload& w : workloads) {
+    w.work();  // warm-up
+    w.work();
+  }
   if (!o.trace.empty()) {
     {
       torch::autograd::profiler::RecordProfile profile(o.trace);
-      for (int i = 0; i < 3; ++i) work();
+      for (int i = 0; i < 3; ++i) workloads.front().work();
     }
-    std::printf("%s: 3 iterations profiled into %s\n", what.c_str(), o.trace.c_str());
+    std::printf("%s: 3 iterations profiled into %s\n", workloads.front().what.c_str(),
+                o.trace.c_str());
     std::exit(0);
   }
-  std::vector<double> rates;
-  for (int r = 0; r < o.rounds; ++r) {
-    Stopwatch clock;
-    int64_t count = 0;
-    while (clock.seconds() < o.seconds || count < 2) {
-      work();
-      ++count;
+  std::vector<std::vector<double>> rates(workloads.size());
+  for (int r = 0; r < o.rounds; ++r)
+    for (size_t k = 0; k < workloads.size(); ++k) {
+      Stopwatch clock;
+      int64_t count = 0;
+      while (clock.seconds() < o.seconds || count < 2) {
+        workloads[k].work();
+        ++count;
+      }
+      rates[k].push_back(units * static_cast<double>(count) / clock.seconds());
     }
-    rates.push_back(units * static_cast<double>(count) / clock.seconds());
+  for (size_t k = 0; k < workloads.size(); ++k) {
+    std::sort(rates[k].begin(), rates[k].end());
+    const nlohmann::json out = {{"what", workloads[k].what},
+                                {"unit", unit},
+                                {"median", rates[k][rates[k].size() / 2]},
+                                {"min", rates[k].front()},
+                                {"max", rates[k].back()},
+                                {"rounds", o.rounds},
+                                {"threads", threads},
+                                {"peak_rss_mib", peak_rss_mib()}};
+    std::printf("%s\n", out.dump().c_str());
   }
-  std::sort(rates.begin(), rates.end());
-  const nlohmann::json out = {{"what", what},
-                              {"unit", unit},
-                              {"median", rates[rates.size() / 2]},
-                              {"min", rates.front()},
-                              {"max", rates.back()},
-                              {"rounds", o.rounds},
-                              {"threads", threads},
-                              {"peak_rss_mib", peak_rss_mib()}};
-  std::printf("%s\n", out.dump().c_str());
   std::fflush(stdout);
+}
+
+void measure(const Options& o, const std::string& what, const std::string& unit, double units,
+             const std::function<void()>& work, int threads) {
+  measure(o, unit, units, {{what, work}}, threads);
 }
 
 std::vector<TokenPtr> nb201_tokens(int count, bool augmented, std::mt19937_64& engine) {
@@ -173,32 +191,53 @@ std::vector<const TokenSequence*> raw(const std::vector<TokenPtr>& items) {
   return out;
 }
 
+/// One training step of `model` on `rows` (Adam, relative error; with the cell losses).
+class TrainStep {
+ public:
+  TrainStep(NarFormerModel model, std::vector<const TokenSequence*> rows, int64_t originals,
+            bool cell_losses)
+      : model_(std::move(model)),
+        optimizer_(std::make_shared<FusedAdam>(model_->parameters())),
+        rows_(std::move(rows)),
+        originals_(originals),
+        cell_losses_(cell_losses),
+        targets_(torch::rand({static_cast<int64_t>(rows_.size())}) + 0.5) {
+    model_->train();
+  }
+
+  void operator()() {
+    const int64_t R = static_cast<int64_t>(rows_.size());
+    optimizer_->zero_grad();
+    const torch::Tensor y = model_->forward(to_tensors(collate(rows_), torch::kCPU));
+    torch::Tensor loss = relative_error_loss(y, targets_);
+    if (cell_losses_) {
+      std::vector<int64_t> perm(static_cast<size_t>(R));
+      std::iota(perm.begin(), perm.end(), 0);
+      std::shuffle(perm.begin(), perm.end(), engine_);
+      loss =
+          loss + 0.1 * ranking_loss(y, targets_, torch::tensor(perm)) +
+          0.5 * consistency_loss(y.narrow(0, 0, originals_), y.narrow(0, originals_, originals_));
+    }
+    loss.backward();
+    optimizer_->step(1e-5);
+  }
+
+ private:
+  NarFormerModel model_;
+  std::shared_ptr<FusedAdam> optimizer_;
+  std::vector<const TokenSequence*> rows_;
+  int64_t originals_;
+  bool cell_losses_;
+  torch::Tensor targets_;
+  std::mt19937_64 engine_{1};
+};
+
 void train_loop(const Options& o, const std::string& what, const std::string& unit,
                 NarFormerModel& model, const std::vector<const TokenSequence*>& rows,
                 int64_t originals, bool cell_losses, int threads) {
-  FusedAdam optimizer(model->parameters());
-  model->train();
-  const int64_t R = static_cast<int64_t>(rows.size());
-  const torch::Tensor targets = torch::rand({R}) + 0.5;
-  std::mt19937_64 engine(1);
+  TrainStep step(model, rows, originals, cell_losses);
   measure(
-      o, what, unit, static_cast<double>(originals),
-      [&] {
-        optimizer.zero_grad();
-        const torch::Tensor y = model->forward(to_tensors(collate(rows), torch::kCPU));
-        torch::Tensor loss = relative_error_loss(y, targets);
-        if (cell_losses) {
-          std::vector<int64_t> perm(static_cast<size_t>(R));
-          std::iota(perm.begin(), perm.end(), 0);
-          std::shuffle(perm.begin(), perm.end(), engine);
-          loss =
-              loss + 0.1 * ranking_loss(y, targets, torch::tensor(perm)) +
-              0.5 * consistency_loss(y.narrow(0, 0, originals), y.narrow(0, originals, originals));
-        }
-        loss.backward();
-        optimizer.step(1e-5);
-      },
-      threads);
+      o, what, unit, static_cast<double>(originals), [&] { step(); }, threads);
 }
 
 void infer_loop(const Options& o, const std::string& what, const std::string& unit,
@@ -270,16 +309,24 @@ int main(int argc, char** argv) {
     train_loop(o, "NB201 training, 6x512, batch 8 + 8 augmented, SR + consistency", "archs/s",
                model, raw(all), 8, true, threads);
   } else if (o.mode == "latency-train") {
-    NarFormerModel model{ModelOptions::nnlqp_latency()};
     std::vector<TokenPtr> graphs;
     for (int i = 0; i < 16; ++i)
       graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
     double mean = 0;
     for (const auto& g : graphs) mean += g->num_nodes / 16.0;
-    train_loop(o,
-               "latency training, 2x512, batch 16, mean " + std::to_string(static_cast<int>(mean)) +
-                   " nodes",
-               "graphs/s", model, raw(graphs), 16, false, threads);
+    const std::string what = "latency training, 2x512, batch 16, mean " +
+                             std::to_string(static_cast<int>(mean)) + " nodes";
+    std::vector<TrainStep> steps;
+    std::vector<Workload> workloads;
+    for (const NodePacking packing : {NodePacking::kPadded, NodePacking::kPacked}) {
+      ModelOptions options = ModelOptions::nnlqp_latency();
+      options.packing = packing;
+      torch::manual_seed(0);
+      steps.emplace_back(NarFormerModel{options}, raw(graphs), 16, false);
+      workloads.push_back({what + ", " + to_string(packing), nullptr});
+    }
+    for (size_t k = 0; k < steps.size(); ++k) workloads[k].work = [&steps, k] { steps[k](); };
+    measure(o, "graphs/s", 16, workloads, threads);
   } else if (o.mode == "nb201-infer") {
     NarFormerModel model{ModelOptions{}};
     for (const int batch : {1, 8, 256}) {

@@ -56,6 +56,13 @@ const Spellings<ModelKind>& model_kind_names() {
   return names;
 }
 
+const Spellings<NodePacking>& node_packing_names() {
+  static const Spellings<NodePacking> names = {{NodePacking::kAuto, "auto"},
+                                               {NodePacking::kPacked, "packed"},
+                                               {NodePacking::kPadded, "padded"}};
+  return names;
+}
+
 const Spellings<Prior>& prior_names() {
   static const Spellings<Prior> names = {{Prior::kNone, "none"}, {Prior::kLinear, "linear"}};
   return names;
@@ -126,6 +133,9 @@ std::string to_string(ModelKind value) {
 }
 std::string to_string(Prior value) {
   return spelling(value, prior_names());
+}
+std::string to_string(NodePacking value) {
+  return spelling(value, node_packing_names());
 }
 std::string to_string(FeaturesSetting value) {
   return spelling(value, features_setting_names());

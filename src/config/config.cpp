@@ -61,6 +61,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("model.layer_scale_init", &c.model.layer_scale_init, 0.0, 10.0);
   s.add("model.readout", &c.model.readout, readout_names());
   s.add("model.prior", &c.model.prior, prior_names());
+  s.add("model.packing", &c.model.packing, node_packing_names());
   // baseline grids
   s.add("baseline.features", &c.baseline.features, features_setting_names());
   s.add("baseline.loss", &c.baseline.loss, loss_setting_names());

@@ -6,6 +6,19 @@ namespace narformer {
 
 namespace F = torch::nn::functional;
 
+namespace {
+
+/// P X' for one graph (2-D operands) or a padded batch of them (3-D).
+torch::Tensor aggregate(const torch::Tensor& q, const torch::Tensor& gated,
+                        const torch::Tensor& adjacency, double scale) {
+  torch::Tensor scores = torch::matmul(q, q.transpose(-2, -1)).mul_(scale);
+  scores = scores * adjacency;
+  const torch::Tensor weights = scores / (scores.sum(-1, /*keepdim=*/true) + 1e-6);
+  return torch::matmul(weights, gated);
+}
+
+}  // namespace
+
 GraphAttentionImpl::GraphAttentionImpl(int64_t in_dim, int64_t out_dim, bool use_degree)
     : in_dim_(in_dim), use_degree_(use_degree) {
   // PyTorch-default initialisation for all attention linears (method.md §3.7).
@@ -16,16 +29,25 @@ GraphAttentionImpl::GraphAttentionImpl(int64_t in_dim, int64_t out_dim, bool use
                           torch::nn::Linear(torch::nn::LinearOptions(in_dim, out_dim).bias(false)));
 }
 
-torch::Tensor GraphAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& adjacency,
+torch::Tensor GraphAttentionImpl::forward(const torch::Tensor& x, const Neighbourhoods& graphs,
                                           const torch::Tensor& degree) {
   const torch::Tensor gated = use_degree_ ? x * torch::sigmoid(degree_(degree)) : x;
   const torch::Tensor q = torch::sigmoid(query_key_(gated));
-  torch::Tensor scores =
-      torch::bmm(q, q.transpose(1, 2)).mul_(1.0 / std::sqrt(static_cast<double>(in_dim_)));
-  scores = scores * adjacency;
-  const torch::Tensor weights = scores / (scores.sum(-1, /*keepdim=*/true) + 1e-6);
-  // (P X') W_lᵀ + b_l = P (X' W_lᵀ) + b_l: project first when that is cheaper.
-  const torch::Tensor h = neighbour_(torch::bmm(weights, gated)) + root_(gated);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(in_dim_));
+  torch::Tensor neighbours;
+  if (!graphs.packed()) {
+    neighbours = aggregate(q, gated, graphs.adjacency, scale);
+  } else {
+    // One split per operand: its backward is one concatenation, where per-graph slices
+    // would each add a zero-filled gradient of the whole batch.
+    const std::vector<torch::Tensor> qs = torch::split_with_sizes(q, graphs.sizes);
+    const std::vector<torch::Tensor> xs = torch::split_with_sizes(gated, graphs.sizes);
+    std::vector<torch::Tensor> parts(graphs.sizes.size());
+    for (size_t b = 0; b < parts.size(); ++b)
+      parts[b] = aggregate(qs[b], xs[b], graphs.blocks[b], scale);
+    neighbours = torch::cat(parts);
+  }
+  const torch::Tensor h = neighbour_(neighbours) + root_(gated);
   return F::normalize(h, F::NormalizeFuncOptions().p(2).dim(-1).eps(1e-12));
 }
 

@@ -35,6 +35,10 @@ ScopedBatchRows::~ScopedBatchRows() {
   current_rows = previous_;
 }
 
+const BatchRows* current_batch_rows() {
+  return current_rows;
+}
+
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training, int64_t batch_dim) {
   if (!training || p <= 0) return x;
   if (!x.is_cpu() || x.scalar_type() != torch::kFloat32) {

@@ -27,12 +27,12 @@ std::vector<CostRates> NarFormerModelImpl::cost_rates() const {
 }
 
 torch::Tensor NarFormerModelImpl::embed(const BatchTensors& batch) {
-  const std::vector<torch::Tensor> layers = encoder_(batch.features, batch.adjacency);
+  const std::vector<torch::Tensor> layers = encoder_(batch.features, batch.adjacency, batch.mask);
   return head_->represent(readout_->pool(layers, batch.mask), batch, is_training());
 }
 
 torch::Tensor NarFormerModelImpl::forward(const BatchTensors& batch) {
-  const std::vector<torch::Tensor> layers = encoder_(batch.features, batch.adjacency);
+  const std::vector<torch::Tensor> layers = encoder_(batch.features, batch.adjacency, batch.mask);
   const torch::Tensor representation =
       head_->represent(readout_->pool(layers, batch.mask), batch, is_training());
   return head_->predict(representation, layers.back(), batch, is_training());

@@ -27,6 +27,7 @@ ModelOptions ModelOptions::from_config(const ModelConfig& config, int64_t input_
   o.layer_scale_init = config.layer_scale_init;
   o.readout = &find_readout(config.readout);
   o.correction_starts_at_one = config.prior != Prior::kNone;
+  o.packing = config.packing;
   return o;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "chain_graphs.h"
 #include "narformer/cells/nb101.h"
 #include "narformer/cells/nb201.h"
 #include "narformer/core/error.h"
@@ -227,12 +228,7 @@ TEST(Model, PaddedCellBatchEqualsEachCellAlone) {
 TEST(Model, PaddedGraphBatchEqualsEachGraphAloneWithSumReadout) {
   std::vector<TokenSequence> graphs;
   for (int n : {3, 9, 6}) {
-    TokenSequence t;
-    t.num_nodes = n;
-    t.feature_dim = 16;
-    for (int i = 0; i < n * 16; ++i)
-      t.features.push_back(std::sin(0.37f * static_cast<float>(i + n)));
-    for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
+    TokenSequence t = testing::chain_graph(n, 0.37f, 1);
     t.static_features = {0.1f * n, 0.2f, 0.3f, 0.4f};
     graphs.push_back(t);
   }
@@ -290,12 +286,7 @@ namespace {
 std::vector<TokenSequence> graphs_with_costs(std::initializer_list<int> sizes) {
   std::vector<TokenSequence> graphs;
   for (int n : sizes) {
-    TokenSequence t;
-    t.num_nodes = n;
-    t.feature_dim = 16;
-    for (int i = 0; i < n * 16; ++i)
-      t.features.push_back(std::sin(0.29f * static_cast<float>(i + 3 * n)));
-    for (int i = 0; i + 1 < n; ++i) t.edges.emplace_back(i, i + 1);
+    TokenSequence t = testing::chain_graph(n, 0.29f, 3);
     for (int i = 0; i < n; ++i) {
       float row[kNodeCostDims] = {};
       row[i % 2 == 0 ? kSpatialConvGflop : kGroupedConvGflop] = 0.01f * static_cast<float>(i + n);

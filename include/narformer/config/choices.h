@@ -44,6 +44,13 @@ enum class Prior {
   kLinear,  ///< cells: the linear baseline fitted on the training split
 };
 
+/// model.packing: how the encoder lays out a batch of graphs of different sizes.
+enum class NodePacking {
+  kAuto,    ///< packed when a batch of large graphs is mostly padding (model/packed_nodes.h)
+  kPacked,  ///< real nodes only, graph after graph; attention per graph
+  kPadded,  ///< every graph padded to the batch's largest (one batched product per layer)
+};
+
 /// model.kind: the Transformer or a baseline (baseline/baseline_model.h).
 enum class ModelKind {
   kNarformer,
@@ -100,6 +107,7 @@ const Spellings<EmbedType>& embed_type_names();
 const Spellings<OpCode>& opcode_names();
 const Spellings<ModelKind>& model_kind_names();
 const Spellings<Prior>& prior_names();
+const Spellings<NodePacking>& node_packing_names();
 const Spellings<FeaturesSetting>& features_setting_names();
 const Spellings<LossSetting>& loss_setting_names();
 const Spellings<LinearSign>& linear_sign_names();
@@ -114,6 +122,7 @@ std::string to_string(EmbedType value);
 std::string to_string(OpCode value);
 std::string to_string(ModelKind value);
 std::string to_string(Prior value);
+std::string to_string(NodePacking value);
 std::string to_string(FeaturesSetting value);
 std::string to_string(LossSetting value);
 std::string to_string(LinearSign value);

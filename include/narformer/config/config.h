@@ -89,6 +89,9 @@ struct ModelConfig {
   /// none | linear (cells: the prediction is the linear baseline's, fitted on the training
   /// split, times the network's learned correction; baseline/baseline_model.h LinearPrior)
   Prior prior = Prior::kNone;
+  /// auto | packed | padded: the encoder's batch layout (model/packed_nodes.h); the same
+  /// numbers either way, to float rounding, so it is a speed setting only
+  NodePacking packing = NodePacking::kAuto;
 };
 
 /// The baselines' declared grids: every combination of the listed values of the run's

@@ -38,6 +38,9 @@ class ScopedBatchRows {
   BatchRows rows_;
 };
 
+/// The rows set by the innermost live ScopedBatchRows on this thread; null without one.
+const BatchRows* current_batch_rows();
+
 /// x · mask / (1 − p) in training mode, x otherwise. Dimension `batch_dim` of x holds the
 /// batch's rows, each as one or more consecutive entries (a flattened (rows, nodes) axis).
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training, int64_t batch_dim = 0);

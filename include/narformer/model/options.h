@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "narformer/config/choices.h"
 #include "narformer/model/readouts.h"
 
 namespace narformer {
@@ -28,6 +29,7 @@ struct ModelOptions {
   /// readout does. Only the initialisation differs; checkpoints are the same shape.
   bool correction_starts_at_one = false;
   int64_t num_heads = 1;  ///< output heads, one per platform (NNLQP multi-platform)
+  NodePacking packing = NodePacking::kAuto;  ///< the encoder's batch layout (packed_nodes.h)
 
   static ModelOptions from_config(const ModelConfig& config, int64_t input_dim, int64_t static_dim);
   /// NAR-Former V2's NNLQP latency model: 152-d ONNX tokens + 40 static features, 2 blocks,
