@@ -533,6 +533,12 @@ def parse_args(argv):
     g.add_argument("--max-runs", type=int, default=p.max_runs)
     g.add_argument("--cal-runs", type=int, default=p.cal_runs,
                    help="calibration runs before and after each round")
+    g.add_argument("--cal-batch-1", action="store_true",
+                   help="run the calibration workload at batch 1 whatever --batch-size says "
+                        "(builds before the calibration ran at the model's batch)")
+    g.add_argument("--malloc-default", action="store_true",
+                   help="leave glibc's malloc at its defaults (builds before it kept freed "
+                        "memory; see measure.py)")
     g.add_argument("--max-busy", type=float, default=0.2,
                    help="if other processes used more than this many cores while a model was "
                         "measured, wait until the machine is quiet and measure it again "
@@ -628,6 +634,7 @@ class _NoMonitor:
 
 def main(argv=None, measurer=None, machine=None, monitor=None):
     """Runs the builder; ``measurer`` / ``machine`` / ``monitor`` replace the real ones in tests."""
+    from .measure import Protocol  # noqa: PLC0415 (as parse_args)
     args = parse_args(argv)
     ds = Dataset(args.out)
     os.makedirs(args.out, exist_ok=True)
@@ -672,10 +679,11 @@ def main(argv=None, measurer=None, machine=None, monitor=None):
         else:
             if measurer is None:
                 from . import measure  # noqa: PLC0415
-                measure.setup_runtime(args.device, args.threads)
                 protocol = measure.Protocol(args.warmup_runs, args.warmup_s, args.rounds,
                                             args.round_s, args.min_runs, args.max_runs,
-                                            args.cal_runs)
+                                            args.cal_runs, cal_at_batch=not args.cal_batch_1,
+                                            keep_freed_memory=not args.malloc_default)
+                measure.setup_runtime(args.device, args.threads, protocol)
                 measurer = measure.Measurer(args.device, protocol)
                 machine = measure.machine_record(args.device, args.threads)
                 monitor = monitor or measure.CpuMonitor()
@@ -686,8 +694,8 @@ def main(argv=None, measurer=None, machine=None, monitor=None):
                 monitor = _NoMonitor()
             info = platforms_info.get(str(pid))
             protocol_dict = measurer.protocol.as_dict()
-            if info is not None and (not same(info["machine"], machine)
-                                     or info["protocol"] != protocol_dict):
+            if info is not None and (not same(info["machine"], machine) or not Protocol.matches(
+                    info["protocol"], protocol_dict, settings["batch_size"])):
                 raise SystemExit(
                     f"platform {pid} of {args.out} was measured on another setup "
                     f"({info['name']}, protocol {info['protocol']}); use --platform-id "

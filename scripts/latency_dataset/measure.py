@@ -4,12 +4,21 @@ Protocol (one model; every number is a field of ``Protocol`` and is written to p
 
 1. The model runs in eval mode under ``torch.inference_mode()`` on the chosen device, with a
    fixed number of intra-op threads (CPU), batch ``B`` of random input. Flush-to-zero is on, so
-   denormal weights cannot slow a model down.
+   denormal weights cannot slow a model down. With ``keep_freed_memory`` (the default) glibc's
+   malloc keeps freed memory in the process (``setup_runtime``), as a server running the model
+   again and again does: by default it hands blocks of a few MB back to the system after
+   every forward and takes them again, page faults included, and how often it does depends on
+   what ran before. Measured at two threads and batch 4 on the 2-core VM, that made a
+   network's first measurement up to 5x its second and put the mean difference between two
+   passes at 22 %; keeping the memory took it to 4.5 %.
 2. Warm-up: at least ``warmup_runs`` forwards and at least ``warmup_s`` seconds.
 3. ``rounds`` rounds; each times the calibration workload ``cal_runs`` times, the model ``n``
    times (``n`` chosen from the warm-up so a round lasts about ``round_s``, within
    ``min_runs``..``max_runs``), then the calibration workload ``cal_runs`` times again. The
-   round's ratio is the model's median time over the mean of the two calibration medians.
+   round's ratio is the model's median time over the mean of the two calibration medians. With
+   ``cal_at_batch`` (the default) the calibration workload runs at the model's batch size, so
+   that both use the threads alike (at batch 1, a ~1 ms workload on two threads is mostly
+   thread wake-ups, whose noise is not the model's); without it, at batch 1 (the same at B = 1).
 4. The model's result is the median ratio over the rounds, with its dispersion (median absolute
    deviation of the round ratios, relative), and the raw times (median and minimum of all
    forwards, in ms) for reference.
@@ -20,6 +29,7 @@ shared machine whose speed drifts, the ratio to a workload timed just before and
 most of the drift (see shared/design/measuring.md).
 """
 
+import ctypes
 import dataclasses
 import os
 import platform
@@ -39,9 +49,19 @@ class Protocol:
     min_runs: int = 3
     max_runs: int = 30
     cal_runs: int = 3
+    cal_at_batch: bool = True
+    keep_freed_memory: bool = True
 
     def as_dict(self):
         return dataclasses.asdict(self)
+
+    @staticmethod
+    def matches(recorded, current, batch_size):
+        """Whether a dataset's recorded protocol (protocol.json) is ``current``'s. Records from
+        before a field existed were measured without it: calibration at batch 1 (the same as
+        cal_at_batch when the batch is 1) and malloc's defaults."""
+        legacy = {"cal_at_batch": batch_size == 1, "keep_freed_memory": False}
+        return all(recorded.get(k, legacy.get(k)) == v for k, v in current.items())
 
 
 class Calibration(nn.Module):
@@ -94,14 +114,33 @@ class Timer:
         return out
 
 
-def setup_runtime(device, threads):
-    """Fixes threads and numerics for the whole process; call once before measuring."""
+def keep_freed_memory():
+    """Makes glibc's malloc keep freed memory (as narformer's C++ does, src/core/allocator.cpp):
+    blocks up to 32 MiB come from the heap, which is trimmed only past 1 GiB free. Returns
+    whether it took effect (False off glibc)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    return (libc.mallopt(m_mmap_threshold, 32 << 20) == 1
+            and libc.mallopt(m_trim_threshold, 1 << 30) == 1
+            and libc.mallopt(m_top_pad, 64 << 20) == 1)
+
+
+def setup_runtime(device, threads, protocol=None):
+    """Fixes threads, numerics and memory for the whole process; call once before measuring."""
+    if (protocol or Protocol()).keep_freed_memory and not keep_freed_memory():
+        raise SystemExit("keep_freed_memory: this C library has no glibc mallopt; measure with "
+                         "--malloc-default")
     if threads > 0:
         torch.set_num_threads(threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass  # already set (e.g. a second call in the same process)
+    # A second call would abort the process (LibTorch 1.13 terminates, it does not raise).
+    if torch.get_num_interop_threads() != 1:
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            pass  # parallel work has started: too late to change
     torch.set_flush_denormal(True)
     if torch.device(device).type == "cuda":
         if not torch.cuda.is_available():
@@ -118,14 +157,24 @@ class Measurer:
         self.protocol = protocol or Protocol()
         self.timer = Timer(self.device)
         self.cal = Calibration().to(self.device)
-        self.cal_x = Calibration.example_input().to(self.device)
-        with torch.inference_mode():
-            self._cal_run = lambda: self.cal(self.cal_x)
-            self.timer.times_ms(self._cal_run, 10)  # warm the calibration workload up once
+        self._cal_runs = {}  # batch size -> the calibration workload's forward at that batch
+        self._calibration(1)
 
-    def calibration_ms(self, runs):
+    def _calibration(self, batch_size):
+        """The calibration workload's forward at this batch (batch 1 without cal_at_batch)."""
+        batch_size = batch_size if self.protocol.cal_at_batch else 1
+        if batch_size not in self._cal_runs:
+            x = Calibration.example_input().repeat(batch_size, 1, 1, 1).to(self.device)
+            run = lambda: self.cal(x)  # noqa: E731
+            with torch.inference_mode():
+                self.timer.times_ms(run, 10)  # warm it up once
+            self._cal_runs[batch_size] = run
+        return self._cal_runs[batch_size]
+
+    def calibration_ms(self, runs, batch_size=1):
+        run = self._calibration(batch_size)
         with torch.inference_mode():
-            return statistics.median(self.timer.times_ms(self._cal_run, runs))
+            return statistics.median(self.timer.times_ms(run, runs))
 
     def measure(self, model, input_shape, batch_size=1, seed=0):
         """Returns a dict of the measurement of one model (see the module docstring)."""
@@ -133,6 +182,7 @@ class Measurer:
         model = model.to(self.device).eval()
         gen = torch.Generator().manual_seed(seed)
         x = torch.rand((batch_size, *input_shape), generator=gen).to(self.device)
+        cal_run = self._calibration(batch_size)
         with torch.inference_mode():
             run = lambda: model(x)  # noqa: E731
             warm, start = [], time.perf_counter()
@@ -142,9 +192,9 @@ class Measurer:
             n = int(min(p.max_runs, max(p.min_runs, round(p.round_s * 1e3 / max(est, 1e-3)))))
             ratios, times, cal_times = [], [], []
             for _ in range(p.rounds):
-                before = self.timer.times_ms(self._cal_run, p.cal_runs)
+                before = self.timer.times_ms(cal_run, p.cal_runs)
                 t = self.timer.times_ms(run, n)
-                after = self.timer.times_ms(self._cal_run, p.cal_runs)
+                after = self.timer.times_ms(cal_run, p.cal_runs)
                 cal = (statistics.median(before) + statistics.median(after)) / 2
                 ratios.append(statistics.median(t) / cal)
                 times += t

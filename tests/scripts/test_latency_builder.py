@@ -436,6 +436,37 @@ class MeasureTest(unittest.TestCase):
         self.assertTrue(2 <= res["runs_per_round"] <= 5)
         self.assertGreaterEqual(res["ratio_mad_rel"], 0)
 
+    def test_calibration_runs_at_the_models_batch(self):
+        quick = dict(warmup_runs=1, warmup_s=0.0, rounds=1, round_s=0.005, min_runs=2,
+                     max_runs=2, cal_runs=1)
+        cfg = {"input": [3, 16, 16], "arch": "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|"
+               "avg_pool_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|", "C": 4, "N": 1}
+        model = F.build("nasbench201", cfg)
+        at_batch = M.Measurer("cpu", M.Protocol(**quick))
+        self.assertGreater(at_batch.measure(model, cfg["input"], batch_size=3)["cal_ms"], 0)
+        self.assertEqual(sorted(at_batch._cal_runs), [1, 3])
+        at_one = M.Measurer("cpu", M.Protocol(cal_at_batch=False, **quick))
+        at_one.measure(model, cfg["input"], batch_size=3)
+        self.assertEqual(sorted(at_one._cal_runs), [1])
+
+    def test_protocol_records_from_before_a_field_existed(self):
+        old = {k: v for k, v in M.Protocol().as_dict().items()
+               if k not in ("cal_at_batch", "keep_freed_memory")}
+        # Calibration at batch 1 is calibration at the batch when the batch is 1; the old
+        # malloc settings are not the new ones.
+        self.assertFalse(M.Protocol.matches(old, M.Protocol().as_dict(), batch_size=1))
+        self.assertTrue(M.Protocol.matches(
+            old, M.Protocol(keep_freed_memory=False).as_dict(), batch_size=1))
+        self.assertFalse(M.Protocol.matches(
+            old, M.Protocol(keep_freed_memory=False).as_dict(), batch_size=4))
+        self.assertTrue(M.Protocol.matches(
+            old, M.Protocol(cal_at_batch=False, keep_freed_memory=False).as_dict(), batch_size=4))
+        self.assertTrue(M.Protocol.matches(M.Protocol().as_dict(), M.Protocol().as_dict(), 4))
+        self.assertFalse(M.Protocol.matches(M.Protocol().as_dict(),
+                                            M.Protocol(rounds=9).as_dict(), 4))
+        if sys.platform.startswith("linux"):
+            self.assertTrue(M.keep_freed_memory())
+
     def test_machine_record_and_monitor(self):
         rec = M.machine_record("cpu", 1)
         for key in ("cpu_model", "threads", "torch", "onnx", "os", "runtime"):
