@@ -18,10 +18,12 @@ N and seed an accuracy run (configs/nb201/smoke.yaml's model, 40 epochs, holdout
 --use-labels searches with `narformer search --use-labels`: the N labelled cells scored by their
 own labels, the others by prediction (method "search+labels"; its own output file).
 Regret = true best test_top1 under the budget - the pick's test_top1, in points; a pick whose
-measured latency breaks the budget is a failure (not in the regret). Without a budget: the
-share of the predicted front's cells (at most 20) on the true Pareto front, and the
-hypervolume of their true points over the true front's (reference: lowest accuracy, highest
-latency of the space). Writes <out>/search_eval.json and prints the table.
+measured latency breaks the budget is a failure (not in the regret). Without a budget, on
+unique architectures (NAS-Bench-201's 6,466 classes of cells that compute the same function,
+each scored by its members' mean test_top1 and measured latency): the share of the predicted
+front's architectures (at most 20) on the true Pareto front, and the hypervolume of their true
+points over the true front's (reference: lowest accuracy, highest latency). Writes
+<out>/search_eval_<kind>[_labels].json and prints the table.
 """
 
 import argparse
@@ -52,6 +54,27 @@ def search(accuracy_run, latency_run, out, budget=None, use_labels=False):
     if budget is not None:
         command += ["--max-latency-ms", repr(budget)]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def unique_str(arch):
+    """The same string for NB201 cells that compute the same function: the NAS-Bench-201 API's
+    CellStructure.to_unique_str(consider_zero=True) (skip_connect is the identity, none and
+    anything fed by a zero node is zero, sums are unordered); 6,466 of the 15,625 cells."""
+    ops = [item.split("~")[0] for stage in arch.split("+") for item in stage.strip("|").split("|")]
+    inputs = {1: [(0, ops[0])], 2: [(0, ops[1]), (1, ops[2])],
+              3: [(0, ops[3]), (1, ops[4]), (2, ops[5])]}
+    nodes = {0: "0"}
+    for j in (1, 2, 3):
+        terms = []
+        for i, op in inputs[j]:
+            if op == "none" or nodes[i] == "#":
+                terms.append("#")
+            elif op == "skip_connect":
+                terms.append(nodes[i])
+            else:
+                terms.append(f"({nodes[i]})@{op}")
+        nodes[j] = "+".join(sorted(terms))
+    return nodes[3]
 
 
 def pareto(acc, lat):
@@ -101,6 +124,11 @@ def main():
                                            "test_top1", "valid_top1")
     index = {a: i for i, a in enumerate(archs)}
     test_top1, valid_top1 = np.array(test_top1, float), np.array(valid_top1, float)
+    keys = [unique_str(a) for a in archs]
+    class_index = {k: c for c, k in enumerate(dict.fromkeys(keys))}
+    class_of = np.array([class_index[k] for k in keys])
+    members = np.bincount(class_of)
+    class_top1 = np.bincount(class_of, test_top1) / members
     help_archs, *measured = columns("data/hw_latency_nb201/help_nb201_latency.csv", "arch_str",
                                     *DEVICES)
     order = np.array([index[a] for a in help_archs])
@@ -119,9 +147,10 @@ def main():
                                                                 "run.name": f"latency_{device}"}))
         predicted_latency = narformer.Predictor(latency_run["run_dir"]).predict_cells(archs)
         truth_lat = true_latency[device]
-        true_front = pareto(test_top1, truth_lat)
-        reference = (test_top1.min(), truth_lat.max())
-        true_hv = hypervolume(test_top1[true_front], truth_lat[true_front], reference)
+        class_lat = np.bincount(class_of, truth_lat) / members
+        true_front = pareto(class_top1, class_lat)
+        reference = (class_top1.min(), class_lat.max())
+        true_hv = hypervolume(class_top1[true_front], class_lat[true_front], reference)
         budgets = {p: float(np.percentile(truth_lat, p)) for p in PERCENTILES}
         for n in args.labels:
             for seed in args.seeds:
@@ -140,12 +169,13 @@ def main():
                 drawn = rng.choice(len(archs), size=n, replace=False)
                 with tempfile.TemporaryDirectory() as folder:
                     free = search(run, latency_run["run_dir"], folder, use_labels=args.use_labels)
-                    returned = [index[c["arch"]] for c in free["front"]]
+                    # The predicted front's architectures, isomorphic copies once.
+                    returned = list(dict.fromkeys(class_of[index[c["arch"]]] for c in free["front"]))
                     if len(returned) > 20:
                         returned = [returned[int(k)] for k in np.linspace(0, len(returned) - 1, 20)]
                     returned = np.array(returned)
                     share = float(np.isin(returned, true_front).mean())
-                    hv = hypervolume(test_top1[returned], truth_lat[returned], reference) / true_hv
+                    hv = hypervolume(class_top1[returned], class_lat[returned], reference) / true_hv
                     for p, budget in budgets.items():
                         found = search(run, latency_run["run_dir"], folder, budget, args.use_labels)
                         best_true = test_top1[truth_lat <= budget].max()

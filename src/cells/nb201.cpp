@@ -1,5 +1,6 @@
 #include "narformer/cells/nb201.h"
 
+#include <algorithm>
 #include <array>
 
 #include "narformer/core/error.h"
@@ -97,6 +98,34 @@ std::vector<std::string> all_nb201_archs() {
     out.push_back(nb201_arch_string(cell));
   }
   return out;
+}
+
+std::string nb201_unique_string(const Cell& cell) {
+  if (cell.space != CellSpace::kNasBench201 || cell.num_vertices != kNodes)
+    throw DataError("nb201_unique_string: not a NAS-Bench-201 cell");
+  const auto& names = cell_op_names(CellSpace::kNasBench201);
+  // Cell node 1 + e holds edge e's op, edges in arch-string order c0→c1, c0→c2, c1→c2, c0→c3, ...
+  constexpr std::array<int, 6> kSource = {0, 0, 1, 0, 1, 2};
+  constexpr std::array<int, 6> kTarget = {1, 2, 2, 3, 3, 3};
+  std::array<std::string, 4> node = {"0", "", "", ""};
+  for (int target = 1; target <= 3; ++target) {
+    std::vector<std::string> terms;
+    for (size_t e = 0; e < kSource.size(); ++e) {
+      if (kTarget[e] != target) continue;
+      const std::string& op = names.at(static_cast<size_t>(cell.ops[1 + e]));
+      const std::string& in = node[static_cast<size_t>(kSource[e])];
+      if (op == "none" || in == "#")
+        terms.push_back("#");  // zero
+      else if (op == "skip_connect")
+        terms.push_back(in);
+      else
+        terms.push_back("(" + in + ")@" + op);
+    }
+    std::sort(terms.begin(), terms.end());
+    std::string& sum = node[static_cast<size_t>(target)];
+    for (size_t t = 0; t < terms.size(); ++t) sum += (t ? "+" : "") + terms[t];
+  }
+  return node[3];
 }
 
 std::string nb201_arch_string(const Cell& cell) {

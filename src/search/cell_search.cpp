@@ -227,6 +227,28 @@ void evolve_nb101(const SearchOptions& o, const Scorer& scorer, const DataConfig
   }
 }
 
+/// Keeps one cell per NB201 network: a feasible one before others, then the highest predicted
+/// accuracy, the lowest latency, the first; marks the others.
+void mark_isomorphic_copies(std::vector<SearchCandidate>& candidates) {
+  std::unordered_map<std::string, size_t> kept;  // unique string -> candidate index
+  auto better = [&](size_t a, size_t b) {
+    const SearchCandidate &x = candidates[a], &y = candidates[b];
+    if (x.feasible != y.feasible) return x.feasible;
+    if (x.accuracy != y.accuracy) return x.accuracy > y.accuracy;
+    if (!std::isnan(x.latency_ms) && x.latency_ms != y.latency_ms)
+      return x.latency_ms < y.latency_ms;
+    return a < b;
+  };
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const auto [at, fresh] =
+        kept.emplace(nb201_unique_string(parse_nb201_arch(candidates[i].arch)), i);
+    if (fresh) continue;
+    size_t copy = i;
+    if (better(i, at->second)) std::swap(at->second, copy);
+    candidates[copy].isomorphic_copy = true;
+  }
+}
+
 }  // namespace
 
 std::vector<size_t> pareto_front(const std::vector<double>& accuracy,
@@ -255,9 +277,12 @@ SearchResult search_cells(const SearchOptions& options) {
     evolve_nb101(options, scorer, inputs.config().data, result);
   }
 
+  if (result.space == CellSpace::kNasBench201) mark_isomorphic_copies(result.candidates);
+
   std::vector<size_t> feasible;
   for (size_t i = 0; i < result.candidates.size(); ++i)
-    if (result.candidates[i].feasible) feasible.push_back(i);
+    if (result.candidates[i].feasible && !result.candidates[i].isomorphic_copy)
+      feasible.push_back(i);
   std::vector<double> accuracy, latency;
   for (size_t i : feasible) {
     accuracy.push_back(result.candidates[i].accuracy);

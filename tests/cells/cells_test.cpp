@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "../test_util.h"
 #include "narformer/cells/augment.h"
@@ -170,6 +171,29 @@ TEST(Nb201, EnumeratesTheWholeSpaceOnceAsTheBenchmarkListsIt) {
   for (size_t row = 0; row < table.num_rows(); ++row)
     ASSERT_TRUE(std::binary_search(sorted.begin(), sorted.end(), table.cell(row, column)))
         << table.cell(row, column);
+}
+
+TEST(Nb201, IsomorphicCellsShareTheirUniqueString) {
+  auto key = [](const std::string& arch) { return nb201_unique_string(parse_nb201_arch(arch)); };
+  // skip_connect is the identity: c1 is c0, so c0→c3 and c1→c3 are interchangeable.
+  EXPECT_EQ(key("|skip_connect~0|+|none~0|none~1|+|nor_conv_3x3~0|nor_conv_1x1~1|none~2|"),
+            key("|skip_connect~0|+|none~0|none~1|+|nor_conv_1x1~0|nor_conv_3x3~1|none~2|"));
+  // Whatever a zero node feeds is zero.
+  EXPECT_EQ(key("|none~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|"
+                "nor_conv_3x3~2|"),
+            key("|none~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|"
+                "nor_conv_3x3~2|"));
+  EXPECT_EQ(key("|skip_connect~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|skip_connect~2|"),
+            "#+#+#+(0)@nor_conv_3x3");  // the API keeps the zero terms: x + 0 is not x
+  // Different operations stay different.
+  EXPECT_NE(key("|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|"
+                "nor_conv_3x3~2|"),
+            key("|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|nor_conv_3x3~1|"
+                "nor_conv_1x1~2|"));
+  // The NAS-Bench-201 paper's count of unique architectures.
+  std::set<std::string> unique;
+  for (const std::string& arch : all_nb201_archs()) unique.insert(key(arch));
+  EXPECT_EQ(unique.size(), 6466u);
 }
 
 TEST(Nb101, ArchStringRoundTripsThroughTheCompactForm) {

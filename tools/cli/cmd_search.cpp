@@ -43,12 +43,13 @@ std::string number(double value) {
 
 std::string csv(const SearchResult& result, const std::vector<size_t>& rows) {
   std::ostringstream out;
-  out << "arch,predicted_accuracy,predicted_latency_ms,feasible,on_front,labelled\n";
+  out << "arch,predicted_accuracy,predicted_latency_ms,feasible,on_front,labelled,isomorphic_"
+         "copy\n";
   for (size_t i : rows) {
     const SearchCandidate& c = result.candidates[i];
     out << '"' << c.arch << "\"," << number(c.accuracy) << ',' << number(c.latency_ms) << ','
-        << (c.feasible ? 1 : 0) << ',' << (c.on_front ? 1 : 0) << ',' << (c.labelled ? 1 : 0)
-        << '\n';
+        << (c.feasible ? 1 : 0) << ',' << (c.on_front ? 1 : 0) << ',' << (c.labelled ? 1 : 0) << ','
+        << (c.isomorphic_copy ? 1 : 0) << '\n';
   }
   return out.str();
 }
@@ -70,14 +71,18 @@ void run_search(const SearchArguments& args) {
   const SearchOptions& o = args.options;
   const SearchResult result = search_cells(o);
   const bool with_latency = !o.latency_run.empty();
-  int64_t feasible = 0;
-  for (const auto& c : result.candidates) feasible += c.feasible ? 1 : 0;
+  int64_t feasible = 0, copies = 0;
+  for (const auto& c : result.candidates) {
+    feasible += c.feasible ? 1 : 0;
+    copies += c.isomorphic_copy ? 1 : 0;
+  }
 
   nlohmann::json summary = {{"space", to_string(result.space)},
                             {"accuracy_run", o.accuracy_run},
                             {"use_labels", o.use_labels},
                             {"scored", result.candidates.size()},
                             {"feasible", feasible},
+                            {"isomorphic_copies", copies},
                             {"seconds", result.seconds},
                             {"top", listed(result, result.top)},
                             {"front", listed(result, result.front)},

@@ -21,6 +21,12 @@ Cell parse_nb201_arch(const std::string& arch);
 /// The arch string of an NB201 cell (inverse of parse_nb201_arch).
 std::string nb201_arch_string(const Cell& cell);
 
+/// The same string for cells that compute the same function: the NAS-Bench-201 API's
+/// CellStructure.to_unique_str(consider_zero=True) (skip_connect is the identity, `none` and
+/// whatever a zero node feeds are zero, sums are unordered). 6,466 of the 15,625 cells differ;
+/// isomorphic cells were trained separately in NAS-Bench-201, so their accuracies differ by noise.
+std::string nb201_unique_string(const Cell& cell);
+
 /// Every cell of the space (5 operations on 6 edges: 15,625 arch strings), the first edge's
 /// operation varying slowest, operations in cell_op_names order.
 std::vector<std::string> all_nb201_archs();

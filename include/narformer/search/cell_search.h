@@ -45,13 +45,18 @@ struct SearchCandidate {
   double latency_ms = std::numeric_limits<double>::quiet_NaN();  ///< NaN without a latency run
   bool feasible = true;                                          ///< within max_latency_ms
   bool on_front = false;
+  /// NB201: an isomorphic copy (nb201_unique_string) of a cell that scored higher (feasible,
+  /// then accuracy, then lower latency); left out of the front and the top-k, which list each
+  /// network once.
+  bool isomorphic_copy = false;
 };
 
 struct SearchResult {
   CellSpace space = CellSpace::kNasBench201;
   std::vector<SearchCandidate> candidates;  ///< every cell scored, once each, in scoring order
-  std::vector<size_t> front;      ///< predicted Pareto front of the feasible ones, by latency
-  std::vector<size_t> top;        ///< the top_k feasible ones by predicted accuracy
+  std::vector<size_t>
+      front;                ///< predicted Pareto front of the feasible ones (no copies), by latency
+  std::vector<size_t> top;  ///< the top_k feasible ones (no copies) by predicted accuracy
   int64_t redrawn_mutations = 0;  ///< NB101: mutations outside the shipped cells, drawn again
   double seconds = 0;
 };
