@@ -122,6 +122,11 @@ bool has_json_extension(const std::string& path) {
 
 }  // namespace
 
+NasTable read_dataset_cells(const DataConfig& config) {
+  const DatasetInfo& format = dataset_info(config.dataset);
+  return format.read_cells ? format.read_cells(config) : read_nas_table(config);
+}
+
 NasTable read_nas_table(const DataConfig& config) {
   if (has_json_extension(config.path)) return read_nas_json(config);
   const CsvTable table = CsvTable::read(config.path);

@@ -35,7 +35,7 @@ std::vector<torch::Tensor> EncoderImpl::forward(const torch::Tensor& x,
                                                 const torch::Tensor& adjacency,
                                                 const torch::Tensor& mask) {
   const torch::Tensor degree = adjacency.sum(-1, /*keepdim=*/true);
-  if (packing == NodePacking::kPadded)
+  if (!PackedNodes::may_pack(packing, mask))
     return run_blocks(x, Neighbourhoods{adjacency, {}, {}}, degree);
   const PackedNodes nodes(mask);
   if (!nodes.worth_it(packing)) return run_blocks(x, Neighbourhoods{adjacency, {}, {}}, degree);

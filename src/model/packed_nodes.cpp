@@ -28,7 +28,8 @@ PackedNodes::PackedNodes(const torch::Tensor& mask)
 bool PackedNodes::worth_it(NodePacking setting) const {
   if (setting != NodePacking::kAuto) return setting == NodePacking::kPacked;
   const double rows = static_cast<double>(batch_ * max_nodes_);
-  return batch_ > 1 && total_ >= 16 * batch_ && static_cast<double>(total_) <= 0.9 * rows;
+  return batch_ > 1 && total_ >= kMinMeanNodes * batch_ &&
+         static_cast<double>(total_) <= 0.9 * rows;
 }
 
 torch::Tensor PackedNodes::pack(const torch::Tensor& padded) const {

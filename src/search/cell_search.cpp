@@ -59,7 +59,8 @@ class Scorer {
       out[i].arch = archs[i];
       out[i].accuracy = accuracy[i];
       if (!labels_.empty())
-        if (const auto found = labels_.find(label_key(archs[i])); found != labels_.end()) {
+        if (const auto found = labels_.find(label_key(accuracy_.inputs().parse_cell(archs[i])));
+            found != labels_.end()) {
           out[i].accuracy = found->second;
           out[i].labelled = true;
         }
@@ -73,12 +74,6 @@ class Scorer {
 
  private:
   /// A cell's identity: NB201's arch string, NB101's fingerprint (isomorphic cells are one).
-  std::string label_key(const std::string& arch) const {
-    if (space_ == CellSpace::kNasBench201) return arch;
-    const size_t space = arch.find(' ');
-    return std::to_string(
-        nb101_fingerprint(parse_nb101_cell(arch.substr(0, space), arch.substr(space + 1))));
-  }
   std::string label_key(const Cell& cell) const {
     return space_ == CellSpace::kNasBench201 ? nb201_arch_string(cell)
                                              : std::to_string(nb101_fingerprint(cell));
@@ -88,9 +83,7 @@ class Scorer {
   /// scale its predictions are on), split as training split them.
   void read_labels() {
     const Config& config = accuracy_.inputs().config();
-    const DatasetInfo& format = dataset_info(config.data.dataset);
-    const NasTable table =
-        format.read_cells ? format.read_cells(config.data) : read_nas_table(config.data);
+    const NasTable table = read_dataset_cells(config.data);
     const Split split = make_split(static_cast<int64_t>(table.records.size()), config.data,
                                    static_cast<uint64_t>(config.run.seed));
     for (const std::vector<int64_t>* part : {&split.train, &split.val})

@@ -12,18 +12,9 @@
 
 namespace narformer {
 
-namespace {
-
-NasTable read_cells(const DataConfig& data) {
-  const DatasetInfo& format = dataset_info(data.dataset);
-  return format.read_cells ? format.read_cells(data) : read_nas_table(data);
-}
-
-}  // namespace
-
 NasTask::NasTask(const Config& config)
     : config_(config),
-      table_(read_cells(config.data)),
+      table_(read_dataset_cells(config.data)),
       split_(make_split(static_cast<int64_t>(table_.records.size()), config.data,
                         static_cast<uint64_t>(config.run.seed))),
       tokenizer_(CellTokenizerOptions::from_config(config.data.tokenizer)) {

@@ -112,6 +112,12 @@ TEST(Packing, AutoPacksLargeGraphsWithMuchPaddingOnly) {
   EXPECT_FALSE(PackedNodes(mask_of({90}, 90)).worth_it(NodePacking::kAuto));         // one graph
   EXPECT_TRUE(PackedNodes(mask_of({5, 7}, 7)).worth_it(NodePacking::kPacked));
   EXPECT_FALSE(PackedNodes(mask_of({100, 175}, 175)).worth_it(NodePacking::kPadded));
+  // The shape alone rules out cells and single graphs, before any mask is read.
+  EXPECT_FALSE(PackedNodes::may_pack(NodePacking::kAuto, mask_of({5, 7, 6, 7}, 7)));
+  EXPECT_FALSE(PackedNodes::may_pack(NodePacking::kAuto, mask_of({90}, 90)));
+  EXPECT_TRUE(PackedNodes::may_pack(NodePacking::kAuto, mask_of({100, 175, 130}, 175)));
+  EXPECT_TRUE(PackedNodes::may_pack(NodePacking::kPacked, mask_of({5, 7}, 7)));
+  EXPECT_FALSE(PackedNodes::may_pack(NodePacking::kPadded, mask_of({100, 175}, 175)));
 }
 
 TEST(Packing, PackAndUnpackKeepRealNodesAndZeroThePadding) {

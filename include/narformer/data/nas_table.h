@@ -39,4 +39,8 @@ struct NasTable {
 /// non-positive labels (the relative-error loss divides by them).
 NasTable read_nas_table(const DataConfig& config);
 
+/// The cells of config.dataset as training reads them: the dataset's own reader
+/// (DatasetInfo::read_cells) where it has one, read_nas_table otherwise.
+NasTable read_dataset_cells(const DataConfig& config);
+
 }  // namespace narformer

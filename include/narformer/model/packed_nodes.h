@@ -21,6 +21,16 @@ namespace narformer {
 
 class PackedNodes {
  public:
+  /// auto packs only batches whose graphs average at least this many nodes.
+  static constexpr int64_t kMinMeanNodes = 16;
+
+  /// Whether auto might pack a batch of this (B, N) mask at all: several graphs, N large
+  /// enough. Decided from the shape alone, so NAS-Bench cells never read their mask here.
+  static bool may_pack(NodePacking setting, const torch::Tensor& mask) {
+    if (setting != NodePacking::kAuto) return setting == NodePacking::kPacked;
+    return mask.size(0) > 1 && mask.size(1) >= kMinMeanNodes;
+  }
+
   /// mask: (B, N), 1 for real nodes, each graph's nodes first (as collate() lays them out).
   explicit PackedNodes(const torch::Tensor& mask);
 

@@ -54,9 +54,10 @@ struct SearchCandidate {
 struct SearchResult {
   CellSpace space = CellSpace::kNasBench201;
   std::vector<SearchCandidate> candidates;  ///< every cell scored, once each, in scoring order
-  std::vector<size_t>
-      front;                ///< predicted Pareto front of the feasible ones (no copies), by latency
-  std::vector<size_t> top;  ///< the top_k feasible ones (no copies) by predicted accuracy
+  /// The predicted Pareto front of the feasible cells, by latency, and the top_k of them by
+  /// predicted accuracy; neither holds isomorphic copies.
+  std::vector<size_t> front;
+  std::vector<size_t> top;
   int64_t redrawn_mutations = 0;  ///< NB101: mutations outside the shipped cells, drawn again
   double seconds = 0;
 };
