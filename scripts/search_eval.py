@@ -4,16 +4,20 @@ truth: accuracy = test_top1 (CIFAR-10), latency = HELP's measurements on gold_62
 
   PYTHONPATH=build/python scripts/search_eval.py [--labels 100 400 1000] [--seeds 0 1 2]
                                                  [--out results/search] [--accuracy-kind gbdt]
+                                                 [--config configs/nb201/search.yaml]
   scripts/search_eval.py --table results/search/search_eval_*.json     # the README's table
 
 For each device a latency run (configs/help/<device>.yaml, model.kind linear: the best HELP
 predictor by validation on both devices, README); for each number of labelled architectures
-N and seed an accuracy run (configs/nb201/smoke.yaml's model, 40 epochs, holdout protocol with
-0.8 N training and 0.2 N validation cells, trained on valid_top1). Budgets: the 10th, 25th,
+N and seed an accuracy run (--config, default configs/nb201/search.yaml: 4 x 256, 300 epochs,
+chosen on design seeds 100-102 by tau against valid_top1; holdout protocol with 0.8 N training
+and 0.2 N validation cells, trained on valid_top1). Runs are kept in --runs and reused. Budgets: the 10th, 25th,
 50th and 75th percentile of the device's measured latency. For each budget:
   search   `narformer search --max-latency-ms BUDGET`: its top pick
   labelled the best labelled cell (by its valid_top1 label) whose predicted latency fits
   random   N other random cells, the best of them (by valid_top1) whose predicted latency fits
+  oracle   no predictor: the best of all cells by valid_top1 whose measured latency fits, the
+           floor of any predictor trained on valid_top1 (valid_top1 and test_top1 disagree)
 --accuracy-kind gbdt|linear|mlp searches with a baseline as the accuracy predictor instead.
 --use-labels searches with `narformer search --use-labels`: the N labelled cells scored by their
 own labels, the others by prediction (method "search+labels"; its own output file).
@@ -105,6 +109,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", default="results/search")
     parser.add_argument("--runs", default="runs/search_eval")
+    parser.add_argument("--config", default="configs/nb201/search.yaml",
+                        help="the accuracy runs' config (data counts and seed are overridden)")
     parser.add_argument("--accuracy-kind", default="narformer",
                         help="model.kind of the accuracy runs (narformer, linear, mlp, gbdt)")
     parser.add_argument("--use-labels", action="store_true",
@@ -154,10 +160,11 @@ def main():
         budgets = {p: float(np.percentile(truth_lat, p)) for p in PERCENTILES}
         for n in args.labels:
             for seed in args.seeds:
-                name = f"accuracy_{args.accuracy_kind}_n{n}_s{seed}"
+                stem = os.path.splitext(os.path.basename(args.config))[0]
+                name = f"accuracy_{args.accuracy_kind}_{stem}_n{n}_s{seed}"
                 run = os.path.join(args.runs, name)
                 if not os.path.isfile(os.path.join(run, "test_metrics.json")):
-                    narformer.train("configs/nb201/smoke.yaml", quiet=True, overwrite=True,
+                    narformer.train(args.config, quiet=True, overwrite=True,
                                     overrides=dict(common, **{
                                         "run.name": name, "run.seed": seed,
                                         "model.kind": args.accuracy_kind,
@@ -183,6 +190,8 @@ def main():
                         for method, pool in (("labelled", labelled), ("random", drawn)):
                             fits = pool[predicted_latency[pool] <= budget]
                             picks[method] = int(fits[np.argmax(valid_top1[fits])]) if len(fits) else None
+                        fits = np.flatnonzero(truth_lat <= budget)
+                        picks["oracle"] = int(fits[np.argmax(valid_top1[fits])])
                         for method, pick in picks.items():
                             failed = pick is None or truth_lat[pick] > budget
                             results.append({
@@ -209,7 +218,8 @@ def print_table(results):
     print("| device | labels | method | p10 | p25 | p50 | p75 | front share | HV ratio |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     keys = sorted({(r["device"], r["labels"], r["method"]) for r in results},
-                  key=lambda k: (k[0], k[1], k[2] != "labelled", k[2] != "random", k[2]))
+                  key=lambda k: (k[0], k[1], k[2] != "oracle", k[2] != "labelled",
+                                 k[2] != "random", k[2]))
     for device, n, method in keys:
         cells = []
         rows = [r for r in results if (r["device"], r["labels"], r["method"]) == (device, n, method)]
