@@ -1,10 +1,11 @@
 """`narformer search` against an independent computation through the Python module: on
 NAS-Bench-201 its pick is the most accurate predicted cell within the predicted latency budget
 and its front is the Pareto front of its own candidates; on NAS-Bench-101 evolution scores only
-shipped cells and ends among the best predicted of them; bad combinations are one clear error.
+shipped cells and ends among the best predicted of them, and under a budget of the shipped NB101
+latencies picks the best predicted cell that fits; bad combinations are one clear error.
 
 Run by ctest with PYTHONPATH=<build>/python, NARFORMER=<build>/narformer and the repository as
-the working directory. Trains three small runs first (~15 s on one core)."""
+the working directory. Trains four small runs first (~15 s on one core)."""
 
 import csv
 import json
@@ -45,6 +46,11 @@ class Search(unittest.TestCase):
             common, **{"model.kind": "linear", "run.name": "latency"}))["run_dir"]
         cls.nb101 = narformer.train("configs/nb101/train_424.yaml", quiet=True, overrides=dict(
             common, **{"model.kind": "linear", "run.name": "nb101"}))["run_dir"]
+        # The shipped NB101 latencies (data/nb101_latency_cpu), as a search objective.
+        cls.nb101_latency = narformer.train("configs/nb101/latency_cpu.yaml", quiet=True,
+                                            overrides=dict(common, **{
+                                                "model.kind": "linear",
+                                                "run.name": "nb101_latency"}))["run_dir"]
         with open("data/nasbench201/arch_score_acc.csv") as f:
             cls.nb201 = [row["cellstr"] for row in csv.DictReader(f)]
 
@@ -137,6 +143,28 @@ class Search(unittest.TestCase):
         again = search("--accuracy-run", self.nb101, "--cycles", "1000", "--seed", "3",
                        "--out", os.path.join(self.work, "again"))
         self.assertEqual(again["top"], found["top"])  # the seed fixes the search
+
+    def test_nb101_evolution_under_a_latency_budget(self):
+        with open("data/nasbench101/nb101_tiga1231_30k_arch_valacc.csv") as f:
+            shipped = [r["adjacency_rowmajor"] + " " + r["ops"] for r in csv.DictReader(f)]
+        latency = dict(zip(shipped, narformer.Predictor(self.nb101_latency).predict_cells(shipped)))
+        budget = float(np.percentile(list(latency.values()), 25))
+        out = os.path.join(self.work, "nb101_budget")
+        found = search("--accuracy-run", self.nb101, "--latency-run", self.nb101_latency,
+                       "--max-latency-ms", repr(budget), "--cycles", "500", "--seed", "1",
+                       "--out", out)
+        rows = read_csv(os.path.join(out, "candidates.csv"))
+        # Every scored cell carries the latency run's prediction; feasible = within the budget.
+        for r in rows:
+            self.assertAlmostEqual(float(r["predicted_latency_ms"]), latency[r["arch"]],
+                                   delta=1e-5 * latency[r["arch"]])
+            self.assertEqual(r["feasible"] == "1", latency[r["arch"]] <= budget, r["arch"])
+        feasible = [r for r in rows if r["feasible"] == "1"]
+        self.assertGreater(len(feasible), 10)
+        self.assertLess(len(feasible), len(rows))
+        best = max(feasible, key=lambda r: float(r["predicted_accuracy"]))
+        self.assertEqual(found["top"][0]["arch"], best["arch"])
+        self.assertTrue(all(t["predicted_latency_ms"] <= budget for t in found["top"]))
 
     def test_bad_combinations_are_one_clear_error(self):
         def error(*arguments):
