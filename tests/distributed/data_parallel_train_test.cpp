@@ -197,10 +197,12 @@ TEST(DataParallelTraining, ADeadRankStopsTheOtherWithItsNameAndTheRunResumes) {
   waitpid(rank0, &status, 0);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_NE(WEXITSTATUS(status), 0);
-  EXPECT_LT(seconds, 20 + 10);
+  // Rank 0's log goes with every failure: this test depends on timing (it failed once under
+  // a loaded ctest -j2 and passed on every re-run).
   const std::string message = read_file(dir.path() + "/rank0.log");
+  ASSERT_TRUE(WIFEXITED(status)) << message;
+  EXPECT_NE(WEXITSTATUS(status), 0) << message;
+  EXPECT_LT(seconds, 20 + 10) << message;
   EXPECT_NE(message.find("rank 1 stopped"), std::string::npos) << message;
 
   // One process finishes the run from its last checkpoint, and the result loads.
