@@ -37,6 +37,8 @@ CELL_COLUMNS = ["module_hash", "num_vertices", "adjacency_rowmajor", "ops", "tra
 
 
 def stable_int(*parts):
+    """A seeded draw independent of Python's hash: all 64 bits (not the builder's _stable_int,
+    which masks the top one), since this order chose the shipped table's cells."""
     return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "little")
 
 
@@ -73,13 +75,21 @@ def main(argv=None, measurer=None, machine=None, monitor=None):
 
     if not os.path.isfile(args.table):
         raise SystemExit(f"{args.table}: not found")
+    if args.n < 1:
+        raise SystemExit(f"--n must be at least 1, got {args.n}")
     with open(args.table) as f:
-        cells = list(csv.DictReader(f))
-    missing = [c for c in CELL_COLUMNS if c not in (cells[0] if cells else {})]
-    if missing:
-        raise SystemExit(f"{args.table}: no column {', '.join(missing)}")
+        reader = csv.DictReader(f)
+        missing = [c for c in CELL_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SystemExit(f"{args.table}: no column {', '.join(missing)}")
+        cells = list(reader)
     order = sorted(cells, key=lambda c: stable_int(args.seed, "cell", c["module_hash"]))
     chosen = order[:args.n]
+    for c in chosen:  # a bad cell is one clear line before anything is measured
+        try:
+            parse_cell(c["adjacency_rowmajor"], c["ops"])
+        except ValueError as e:
+            raise SystemExit(f"{args.table}: cell {c['module_hash']}: {e}") from None
     noise = sorted(chosen, key=lambda c: stable_int(args.seed, "noise", c["module_hash"]))
     noise = noise[:max(1, round(args.noise_fraction * len(chosen)))]
 

@@ -125,6 +125,20 @@ class Measuring(unittest.TestCase):
         self.assertEqual(meta["noise"]["cells"], 1)
         self.assertEqual(meta["noise"]["median_rel_diff"], 0.0)
 
+    def test_bad_tables_are_one_clear_error(self):
+        bad = os.path.join(self.out, "bad.csv")
+        with open(bad, "w") as f:
+            f.write("module_hash,num_vertices,adjacency_rowmajor,ops\n")
+        with self.assertRaisesRegex(SystemExit, "bad.csv: no column trainable_parameters"):
+            nb101_latency.main(["--out", self.out, "--table", bad], measurer=FakeMeasurer(),
+                               machine={})
+        with open(bad, "w") as f:
+            f.write("module_hash,num_vertices,adjacency_rowmajor,ops,trainable_parameters\n"
+                    "abc,3,0101,input|conv3x3-bn-relu|output,10\n")
+        with self.assertRaisesRegex(SystemExit, "bad.csv: cell abc: .*not a 3x3"):
+            nb101_latency.main(["--out", self.out, "--table", bad], measurer=FakeMeasurer(),
+                               machine={})
+
     def test_other_settings_are_refused(self):
         self.run_script(["--n", "2"], FakeMeasurer())
         with self.assertRaisesRegex(SystemExit, "other settings"):
