@@ -35,21 +35,9 @@ import torchvision
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from latency_dataset.export import OPSET, export_weight_free, jitter_parameters  # noqa: E402
 
-# The 9 torchvision-expressible NNLQP families first (nasbench201 cells are not in
-# torchvision), then more architectures that people export today.
-MODELS = [
-    "resnet18", "vgg16", "alexnet", "squeezenet1_0", "googlenet", "mobilenet_v2",
-    "mobilenet_v3_small", "mnasnet1_0", "efficientnet_b0",
-    "regnet_y_400mf", "shufflenet_v2_x1_0", "densenet121", "convnext_tiny", "vit_b_16",
-]
-
-
-def build(name):
-    kwargs = {"weights": None}
-    if name == "googlenet":
-        # No auxiliary heads (unused in eval) and no scipy truncated-normal init (slow).
-        kwargs.update(aux_logits=False, init_weights=False)
-    return getattr(torchvision.models, name)(**kwargs).eval()
+# The networks and how they are built: the same as the latency builder's check-set family.
+from latency_dataset.published import MODELS  # noqa: E402
+from latency_dataset.published import build_torchvision as build  # noqa: E402
 
 
 def export(name, out_dir):

@@ -19,6 +19,10 @@ noise.json are derived from them and rewritten. An interrupted run (Ctrl-C, SIGT
 continues where it stopped when the same command is run again. A rerun must keep the settings
 that define the models (seed, generator version, batch, resolutions); it may add families or
 raise --per-family (the stage column is then re-derived for the larger set).
+
+With --batch-sizes, each model's batch is drawn from a list (gt.txt's BatchSize column then
+varies per line) and the calibration workload runs at batch 1 for every model, so that one
+calibration time turns every ratio into ms.
 """
 
 import argparse
@@ -46,7 +50,8 @@ CSV_FIELDS = ["name", "family", "idx", "platform", "pass", "batch", "ratio", "ra
               "others_cores", "steal_cores", "attempts", "measure_s", "measured_at"]
 
 # Settings that define which models exist and what their files hold: a resumed run must agree.
-DEFINING = ["generator_version", "seed", "batch_size", "resolutions", "cell_resolution", "opset"]
+DEFINING = ["generator_version", "seed", "batch_size", "batch_sizes", "resolutions",
+            "cell_resolution", "opset"]
 
 
 def _stable_int(*parts):
@@ -126,6 +131,10 @@ class Model:
         self.family, self.idx, self.config = family, idx, config
         self.name = f"{family}_{idx:04d}"
         self.rel_path = f"onnx/{family}/{self.name}.onnx"
+
+    def batch(self, settings):
+        """The batch this model is measured at: its drawn one, else the dataset's."""
+        return self.config.get("batch", settings["batch_size"])
 
 
 class Dataset:
@@ -329,7 +338,7 @@ def label_ms(row, cal_ref):
     return row["ratio"] * cal_ref
 
 
-def write_gt(ds, models, stage_of, rows, platforms, batch, fixed_ref=None):
+def write_gt(ds, models, stage_of, rows, platforms, settings, fixed_ref=None):
     lines = []
     for platform in sorted(platforms):
         cal_ref = calibration_reference(rows, platform, fixed_ref)
@@ -337,7 +346,7 @@ def write_gt(ds, models, stage_of, rows, platforms, batch, fixed_ref=None):
             row = rows.get((m.name, platform, 1))
             if row is None:
                 continue
-            lines.append(f"{len(lines) + 1:05d} {m.rel_path} {batch} "
+            lines.append(f"{len(lines) + 1:05d} {m.rel_path} {m.batch(settings)} "
                          f"{label_ms(row, cal_ref):.5f} {m.family} {platform} {stage_of[m.name]}")
     _atomic_write(ds.gt, "\n".join(lines) + ("\n" if lines else ""))
     return len(lines)
@@ -399,7 +408,7 @@ def write_derived(ds, settings, models, rows, stage_of, platforms_info, arch=Non
             noise[pid] = stats
             info["noise"] = _rounded({k: stats[k] for k in (
                 "models", "label_rel_diff", "raw_ms_rel_diff", "within_model_dispersion_median")})
-    n = write_gt(ds, models, stage_of, rows, [int(p) for p in platforms], settings["batch_size"],
+    n = write_gt(ds, models, stage_of, rows, [int(p) for p in platforms], settings,
                  settings.get("calibration_reference_ms"))
     proto = {"dataset": settings, "platforms": platforms_info}
     _atomic_write(ds.protocol, json.dumps(proto, indent=1, sort_keys=True) + "\n")
@@ -497,6 +506,9 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="intra-op threads on the CPU (default: all cores, %(default)s here)")
     parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--batch-sizes", default=None,
+                        help="several batch sizes (e.g. 1,2,4), one drawn per model; implies "
+                             "--cal-batch-1")
     parser.add_argument("--resolutions", default="224",
                         help="input resolution of the ImageNet families; several (e.g. "
                              "160,192,224) are drawn per variant")
@@ -557,6 +569,14 @@ def parse_args(argv):
         args.resolutions = sorted({int(r) for r in args.resolutions.split(",")})
     except ValueError:
         parser.error(f"--resolutions: expected integers, got {args.resolutions!r}")
+    if args.batch_sizes is not None:
+        try:
+            args.batch_sizes = sorted({int(b) for b in args.batch_sizes.split(",")})
+        except ValueError:
+            parser.error(f"--batch-sizes: expected integers, got {args.batch_sizes!r}")
+        if min(args.batch_sizes) < 1:
+            parser.error("--batch-sizes must be >= 1")
+        args.cal_batch_1 = True  # one calibration time for every batch
     if args.per_family < 1 or args.batch_size < 1 or args.threads < 1 or args.rounds < 1:
         parser.error("--per-family, --batch-size, --threads and --rounds must be >= 1")
     if not 0 <= args.stage_test_fraction <= 1 or not 0 <= args.noise_fraction <= 1:
@@ -568,7 +588,8 @@ def _settings(args):
     from .export import OPSET  # noqa: PLC0415
     return {
         "generator_version": fam.GENERATOR_VERSION, "seed": args.seed,
-        "batch_size": args.batch_size, "resolutions": args.resolutions,
+        "batch_size": args.batch_size, "batch_sizes": args.batch_sizes,
+        "resolutions": args.resolutions,
         "cell_resolution": args.cell_resolution, "opset": OPSET,
         "per_family": args.per_family, "families": args.families,
         "stage_test_fraction": args.stage_test_fraction, "noise_fraction": args.noise_fraction,
@@ -654,7 +675,8 @@ def main(argv=None, measurer=None, machine=None, monitor=None):
     by_family = {}
     for f in settings["families"]:
         res = [settings["cell_resolution"]] if f == "nasbench201" else settings["resolutions"]
-        configs = fam.variants(f, settings["per_family"], settings["seed"], res)
+        configs = fam.variants(f, settings["per_family"], settings["seed"], res,
+                               settings.get("batch_sizes"))
         by_family[f] = [Model(f, i, c) for i, c in enumerate(configs)]
     all_models = [m for f in settings["families"] for m in by_family[f]]
     todo = [m for f in args.families for m in by_family[f][:args.per_family]]
@@ -727,7 +749,7 @@ def main(argv=None, measurer=None, machine=None, monitor=None):
                     for attempt in range(1, 1000):
                         t0 = time.perf_counter()
                         monitor.start()
-                        res = measurer.measure(module, m.config["input"], settings["batch_size"],
+                        res = measurer.measure(module, m.config["input"], m.batch(settings),
                                                seed=_stable_int(settings["seed"], m.name, "input"))
                         busy = monitor.stop()
                         # A tick or two of others' time is the counters' resolution, not load.
@@ -740,7 +762,7 @@ def main(argv=None, measurer=None, machine=None, monitor=None):
                               flush=True)
                         wait_until_quiet(monitor, args.max_busy)
                     row = {"name": m.name, "family": m.family, "idx": m.idx, "platform": pid,
-                           "pass": pass_no, "batch": settings["batch_size"],
+                           "pass": pass_no, "batch": m.batch(settings),
                            "measure_s": round(time.perf_counter() - t0, 3),
                            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
                     for k in ("ratio", "ratio_mad_rel", "ms_median", "ms_min", "cal_ms"):
@@ -804,7 +826,8 @@ def summary_markdown(settings, models, rows, platforms_info, arch):
     out = ["# Latency dataset summary (generated by scripts/build_latency_dataset.py)", ""]
     sizes = [arch[m.name]["onnx_bytes"] for m in models if m.name in arch]
     out.append(f"- seed {settings['seed']}, {settings['per_family']} variants per family, "
-               f"families: {', '.join(settings['families'])}; batch {settings['batch_size']}, "
+               f"families: {', '.join(settings['families'])}; batch "
+               f"{settings.get('batch_sizes') or settings['batch_size']}, "
                f"input {settings['resolutions']} (nasbench201: {settings['cell_resolution']}; "
                f"kernels: each its own)")
     if sizes:

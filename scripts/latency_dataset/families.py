@@ -1,4 +1,4 @@
-"""The 10 NNLQP model families and their variant spaces.
+"""The 10 NNLQP model families and their variant spaces (eight more in modern.py).
 
 Each family has a sampler, ``sample(rng) -> config``, that draws one variant from a seeded
 ``random.Random``, and a builder, ``build(config) -> torch.nn.Module``, that turns the config into
@@ -588,15 +588,24 @@ def build_nasbench201(cfg, input_shape):
 
 # --------------------------------------------------------------------------------------------
 
-# Families a build can name besides NNLQP's ten (never part of the default build): single
-# operators over a grid of shapes, extra training data for unseen families (kernels.py).
-EXTRA_FAMILIES = ["kernels"]
+# Families a build can name besides NNLQP's ten (never part of the default build): eight
+# families with the patterns NNLQP's lack (modern.py: dense concatenation, channel shuffle,
+# LayerNorm, GELU, attention, ...), and single operators over a grid of shapes, extra training
+# data for unseen families (kernels.py); and the published torchvision networks, fixed, as a
+# check set that never trains (published.py). modern.py builds on the blocks above, so it is
+# imported here, after them.
+from . import modern, published  # noqa: E402
+
+EXTRA_FAMILIES = modern.MODERN_FAMILIES + ["kernels", "torchvision"]
 ALL_FAMILIES = FAMILIES + EXTRA_FAMILIES
 
 SAMPLERS = {name: globals()["sample_" + name] for name in FAMILIES}
 BUILDERS = {name: globals()["build_" + name] for name in FAMILIES}
+SAMPLERS.update(modern.SAMPLERS)
+BUILDERS.update(modern.BUILDERS)
 SAMPLERS["kernels"] = kernels.sample
 BUILDERS["kernels"] = kernels.build
+BUILDERS["torchvision"] = published.build
 
 # What varies, for --help, protocol.json and SOURCES.md.
 VARIANT_SPACES = {
@@ -620,7 +629,9 @@ VARIANT_SPACES = {
                    "kernel {3,5,7}, expansion {3,4,6}, SE on/off",
     "nasbench201": "NB201 cell (one of 5 ops on each of 6 edges: 15,625 cells), C {8,16,24,32}, "
                    "N (cells per stage) 1..5; stem, residual reductions and head of NB201",
+    **modern.VARIANT_SPACES,
     "kernels": kernels.SPACE,
+    "torchvision": published.SPACE,
 }
 
 
@@ -628,17 +639,22 @@ def default_resolution(family):
     return 32 if family == "nasbench201" else 224
 
 
-def variants(family, n, seed, resolutions=None):
+def variants(family, n, seed, resolutions=None, batches=None):
     """The first ``n`` variants of ``family`` for ``seed``: a list of config dicts.
 
     Each config holds the architecture and its "input" shape [3, R, R]; R is drawn (seeded) from
     ``resolutions`` when that lists several values, else fixed (default 224, 32 for NB201). A
-    kernel config brings its own input shape.
+    kernel config brings its own input shape. When ``batches`` lists several batch sizes, each
+    config also gets a drawn "batch" (configs of a single batch size carry none, so builds
+    from before batches were drawn keep their configs).
     Duplicates within a family are re-drawn, so all ``n`` configs differ.
     """
+    if family == "torchvision":
+        return published.variants(n)
     if family not in SAMPLERS:
         raise ValueError(f"unknown family {family!r}; known: {', '.join(ALL_FAMILIES)}")
     resolutions = list(resolutions or [default_resolution(family)])
+    batches = list(batches or [])
     seen, configs = set(), []
     for idx in range(n):
         for attempt in range(1000):
@@ -649,6 +665,9 @@ def variants(family, n, seed, resolutions=None):
                 key = f"narformer-latency:{seed}:{family}:{idx}:{attempt}:res"
                 res = random.Random(key).choice(resolutions)
             cfg = {"input": [3, res, res], **cfg}
+            if len(batches) > 1:
+                key = f"narformer-latency:{seed}:{family}:{idx}:{attempt}:batch"
+                cfg = {"batch": random.Random(key).choice(batches), **cfg}
             key = json.dumps(cfg, sort_keys=True)
             if key not in seen:
                 break
