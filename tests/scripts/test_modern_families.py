@@ -92,6 +92,12 @@ class VariantsTest(unittest.TestCase):
             plain = F.variants(family, 10, 0)
             self.assertTrue(all("batch" not in c for c in plain))
             self.assertEqual(plain, F.variants(family, 10, 0, batches=[1]))
+        # The shipped set, built before batches were drawn, is what the generator still draws.
+        with open(os.path.join(ROOT, "data", "latency_cpu", "architectures.jsonl")) as f:
+            shipped = {r["name"]: r["config"] for r in map(json.loads, f)}
+        for family in F.FAMILIES:
+            for i, cfg in enumerate(F.variants(family, 5, 0, batches=[1])):
+                self.assertEqual(cfg, shipped[f"{family}_{i:04d}"], family)
 
     def test_not_in_the_default_build(self):
         for family in modern.MODERN_FAMILIES:
@@ -131,6 +137,12 @@ class ExportTest(unittest.TestCase):
                 self.assertLessEqual(PATTERN_OPS[family], set(ops), family)
         ops = {f: collections.Counter(n.op_type for n in onnx.load_from_string(d).graph.node)
                for f, (_, _, d) in self.files.items()}
+        # RegNet's 3x3 convolutions are grouped at the config's group width.
+        regnet_cfg, _, regnet_data = self.files["regnet"]
+        groups = {a.i for n in onnx.load_from_string(regnet_data).graph.node
+                  if n.op_type == "Conv" for a in n.attribute if a.name == "group"}
+        self.assertIn(regnet_cfg["stages"][0]["c"] // regnet_cfg["group"], groups)
+        self.assertGreater(max(groups), 1)
         # The upsampling of the first unet variant is one of the three kinds.
         self.assertTrue(ops["unet"]["ConvTranspose"] or ops["unet"]["Resize"])
         # A dense block's layers each concatenate all maps before them.
