@@ -5,7 +5,7 @@
 # runs at a time. Runs that finished before are kept (a second call only fills gaps), so the
 # script can be interrupted and called again. Tables: scripts/results_table.py compare.
 #
-#   scripts/baselines.sh help transfer nb201 nb201_holdout nb101 latency_cpu   # or any of them
+#   scripts/baselines.sh help transfer nb201 nb201_holdout nb101 latency_cpu latency_cpu18   # or any
 #   SEEDS="0 1 2" MLP_SEEDS="0" JOBS=2 scripts/baselines.sh help
 #   KINDS=narformer JOBS=12 scripts/baselines.sh help   # narformer itself, same folders and seeds
 #
@@ -53,6 +53,11 @@ kinds() {
 nb201_config() {
   if [[ $1 == narformer* ]]; then echo "configs/nb201/cpu_$2pct.yaml"; else echo "configs/nb201/paper_$2pct.yaml"; fi
 }
+
+# data/latency_cpu18's families: the three development families of the leave-one-family-out
+# protocol (README), then NNLQP's other seven, then the eight of scripts/latency_dataset/modern.py.
+LATENCY_CPU18_FAMILIES="mnasnet resnet18 squeezenet alexnet efficientb0 googlenet mobilenetv2
+  mobilenetv3 nasbench201 vgg16 densenet shufflenetv2 convnext vit regnet resnext ghostnet unet"
 
 for table in "$@"; do
   case $table in
@@ -109,7 +114,18 @@ for table in "$@"; do
           job latency_cpu "$kind" "$task" "$seed" "$config"
         done; done
       done ;;
-    *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb201_holdout, nb101, latency_cpu)" >&2; exit 2 ;;
+    latency_cpu18)  # the 14 published networks as a check set, then leave-one-family-out over the
+      # 18 families of data/latency_cpu18, development families first (FAMILIES="vit unet": those)
+      for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+        job latency_cpu18 "$kind" check_torchvision "$seed" configs/latency_cpu18/check_torchvision.yaml
+      done; done
+      for family in ${FAMILIES:-$LATENCY_CPU18_FAMILIES}; do
+        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+          job latency_cpu18 "$kind" "leave_out_$family" "$seed" configs/latency_cpu18/leave_family_out.yaml \
+            --set "data.test_family=$family"
+        done; done
+      done ;;
+    *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb201_holdout, nb101, latency_cpu, latency_cpu18)" >&2; exit 2 ;;
   esac
 done
 

@@ -8,6 +8,7 @@
     scripts/results_table.py seeds runs/leave_out_* runs/seed1_leave_out_*   # runs of the same test family side by side
 
     scripts/results_table.py compare runs/tables/help/*       # narformer beside every baseline, over seeds
+    scripts/results_table.py networks runs/tables/latency_cpu18/*.check_torchvision.s0   # per test network
 
 `compare` reads folders named <kind>.<task>.s<seed> (scripts/baselines.sh writes them; narformer
 runs of a table go beside them as narformer.<task>.s<seed>; variants as narformer_<name>, never counted as baselines): a row per task, a column per kind
@@ -19,6 +20,11 @@ standard deviations.
 `seeds` puts runs that test the same family (leave-family-out runs of several seeds or
 settings) in one row: each run's MAPE, their mean, and the MAPE of their ensemble (the
 geometric mean of the runs' predictions, matched by line id from predictions.csv).
+
+`networks` puts each test network in a row (named by the `config.model` of the
+architectures.jsonl beside its ONNX file when there is one, e.g. the published networks of
+data/latency_cpu_torchvision) and each run's signed error in a column, (prediction - truth) /
+truth, with the runs' MAPE as the last row: what a check set of named networks is read by.
 
 Every number printed comes from the run folder; nothing is typed in by hand.
 """
@@ -201,9 +207,48 @@ def compare_table(runs, with_mean=False):
               f" | {mean(column_means['best'])} | |")
 
 
+def network_names(onnx_paths):
+    """{onnx path: published name} from the architectures.jsonl of each path's dataset folder
+    (<dataset>/onnx/<family>/<file>.onnx), where its lines have a config.model; else the stem."""
+    published = {}  # normalised onnx path -> config.model, over every listing read
+    for listing in {os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(p))), "architectures.jsonl")
+                    for p in onnx_paths}:
+        try:
+            with open(listing) as f:
+                for line in f:
+                    item = json.loads(line)
+                    if "model" in item.get("config", {}):
+                        published[os.path.normpath(os.path.join(os.path.dirname(listing), item["onnx"]))] = \
+                            item["config"]["model"]
+        except (OSError, ValueError, KeyError):
+            pass
+    return {p: published.get(os.path.normpath(p), os.path.splitext(os.path.basename(p))[0]) for p in onnx_paths}
+
+
+def networks_table(runs):
+    rows = {}  # line id -> (onnx path, truth, {run: prediction})
+    for run in runs:
+        path = os.path.join(run, "predictions.csv")
+        try:
+            with open(path) as f:
+                for r in csv.DictReader(f):
+                    entry = rows.setdefault(r["id"], [r["onnx_path"], float(r["latency_ms"]), {}])
+                    entry[2][run] = float(r["prediction_ms"])
+        except (OSError, KeyError, ValueError) as e:
+            sys.exit(f"results_table: {path}: {e}")
+    names = network_names([entry[0] for entry in rows.values()])
+    print("| network | measured ms | " + " | ".join(os.path.basename(r) for r in runs) + " |")
+    print("| --- | ---: | " + " | ".join("---:" for _ in runs) + " |")
+    for line_id in sorted(rows):
+        path, truth, predicted = rows[line_id]
+        cells = [f"{100 * (predicted[r] - truth) / truth:+.1f} %" if r in predicted else "" for r in runs]
+        print(f"| {names[path]} | {truth:.2f} | " + " | ".join(cells) + " |")
+    print("| **MAPE** | | " + " | ".join(pct(load(r)["mape"]) for r in runs) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["families", "runs", "seeds", "compare"])
+    parser.add_argument("kind", choices=["families", "runs", "seeds", "compare", "networks"])
     parser.add_argument("run", nargs="+", help="run folders")
     parser.add_argument("--mean", action="store_true", help="compare: a last row with each column's mean over tasks")
     parser.add_argument("--beside", nargs="+", default=[], help="families: runs whose mean MAPE per family is a last column")
@@ -214,7 +259,7 @@ def main():
         if args.kind == "families":
             families(args.run, args.beside)
         else:
-            {"runs": runs_table, "seeds": seeds_table}[args.kind](args.run)
+            {"runs": runs_table, "seeds": seeds_table, "networks": networks_table}[args.kind](args.run)
 
 
 if __name__ == "__main__":

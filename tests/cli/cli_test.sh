@@ -124,7 +124,7 @@ col = lambda text: [float(l.split("\t")[1]) for l in text.splitlines()]
 a, b = col(sys.argv[1]), col(sys.argv[2])
 assert len(a) == 2 and all(abs(x - y) <= 1e-3 * abs(y) for x, y in zip(a, b)), (a, b)' "$packed" "$lite"
     then echo "ok: predict --pretrained = the packed run"; else fail "predict --pretrained: '$packed' vs '$lite'"; fi
-    expect_error "unknown pretrained" "no pretrained predictor named 'nope' (there are: help_nb201, latency_cpu, nb201_accuracy, smoke_acc" -- \
+    expect_error "unknown pretrained" "no pretrained predictor named 'nope' (there are: help_nb201, latency_cpu, latency_cpu18, nb201_accuracy, smoke_acc" -- \
       env NARFORMER_PRETRAINED="$packs" "$bin" predict --pretrained nope "${archs[@]}"
     # A latency run over cells (HELP's devices) says latency_ms, and --platform picks the head.
     gold=$("$bin" predict --pretrained help_nb201 --platform gold_6226 "${archs[@]}" --json 2>/dev/null)
