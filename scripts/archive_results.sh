@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Keeps what the README's tables are built from: copies each finished table run's summary
-# (test_metrics.json and config.yaml) from runs/tables/<table>/<run> to
+# (test_metrics.json, config.yaml, and predictions.csv when it is small) from runs/tables/<table>/<run> to
 # results/tables/<table>/<run>, which is committed, so that
 #
 #   /usr/bin/python3 scripts/results_table.py compare results/tables/help/*
@@ -25,6 +25,11 @@ for table in "${tables[@]}"; do
     for f in test_metrics.json config.yaml; do
       [[ -f $run/$f ]] && cp "$run/$f" "$dest/$f.tmp" && mv "$dest/$f.tmp" "$dest/$f"
     done
+    # A small test set's predictions too (a check set of named networks: results_table.py
+    # networks reads them); the large ones stay in runs/.
+    if [[ -f $run/predictions.csv && $(stat -c %s "$run/predictions.csv") -le 4096 ]]; then
+      cp "$run/predictions.csv" "$dest/predictions.csv.tmp" && mv "$dest/predictions.csv.tmp" "$dest/predictions.csv"
+    fi
     copied=$((copied + 1))
   done
 done
