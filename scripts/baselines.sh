@@ -59,78 +59,85 @@ nb201_config() {
 LATENCY_CPU18_FAMILIES="mnasnet resnet18 squeezenet alexnet efficientb0 googlenet mobilenetv2
   mobilenetv3 nasbench201 vgg16 densenet shufflenetv2 convnext vit regnet resnext ghostnet unet"
 
-for table in "$@"; do
-  case $table in
-    help)  # HELP latencies of NB201 cells, 1,000 training architectures, 4 devices
-      for device in gold_6226 1080ti_1 silver_4210r titan_rtx_1; do
-        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-          job help "$kind" "$device" "$seed" "configs/help/$device.yaml"
-        done; done
-      done ;;
-    transfer)  # 2080ti_1 from N measurements: rescaled 1080ti_1 baselines, and from scratch
-      for n in 20 50 100; do
-        for seed in $SEEDS; do
-          if [[ " ${KINDS:-} " == *" narformer "* ]]; then  # narformer fine-tuned from its own 1080ti_1 run
-            [[ -f runs/tables/help/narformer.1080ti_1.s$seed/test_metrics.json ]] ||
-              { echo "baselines: transfer needs runs/tables/help/narformer.1080ti_1.s$seed (run KINDS=narformer ... help first)" >&2; exit 1; }
-            job transfer narformer "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml \
-              --set "data.n_train=$n" --set "train.init_from=runs/tables/help/narformer.1080ti_1.s$seed"
-            continue
-          fi
-          for source in linear gbdt; do
-            [[ -f runs/tables/help/$source.1080ti_1.s$seed/test_metrics.json ]] ||
-              { echo "baselines: transfer needs runs/tables/help/$source.1080ti_1.s$seed (run 'help' first)" >&2; exit 1; }
-            job transfer "rescale-$source" "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml \
-              --set "data.n_train=$n" --set "train.init_from=runs/tables/help/$source.1080ti_1.s$seed"
+# The whole run is one function, read by bash before it starts: the script can be edited
+# while a queue of long runs is going without the running copy reading the edit.
+main() {
+  for table in "$@"; do
+    case $table in
+      help)  # HELP latencies of NB201 cells, 1,000 training architectures, 4 devices
+        for device in gold_6226 1080ti_1 silver_4210r titan_rtx_1; do
+          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+            job help "$kind" "$device" "$seed" "configs/help/$device.yaml"
+          done; done
+        done ;;
+      transfer)  # 2080ti_1 from N measurements: rescaled 1080ti_1 baselines, and from scratch
+        for n in 20 50 100; do
+          for seed in $SEEDS; do
+            if [[ " ${KINDS:-} " == *" narformer "* ]]; then  # narformer fine-tuned from its own 1080ti_1 run
+              [[ -f runs/tables/help/narformer.1080ti_1.s$seed/test_metrics.json ]] ||
+                { echo "baselines: transfer needs runs/tables/help/narformer.1080ti_1.s$seed (run KINDS=narformer ... help first)" >&2; exit 1; }
+              job transfer narformer "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml \
+                --set "data.n_train=$n" --set "train.init_from=runs/tables/help/narformer.1080ti_1.s$seed"
+              continue
+            fi
+            for source in linear gbdt; do
+              [[ -f runs/tables/help/$source.1080ti_1.s$seed/test_metrics.json ]] ||
+                { echo "baselines: transfer needs runs/tables/help/$source.1080ti_1.s$seed (run 'help' first)" >&2; exit 1; }
+              job transfer "rescale-$source" "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml \
+                --set "data.n_train=$n" --set "train.init_from=runs/tables/help/$source.1080ti_1.s$seed"
+            done
+            for kind in linear gbdt; do
+              job transfer "$kind" "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml --set "data.n_train=$n" \
+                --set train.init_from=
+            done
           done
-          for kind in linear gbdt; do
-            job transfer "$kind" "2080ti_1_n$n" "$seed" configs/help/transfer_2080ti_1.yaml --set "data.n_train=$n" \
-              --set train.init_from=
-          done
-        done
-      done ;;
-    nb201)  # NB201 accuracy, published protocol (first n_train architectures, validation the next 200)
-      for pct in 1 5 10; do
+        done ;;
+      nb201)  # NB201 accuracy, published protocol (first n_train architectures, validation the next 200)
+        for pct in 1 5 10; do
+          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+            job nb201 "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")"
+          done; done
+        done ;;
+      nb201_holdout)  # the same sizes, holdout protocol: seeded random split, test never used for selection
+        for pct in 1 5 10; do
+          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+            job nb201_holdout "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.protocol=holdout
+          done; done
+        done ;;
+      nb101)  # NB101 accuracy, holdout protocol
+        for n in 100 172 424 4236; do
+          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+            job nb101 "$kind" "train_$n" "$seed" "configs/nb101/train_$n.yaml"
+          done; done
+        done ;;
+      latency_cpu)  # the shipped CPU latency set: in-domain and leave-one-family-out
+        for config in configs/latency_cpu/*.yaml; do
+          task=$(basename "$config" .yaml)
+          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+            job latency_cpu "$kind" "$task" "$seed" "$config"
+          done; done
+        done ;;
+      latency_cpu18)  # the 14 published networks as a check set, then leave-one-family-out over the
+        # 18 families of data/latency_cpu18, development families first (FAMILIES="vit unet": those)
         for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-          job nb201 "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")"
+          job latency_cpu18 "$kind" check_torchvision "$seed" configs/latency_cpu18/check_torchvision.yaml
         done; done
-      done ;;
-    nb201_holdout)  # the same sizes, holdout protocol: seeded random split, test never used for selection
-      for pct in 1 5 10; do
-        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-          job nb201_holdout "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.protocol=holdout
-        done; done
-      done ;;
-    nb101)  # NB101 accuracy, holdout protocol
-      for n in 100 172 424 4236; do
-        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-          job nb101 "$kind" "train_$n" "$seed" "configs/nb101/train_$n.yaml"
-        done; done
-      done ;;
-    latency_cpu)  # the shipped CPU latency set: in-domain and leave-one-family-out
-      for config in configs/latency_cpu/*.yaml; do
-        task=$(basename "$config" .yaml)
-        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-          job latency_cpu "$kind" "$task" "$seed" "$config"
-        done; done
-      done ;;
-    latency_cpu18)  # the 14 published networks as a check set, then leave-one-family-out over the
-      # 18 families of data/latency_cpu18, development families first (FAMILIES="vit unet": those)
-      for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-        job latency_cpu18 "$kind" check_torchvision "$seed" configs/latency_cpu18/check_torchvision.yaml
-      done; done
-      for family in ${FAMILIES:-$LATENCY_CPU18_FAMILIES}; do
-        for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-          job latency_cpu18 "$kind" "leave_out_$family" "$seed" configs/latency_cpu18/leave_family_out.yaml \
-            --set "data.test_family=$family"
-        done; done
-      done ;;
-    *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb201_holdout, nb101, latency_cpu, latency_cpu18)" >&2; exit 2 ;;
-  esac
-done
+        for family in ${FAMILIES:-$LATENCY_CPU18_FAMILIES}; do
+          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+            job latency_cpu18 "$kind" "leave_out_$family" "$seed" configs/latency_cpu18/leave_family_out.yaml \
+              --set "data.test_family=$family"
+          done; done
+        done ;;
+      *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb201_holdout, nb101, latency_cpu, latency_cpu18)" >&2; exit 2 ;;
+    esac
+  done
 
-total=$(wc -l <"$queue")
-echo "baselines: $total runs to train, $JOBS at a time"
-# Each line is one shell command; a failed run is reported and the others go on.
-tr '\n' '\0' <"$queue" | xargs -0 -P "$JOBS" -I{} bash -c '{} || echo "baselines: failed: {}" >&2'
-echo "baselines: done"
+  total=$(wc -l <"$queue")
+  echo "baselines: $total runs to train, $JOBS at a time"
+  # Each line is one shell command; a failed run is reported and the others go on.
+  tr '\n' '\0' <"$queue" | xargs -0 -P "$JOBS" -I{} bash -c '{} || echo "baselines: failed: {}" >&2'
+  echo "baselines: done"
+}
+
+main "$@"
+exit
