@@ -7,8 +7,10 @@
 //   nb201-train    6 x 512 cell model, batch 8 + 8 augmented, main + SR + consistency losses,
 //                  Adam step: architectures/s (originals), ms/iteration
 //   latency-train  2 x 512 latency model, 152-d tokens + 40 static, batch 16 graphs of mean
-//                  137.5 nodes (synthetic shapes): graphs/s, padded to the largest graph and
-//                  packed (model.packing, model/packed_nodes.h), in alternating rounds
+//                  137.5 nodes (synthetic shapes; --nodes LO:HI draws other sizes, e.g. 600:900
+//                  for ViT-like graphs): graphs/s, padded to the largest graph and packed
+//                  (model.packing, model/packed_nodes.h), in alternating rounds (--packing
+//                  padded|packed: one of them, e.g. to --trace the packed one)
 //   nb201-infer    inference archs/s at batch 1, 8 and 256
 //   latency-infer  one graph at batch 1 (70 and 289 nodes: resnet18, efficientnet_b0 sizes),
 //                  and graphs/s at batch 16
@@ -73,8 +75,10 @@ struct Options {
   double seconds = 2.0;
   std::string run_dir;
   std::string onnx;
-  std::string archs;  ///< predict-cells: a file of arch strings
-  std::string trace;  ///< profile 3 iterations into this file, then exit
+  std::string archs;                     ///< predict-cells: a file of arch strings
+  std::string trace;                     ///< profile 3 iterations into this file, then exit
+  int min_nodes = 100, max_nodes = 175;  ///< latency-train: synthetic graph sizes
+  std::string packing = "both";          ///< latency-train: padded, packed or both
 };
 
 /// A field of /proc/self/status in MiB (Linux; 0 elsewhere).
@@ -271,6 +275,15 @@ int main(int argc, char** argv) {
       o.archs = next();
     else if (a == "--trace")
       o.trace = next();
+    else if (a == "--nodes") {
+      const std::string range = next();
+      const size_t colon = range.find(':');
+      o.min_nodes = std::max(2, std::stoi(range.substr(0, colon)));
+      o.max_nodes = colon == std::string::npos
+                        ? o.min_nodes
+                        : std::max(o.min_nodes, std::stoi(range.substr(colon + 1)));
+    } else if (a == "--packing")
+      o.packing = next();
     else if (o.mode.empty())
       o.mode = a;
   }
@@ -310,8 +323,9 @@ int main(int argc, char** argv) {
                model, raw(all), 8, true, threads);
   } else if (o.mode == "latency-train") {
     std::vector<TokenPtr> graphs;
+    const auto span = static_cast<uint64_t>(o.max_nodes - o.min_nodes + 1);
     for (int i = 0; i < 16; ++i)
-      graphs.push_back(synthetic_graph(100 + static_cast<int>(engine() % 76), engine));
+      graphs.push_back(synthetic_graph(o.min_nodes + static_cast<int>(engine() % span), engine));
     double mean = 0;
     for (const auto& g : graphs) mean += g->num_nodes / 16.0;
     const std::string what = "latency training, 2x512, batch 16, mean " +
@@ -319,6 +333,7 @@ int main(int argc, char** argv) {
     std::vector<TrainStep> steps;
     std::vector<Workload> workloads;
     for (const NodePacking packing : {NodePacking::kPadded, NodePacking::kPacked}) {
+      if (o.packing != "both" && o.packing != to_string(packing)) continue;
       ModelOptions options = ModelOptions::nnlqp_latency();
       options.packing = packing;
       torch::manual_seed(0);

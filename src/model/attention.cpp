@@ -17,6 +17,20 @@ torch::Tensor aggregate(const torch::Tensor& q, const torch::Tensor& gated,
   return torch::matmul(weights, gated);
 }
 
+/// The same on a packed batch's edge list: S and P only where A is nonzero (the zero entries
+/// add nothing to the row sums or to P X'), in O(E · in) instead of O(Σ n_b² · in).
+torch::Tensor aggregate_edges(const torch::Tensor& q, const torch::Tensor& gated,
+                              const Neighbourhoods& graphs, double scale) {
+  const torch::Tensor& rows = graphs.edge_rows;
+  const torch::Tensor& cols = graphs.edge_cols;
+  const torch::Tensor scores =
+      (q.index_select(0, rows) * q.index_select(0, cols)).sum(-1).mul_(scale) * graphs.edge_values;
+  const torch::Tensor row_sums = torch::zeros({q.size(0)}, q.options()).index_add(0, rows, scores);
+  const torch::Tensor weights = scores / (row_sums.index_select(0, rows) + 1e-6);
+  return torch::zeros_like(gated).index_add(0, rows,
+                                            gated.index_select(0, cols) * weights.unsqueeze(1));
+}
+
 }  // namespace
 
 GraphAttentionImpl::GraphAttentionImpl(int64_t in_dim, int64_t out_dim, bool use_degree)
@@ -37,6 +51,8 @@ torch::Tensor GraphAttentionImpl::forward(const torch::Tensor& x, const Neighbou
   torch::Tensor neighbours;
   if (!graphs.packed()) {
     neighbours = aggregate(q, gated, graphs.adjacency, scale);
+  } else if (graphs.edge_list()) {
+    neighbours = aggregate_edges(q, gated, graphs, scale);
   } else {
     // One split per operand: its backward is one concatenation, where per-graph slices
     // would each add a zero-filled gradient of the whole batch.

@@ -45,6 +45,19 @@ torch::Tensor PackedNodes::unpack(const torch::Tensor& packed) const {
 
 Neighbourhoods PackedNodes::neighbourhoods(const torch::Tensor& adjacency) const {
   Neighbourhoods graphs;
+  if (adjacency.device().is_cpu()) {
+    // Graph b's node i is packed row offset_b + i (its real nodes come first).
+    std::vector<int64_t> offsets(sizes_.size(), 0);
+    for (size_t b = 1; b < sizes_.size(); ++b) offsets[b] = offsets[b - 1] + sizes_[b - 1];
+    const torch::Tensor entries = adjacency.nonzero();  // (E, 3): b, i, j in row-major order
+    const torch::Tensor graph = entries.select(1, 0);
+    const torch::Tensor offset = torch::tensor(offsets, torch::kInt64).index_select(0, graph);
+    graphs.edge_rows = offset + entries.select(1, 1);
+    graphs.edge_cols = offset + entries.select(1, 2);
+    graphs.edge_values =
+        adjacency.index({graph, entries.select(1, 1), entries.select(1, 2)}).contiguous();
+    return graphs;
+  }
   graphs.sizes = sizes_;
   graphs.blocks.reserve(sizes_.size());
   for (int64_t b = 0; b < batch_; ++b) {

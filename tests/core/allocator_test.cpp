@@ -26,6 +26,11 @@ TEST(Allocator, KeepFreedMemoryServesTensorSizedBlocksFromTheHeap) {
   again[0] = 1;
   EXPECT_EQ(again, block);  // the freed memory is reused
   std::free(again);
+  // Above the largest mmap threshold (32 MiB): a batch of ViT-sized graphs' activations.
+  char* volatile large = static_cast<char*>(std::malloc(64 << 20));
+  large[0] = 1;
+  EXPECT_EQ(mallinfo2().hblks, mapped_blocks);
+  std::free(large);
 #else
   GTEST_SKIP() << "not glibc";
 #endif

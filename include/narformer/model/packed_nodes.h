@@ -4,7 +4,8 @@
 // A batch of ONNX graphs pads every graph to the largest (a mean of 137.5 nodes to 175 in
 // bench_model's latency batch), and the encoder's per-node layers (the linear maps, layer norm,
 // feed-forward) spend that share of their time on padding. Packed, those layers run on the
-// T = Σ n_b real nodes only and attention runs graph by graph on (n_b, n_b) blocks; the
+// T = Σ n_b real nodes only and attention runs on the batch's edges (CPU) or graph by graph on
+// (n_b, n_b) blocks (CUDA; model/attention.h says why); the
 // numbers are the padded encoder's to float rounding, dropout masks included (the masks are
 // indexed by each node's padded position, model/dropout.h).
 
@@ -43,7 +44,8 @@ class PackedNodes {
   torch::Tensor pack(const torch::Tensor& padded) const;
   /// (T, D) -> (B, N, D), zero at padded nodes; differentiable.
   torch::Tensor unpack(const torch::Tensor& packed) const;
-  /// The attention's neighbourhoods: graph b's (n_b, n_b) block of the padded adjacency.
+  /// The attention's neighbourhoods: on the CPU the padded adjacency's nonzero entries as an
+  /// edge list of packed indices, elsewhere graph b's (n_b, n_b) block of it.
   Neighbourhoods neighbourhoods(const torch::Tensor& adjacency) const;
   /// Dropout rows for packed tensors: node n of local graph b is row (row(b)·N + n) of
   /// (global rows · N), row(b) being b's row in the whole batch (`outer`, or b without one).
