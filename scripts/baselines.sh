@@ -21,12 +21,14 @@ JOBS=${JOBS:-2}
 queue=$(mktemp)
 trap 'rm -f "$queue"' EXIT
 
-# job TABLE KIND TASK SEED CONFIG [--set ...]: one run, unless it already finished.
+# job TABLE KIND TASK SEED CONFIG [--set ...]: one run, unless it already finished here or
+# its metrics are archived in results/tables (a fresh clone does not train those again).
 job() {
   local table=$1 kind=$2 task=$3 seed=$4 config=$5
   shift 5
   local dir="runs/tables/$table" name="$kind.$task.s$seed"
   [[ -f "$dir/$name/test_metrics.json" ]] && return 0
+  [[ -f "results/tables/$table/$name/test_metrics.json" ]] && return 0
   local model=$kind
   [[ $kind == rescale-* ]] && model=rescale
   # A run stopped part-way (a machine handed back, a killed session) continues from last.pt.
