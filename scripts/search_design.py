@@ -16,20 +16,12 @@ test_top1 is not read: the reported seeds (0-2) and test_top1 are for scripts/se
 """
 
 import argparse
-import csv
 import os
 
 import numpy as np
 
 import narformer
-
-PERCENTILES = (10, 25, 50, 75)
-
-
-def columns(path, *names):
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
-    return [[row[n] for row in rows] for n in names]
+from search_eval import PERCENTILES, accuracy_run, columns
 
 
 def kendall_tau(a, b):
@@ -85,7 +77,6 @@ def main():
     latency = np.empty(len(archs))
     latency[[index[a] for a in help_archs]] = np.array(measured, float)
     budgets = [float(np.percentile(latency, p)) for p in PERCENTILES]
-    stem = os.path.splitext(os.path.basename(args.config))[0]
 
     print("| labels | seed | predictor | tau (valid_top1) | " +
           " | ".join(f"regret p{p}" for p in PERCENTILES) + " |")
@@ -93,17 +84,11 @@ def main():
     for n in args.labels:
         for seed in args.seeds:
             predictions = {}
-            for kind in ("narformer", "gbdt"):
-                name = f"accuracy_{kind}_{stem}_n{n}_s{seed}"
-                run = os.path.join(args.runs, name)
-                if not os.path.isfile(os.path.join(run, "test_metrics.json")):
-                    narformer.train(args.config, quiet=True, overwrite=True, overrides={
-                        "run.dir": args.runs, "run.threads": 1, "run.name": name,
-                        "run.seed": seed, "model.kind": kind, "data.n_train": n * 4 // 5,
-                        "data.n_val": n - n * 4 // 5, "data.n_test": len(archs) - n})
+            for kind in ("narformer", "gbdt"):  # the same seed: the same split
+                run = accuracy_run(args.config, kind, n, seed, args.runs, len(archs))
                 predictions[kind] = narformer.Predictor(run).predict_cells(archs)
-                tested = np.array(sorted(index[a] for a in
-                                         columns(os.path.join(run, "predictions.csv"), "arch")[0]))
+            tested = np.array(sorted(index[a] for a in
+                                     columns(os.path.join(run, "predictions.csv"), "arch")[0]))
             predictions["mean"] = (predictions["narformer"] + predictions["gbdt"]) / 2
             predictions["rank mean"] = (ranks(predictions["narformer"]) +
                                         ranks(predictions["gbdt"])) / 2

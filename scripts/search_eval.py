@@ -60,6 +60,19 @@ def search(accuracy_run, latency_run, out, budget=None, use_labels=False):
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
+def accuracy_run(config, kind, n, seed, runs, cells):
+    """The accuracy run of N labelled cells (0.8 N training, 0.2 N validation, the other cells
+    tested) for this seed and model.kind: its folder, trained unless it already finished."""
+    stem = os.path.splitext(os.path.basename(config))[0]
+    run = os.path.join(runs, f"accuracy_{kind}_{stem}_n{n}_s{seed}")
+    if not os.path.isfile(os.path.join(run, "test_metrics.json")):
+        narformer.train(config, quiet=True, overwrite=True, overrides={
+            "run.dir": runs, "run.threads": 1, "run.name": os.path.basename(run),
+            "run.seed": seed, "model.kind": kind, "data.n_train": n * 4 // 5,
+            "data.n_val": n - n * 4 // 5, "data.n_test": cells - n})
+    return run
+
+
 def unique_str(arch):
     """The same string for NB201 cells that compute the same function: the NAS-Bench-201 API's
     CellStructure.to_unique_str(consider_zero=True) (skip_connect is the identity, none and
@@ -160,16 +173,8 @@ def main():
         budgets = {p: float(np.percentile(truth_lat, p)) for p in PERCENTILES}
         for n in args.labels:
             for seed in args.seeds:
-                stem = os.path.splitext(os.path.basename(args.config))[0]
-                name = f"accuracy_{args.accuracy_kind}_{stem}_n{n}_s{seed}"
-                run = os.path.join(args.runs, name)
-                if not os.path.isfile(os.path.join(run, "test_metrics.json")):
-                    narformer.train(args.config, quiet=True, overwrite=True,
-                                    overrides=dict(common, **{
-                                        "run.name": name, "run.seed": seed,
-                                        "model.kind": args.accuracy_kind,
-                                        "data.n_train": n * 4 // 5, "data.n_val": n - n * 4 // 5,
-                                        "data.n_test": len(archs) - n}))
+                run = accuracy_run(args.config, args.accuracy_kind, n, seed, args.runs,
+                                   len(archs))
                 tested = {index[a] for a in columns(os.path.join(run, "predictions.csv"), "arch")[0]}
                 labelled = np.array(sorted(set(range(len(archs))) - tested))
                 rng = np.random.default_rng(1000 + seed)

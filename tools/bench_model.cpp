@@ -287,6 +287,10 @@ int main(int argc, char** argv) {
     else if (o.mode.empty())
       o.mode = a;
   }
+  if (o.packing != "both" && o.packing != "padded" && o.packing != "packed") {
+    std::fprintf(stderr, "--packing must be padded, packed or both, got '%s'\n", o.packing.c_str());
+    return 2;
+  }
   if (o.mode == "memory") {  // before anything allocates
     const double file = status_mib("RssFile"), anonymous = status_mib("RssAnon");
     print_figure("RSS of this LibTorch process before any work: shared libraries' pages " +
