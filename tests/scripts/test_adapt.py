@@ -121,6 +121,37 @@ class Adapt(unittest.TestCase):
             self.assertAlmostEqual(ratio / ratios[0], 1.0, places=5)
         self.assertGreater(ratios[0], 1.0)  # the new device is slower than the old one
 
+    def test_kernels_are_measured_on_the_networks_scale_and_train_the_adapted_runs(self):
+        out = os.path.join(self.work, "with_kernels")
+        measurer = FakeMeasurer(scale=3.0)
+        code, printed = quietly(A.main, self.argv(out) + ["--kernels", "5"], measurer=measurer,
+                                machine=MACHINE)
+        self.assertEqual(code, 0, printed)
+        # 12 networks, 3 of them again, then 5 kernels (no second pass, no check lines).
+        self.assertEqual(len(measurer.calls), 20)
+        kernels_gt = os.path.join(out, "kernels", "gt.txt")
+        with open(kernels_gt) as f:
+            self.assertEqual(len(f.read().splitlines()), 5)
+        self.assertEqual(A.calibration_reference_ms(os.path.join(out, "kernels")),
+                         A.calibration_reference_ms(os.path.join(out, "data")))
+        for run in ("finetune", "scratch"):  # the rescale baseline stays one factor
+            with open(os.path.join(out, "runs", run, "config.yaml")) as f:
+                self.assertIn(kernels_gt, f.read(), run)
+        with open(os.path.join(out, "runs", "rescale", "config.yaml")) as f:
+            self.assertNotIn(kernels_gt, f.read())
+        with open(os.path.join(out, "adapt.json")) as f:
+            self.assertEqual(json.load(f)["networks"]["kernels"], 5)
+
+        # Resuming with other settings would mix data sets: refused, naming what changed.
+        err = io.StringIO()
+        with redirect_stderr(err), redirect_stdout(io.StringIO()):
+            with self.assertRaises(SystemExit) as stopped:
+                A.main(self.argv(out) + ["--kernels", "6"], measurer=FakeMeasurer(scale=3.0),
+                       machine=MACHINE)
+        self.assertEqual(stopped.exception.code, 1)
+        self.assertIn("--kernels 5 -> 6", err.getvalue())
+        self.assertIn("settings.json", err.getvalue())
+
     def test_an_accuracy_predictor_or_unknown_name_is_one_clear_error(self):
         code, _ = quietly(A.main, ["--pretrained", "nope", "--out", os.path.join(self.work, "x"),
                                    "--narformer", NARFORMER])
