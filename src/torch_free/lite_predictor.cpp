@@ -1,5 +1,6 @@
 #include "narformer/torch_free/lite_predictor.h"
 
+#include <exception>
 #include <filesystem>
 
 #include <omp.h>
@@ -41,9 +42,28 @@ double LitePredictor::predict(const TokenPtr& tokens, const std::string& platfor
 std::vector<double> LitePredictor::predict(const std::vector<TokenPtr>& tokens,
                                            const std::string& platform) const {
   const int64_t head = inputs_.head(platform);
-  std::vector<double> out;
-  out.reserve(tokens.size());
-  for (const TokenPtr& t : tokens) out.push_back(model_.predict(*t, head));
+  if (tokens.size() == 1) return {model_.predict(*tokens.front(), head)};
+  // Several graphs: one per thread. One graph's small GEMMs and per-group regions (LiteModel)
+  // then run on their caller's thread (nested regions are off; OpenBLAS inside a parallel region
+  // does not fork), instead of a fork and a spinning barrier per GEMM: with other processes on
+  // the cores those barriers made 300 NAS-Bench-201 cells take 33 s instead of 0.2 s.
+  const auto n = static_cast<int64_t>(tokens.size());
+  std::vector<double> out(tokens.size());
+  int64_t first_failed = n;  // the error reported is the first graph's, as in a plain loop
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int64_t i = 0; i < n; ++i) {
+    try {
+      out[static_cast<size_t>(i)] = model_.predict(*tokens[static_cast<size_t>(i)], head);
+    } catch (...) {  // an exception must not leave the parallel region
+#pragma omp critical(narformer_lite_predict_error)
+      if (i < first_failed) {
+        first_failed = i;
+        error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
   return out;
 }
 

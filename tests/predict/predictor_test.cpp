@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -88,6 +89,23 @@ TEST(Predictor, ReproducesTestPredictionsAndIsThreadSafe) {
   for (size_t i = 0; i < expected.size(); ++i)
     EXPECT_NEAR(lite_concurrent[i], std::get<2>(expected[i]), 1e-5 * std::get<2>(expected[i]))
         << std::get<0>(expected[i]);
+  // A batch of graphs is spread over threads, one graph each: the one-by-one answers, and the
+  // first bad graph's error, whichever thread met it first.
+  std::vector<TokenPtr> batch;
+  for (const auto& row : expected) batch.push_back(lite.tokenize_onnx(std::get<0>(row)));
+  const std::vector<double> batched = lite.predict(batch, "1");
+  ASSERT_EQ(batched.size(), batch.size());
+  for (size_t i = 0; i < batch.size(); ++i)
+    EXPECT_NEAR(batched[i], lite.predict(batch[i], "1"), 1e-6 * batched[i]) << i;
+  auto empty = std::make_shared<TokenSequence>(*batch[5]);
+  empty->num_nodes = 0;
+  auto wide = std::make_shared<TokenSequence>(*batch[8]);
+  wide->feature_dim += 1;
+  batch[5] = empty;
+  batch[8] = wide;
+  for (int repeat = 0; repeat < 5; ++repeat)
+    EXPECT_NE(error_message<DataError>([&] { lite.predict(batch, "1"); }).find("without nodes"),
+              std::string::npos);
   const TokenPtr tokens = lite.tokenize_onnx(std::get<0>(expected[0]));
   const std::vector<float> a = lite.embed(tokens), b = predictor.embed(tokens);
   ASSERT_EQ(a.size(), b.size());
