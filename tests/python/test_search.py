@@ -180,5 +180,62 @@ class Search(unittest.TestCase):
         self.assertIn("config.yaml", error("--accuracy-run", self.work))
 
 
+
+def function_of(arch):
+    """What an NB201 cell computes, as a string: like the NB201 API's unique string, but a sum
+    of zeros is zero (the API's keeps "#+#", so it tells some equal functions apart)."""
+    ops = [item.split("~")[0] for stage in arch.split("+") for item in stage.strip("|").split("|")]
+    inputs = {1: [(0, ops[0])], 2: [(0, ops[1]), (1, ops[2])],
+              3: [(0, ops[3]), (1, ops[4]), (2, ops[5])]}
+    nodes = {0: "x"}
+    for j in (1, 2, 3):
+        terms = [nodes[i] if op == "skip_connect" else f"({nodes[i]})@{op}"
+                 for i, op in inputs[j] if op != "none" and nodes[i] != "0"]
+        nodes[j] = "+".join(sorted(terms)) or "0"
+    return nodes[3]
+
+
+class PruneDead(unittest.TestCase):
+    """scripts/search_eval.py's prune_dead (search_design.py --prune-dead) on NB201 cells."""
+
+    @classmethod
+    def setUpClass(cls):
+        import sys  # noqa: PLC0415
+        sys.path.insert(0, "scripts")
+        import search_eval  # noqa: PLC0415
+        cls.ev = search_eval
+        cls.archs = [r["cellstr"] for r in read_csv("data/nasbench201/arch_score_acc.csv")]
+
+    def test_dead_edges_become_none(self):
+        prune = self.ev.prune_dead
+        # Node 1's conv only feeds none edges: computed, never used.
+        self.assertEqual(
+            prune("|nor_conv_3x3~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|"
+                  "nor_conv_3x3~2|"),
+            "|none~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
+        # Nothing reaches node 1, so its pool and conv see zeros; node 2 feeds only a none edge.
+        self.assertEqual(
+            prune("|none~0|+|skip_connect~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|"
+                  "none~2|"),
+            "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")
+        live = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+                "skip_connect~2|")
+        self.assertEqual(prune(live), live)
+        zero = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+        self.assertEqual(prune(zero), zero)  # an all-zero output is left as it is
+
+    def test_pruning_keeps_every_cells_function(self):
+        changed = 0
+        for arch in self.archs:
+            pruned = self.ev.prune_dead(arch)
+            self.assertEqual(function_of(pruned), function_of(arch), arch)
+            kept = [(a, b) for a, b in zip(pruned.split("|"), arch.split("|")) if a != b]
+            self.assertTrue(all(a.startswith("none~") for a, _ in kept), arch)  # only removes
+            self.assertEqual(self.ev.prune_dead(pruned), pruned)  # idempotent
+            changed += pruned != arch
+        self.assertEqual(len(self.archs), 15625)
+        self.assertEqual(changed, 5840)
+
+
 if __name__ == "__main__":
     unittest.main()
