@@ -12,8 +12,8 @@ valid_top1, the label they train on, on the cells that are not labelled:
   regret   at the 10th, 25th, 50th and 75th percentile of HELP's measured gold_6226 latency,
            the best valid_top1 within the budget minus that of the predicted best cell within
            it (measured latency, so that only the accuracy predictor is judged), in points
-With --prune-dead, both train and predict on cells whose dead edges are none (prune_dead:
-the NAS-Bench-201 API's zero semantics; a pruned copy of the table, same rows, same splits).
+With --prune-dead, both train and predict on cells whose dead edges are none
+(data.tokenizer.prune_dead: the NAS-Bench-201 API's zero semantics; same rows, same splits).
 test_top1 is not read: the reported seeds (0-2) and test_top1 are for scripts/search_eval.py.
 """
 
@@ -25,7 +25,7 @@ import tempfile
 import numpy as np
 
 import narformer
-from search_eval import PERCENTILES, accuracy_run, columns, prune_dead
+from search_eval import PERCENTILES, accuracy_run, columns
 
 
 def kendall_tau(a, b):
@@ -65,22 +65,6 @@ def ranks(x):
     return r / (len(x) - 1)
 
 
-def write_pruned_table(source, folder):
-    """A copy of the NB201 table with every cellstr pruned (prune_dead), written atomically."""
-    path = os.path.join(folder, "arch_score_acc_pruned.csv")
-    if os.path.exists(path):
-        return path
-    os.makedirs(folder, exist_ok=True)
-    with open(source, newline="") as f:
-        rows = list(csv.DictReader(f))
-    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({**r, "cellstr": prune_dead(r["cellstr"])} for r in rows)
-    os.replace(f.name, path)
-    return path
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--labels", type=int, nargs="+", default=[100])
@@ -99,10 +83,7 @@ def main():
     latency = np.empty(len(archs))
     latency[[index[a] for a in help_archs]] = np.array(measured, float)
     budgets = [float(np.percentile(latency, p)) for p in PERCENTILES]
-    table, tag, inputs = None, "", archs
-    if args.prune_dead:
-        table, tag = write_pruned_table("data/nasbench201/arch_score_acc.csv", args.runs), "_pruned"
-        inputs = [prune_dead(a) for a in archs]
+    extra, tag = ({"data.tokenizer.prune_dead": "true"}, "_pruned") if args.prune_dead else ({}, "")
 
     print("| labels | seed | predictor | tau (valid_top1) | " +
           " | ".join(f"regret p{p}" for p in PERCENTILES) + " |")
@@ -111,8 +92,8 @@ def main():
         for seed in args.seeds:
             predictions = {}
             for kind in ("narformer", "gbdt"):  # the same seed: the same split
-                run = accuracy_run(args.config, kind, n, seed, args.runs, len(archs), table, tag)
-                predictions[kind] = narformer.Predictor(run).predict_cells(inputs)
+                run = accuracy_run(args.config, kind, n, seed, args.runs, len(archs), extra, tag)
+                predictions[kind] = narformer.Predictor(run).predict_cells(archs)
             tested = np.array(sorted(int(i) for i in
                                      columns(os.path.join(run, "predictions.csv"), "index")[0]))
             predictions["mean"] = (predictions["narformer"] + predictions["gbdt"]) / 2

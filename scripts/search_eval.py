@@ -60,18 +60,17 @@ def search(accuracy_run, latency_run, out, budget=None, use_labels=False):
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
-def accuracy_run(config, kind, n, seed, runs, cells, data_path=None, tag=""):
+def accuracy_run(config, kind, n, seed, runs, cells, extra=None, tag=""):
     """The accuracy run of N labelled cells (0.8 N training, 0.2 N validation, the other cells
     tested) for this seed and model.kind: its folder, trained unless it already finished.
-    data_path replaces the config's table (same rows, so the same split); tag names the run."""
+    extra: more config overrides (the split stays the seed's); tag names the run."""
     stem = os.path.splitext(os.path.basename(config))[0] + tag
     run = os.path.join(runs, f"accuracy_{kind}_{stem}_n{n}_s{seed}")
     if not os.path.isfile(os.path.join(run, "test_metrics.json")):
         overrides = {"run.dir": runs, "run.threads": 1, "run.name": os.path.basename(run),
                      "run.seed": seed, "model.kind": kind, "data.n_train": n * 4 // 5,
                      "data.n_val": n - n * 4 // 5, "data.n_test": cells - n}
-        if data_path:
-            overrides["data.path"] = data_path
+        overrides.update(extra or {})
         narformer.train(config, quiet=True, overwrite=True, overrides=overrides)
     return run
 
@@ -95,29 +94,6 @@ def unique_str(arch):
                 terms.append(f"({nodes[i]})@{op}")
         nodes[j] = "+".join(sorted(terms))
     return nodes[3]
-
-
-NB201_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # the order of an arch string
-
-
-def prune_dead(arch):
-    """The cell with its dead edges set to none: an edge is live when its op is not none, its
-    source node carries something from the input and its target reaches the output. A dead
-    operation is still computed (it costs latency) but cannot change the output. A cell whose
-    output is all zero is returned as it is."""
-    ops = [item.split("~")[0] for stage in arch.split("+") for item in stage.strip("|").split("|")]
-    op = dict(zip(NB201_EDGES, ops))
-    fed = {0: True}
-    for j in (1, 2, 3):
-        fed[j] = any(fed[i] and op[(i, j)] != "none" for i in range(j))
-    if not fed[3]:
-        return arch
-    reaches = {3: True}
-    for i in (2, 1, 0):
-        reaches[i] = any(op[(i, j)] != "none" and reaches[j] for j in range(i + 1, 4))
-    kept = [o if o != "none" and fed[i] and reaches[j] else "none"
-            for (i, j), o in zip(NB201_EDGES, ops)]
-    return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*kept)
 
 
 def pareto(acc, lat):

@@ -14,6 +14,20 @@ constexpr int kNodes = 8;
 constexpr std::array<std::pair<int, int>, 10> kEdges = {
     {{0, 1}, {0, 2}, {0, 4}, {1, 3}, {1, 5}, {2, 6}, {3, 6}, {4, 7}, {5, 7}, {6, 7}}};
 
+// Cell node 1 + e holds edge e's op, edges in arch-string order c0→c1, c0→c2, c1→c2, c0→c3, ...
+constexpr std::array<int, 6> kSource = {0, 0, 1, 0, 1, 2};
+constexpr std::array<int, 6> kTarget = {1, 2, 2, 3, 3, 3};
+
+void require_nb201(const Cell& cell, const char* function) {
+  if (cell.space != CellSpace::kNasBench201 || cell.num_vertices != kNodes)
+    throw DataError(std::string(function) + ": not a NAS-Bench-201 cell");
+}
+
+int op_id(const std::string& name) {
+  const auto& names = cell_op_names(CellSpace::kNasBench201);
+  return static_cast<int>(std::find(names.begin(), names.end(), name) - names.begin());
+}
+
 [[noreturn]] void malformed(const std::string& arch, const std::string& why) {
   throw DataError("malformed NAS-Bench-201 arch string '" + arch + "': " + why);
 }
@@ -100,13 +114,29 @@ std::vector<std::string> all_nb201_archs() {
   return out;
 }
 
+Cell nb201_prune_dead(const Cell& cell) {
+  require_nb201(cell, "nb201_prune_dead");
+  static const int none = op_id("none");
+  auto live_op = [&](size_t e) { return cell.ops[1 + e] != none; };
+  std::array<bool, 4> fed = {true, false, false, false};  // carries something from the input
+  for (size_t e = 0; e < kSource.size(); ++e)             // edges are ordered by target
+    if (live_op(e) && fed[static_cast<size_t>(kSource[e])])
+      fed[static_cast<size_t>(kTarget[e])] = true;
+  if (!fed[3]) return cell;
+  std::array<bool, 4> reaches = {false, false, false, true};  // feeds the output
+  for (size_t e = kSource.size(); e-- > 0;)  // reverse order: targets are settled first
+    if (live_op(e) && reaches[static_cast<size_t>(kTarget[e])])
+      reaches[static_cast<size_t>(kSource[e])] = true;
+  Cell pruned = cell;
+  for (size_t e = 0; e < kSource.size(); ++e)
+    if (!fed[static_cast<size_t>(kSource[e])] || !reaches[static_cast<size_t>(kTarget[e])])
+      pruned.ops[1 + e] = none;
+  return pruned;
+}
+
 std::string nb201_unique_string(const Cell& cell) {
-  if (cell.space != CellSpace::kNasBench201 || cell.num_vertices != kNodes)
-    throw DataError("nb201_unique_string: not a NAS-Bench-201 cell");
+  require_nb201(cell, "nb201_unique_string");
   const auto& names = cell_op_names(CellSpace::kNasBench201);
-  // Cell node 1 + e holds edge e's op, edges in arch-string order c0→c1, c0→c2, c1→c2, c0→c3, ...
-  constexpr std::array<int, 6> kSource = {0, 0, 1, 0, 1, 2};
-  constexpr std::array<int, 6> kTarget = {1, 2, 2, 3, 3, 3};
   std::array<std::string, 4> node = {"0", "", "", ""};
   for (int target = 1; target <= 3; ++target) {
     std::vector<std::string> terms;
@@ -129,8 +159,7 @@ std::string nb201_unique_string(const Cell& cell) {
 }
 
 std::string nb201_arch_string(const Cell& cell) {
-  if (cell.space != CellSpace::kNasBench201 || cell.num_vertices != kNodes)
-    throw DataError("nb201_arch_string: not a NAS-Bench-201 cell");
+  require_nb201(cell, "nb201_arch_string");
   const auto& names = cell_op_names(CellSpace::kNasBench201);
   auto op = [&](int node, int source) {
     return names.at(static_cast<size_t>(cell.ops[static_cast<size_t>(node)])) + "~" +

@@ -50,6 +50,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("data.tokenizer.dx", &c.data.tokenizer.dx, 1, 4096);
   s.add("data.tokenizer.dp", &c.data.tokenizer.dp, 0, 4096);
   s.add("data.tokenizer.compat", &c.data.tokenizer.compat, onnx_compat_names());
+  s.add("data.tokenizer.prune_dead", &c.data.tokenizer.prune_dead);
   // model
   s.add("model.kind", &c.model.kind, model_kind_names());
   s.add("model.blocks", &c.model.blocks, 1, 64);
@@ -153,6 +154,11 @@ void validate(const Config& c) {
       fail("data.tokenizer.dx must be at least " + std::to_string(needed) +
            " for one-hot op codes of " + c.data.dataset + " (one slot per operation)");
   }
+  if (c.data.tokenizer.prune_dead && (latency || dataset.space != CellSpace::kNasBench201))
+    fail("data.tokenizer.prune_dead is for NAS-Bench-201 cells (data.dataset nb201); " +
+         c.data.dataset +
+         (latency ? " graphs have no dead edges to prune"
+                  : " cells are pruned by their reader already"));
   const auto& protocols = dataset.protocols;
   if (std::find(protocols.begin(), protocols.end(), c.data.protocol) == protocols.end()) {
     std::string known;

@@ -94,7 +94,7 @@ NasTable read_nas_json(const DataConfig& config) {
           throw DataError("module_operations must be 8 ops: input, the 6 edge ops, output");
         record.arch = "|" + ops[1] + "~0|+|" + ops[2] + "~0|" + ops[3] + "~1|+|" + ops[4] + "~0|" +
                       ops[5] + "~1|" + ops[6] + "~2|";
-        record.cell = parse_nb201_arch(record.arch);
+        record.cell = read_nb201_cell(record.arch, config);
         for (int i = 0; i < 8; ++i)
           for (int j = 0; j < 8; ++j)
             if (adjacency.size() != 8 || adjacency[i].size() != 8 ||
@@ -121,6 +121,11 @@ bool has_json_extension(const std::string& path) {
 }
 
 }  // namespace
+
+Cell read_nb201_cell(const std::string& arch, const DataConfig& config) {
+  Cell cell = parse_nb201_arch(arch);
+  return config.tokenizer.prune_dead ? nb201_prune_dead(cell) : cell;
+}
 
 NasTable read_dataset_cells(const DataConfig& config) {
   const DatasetInfo& format = dataset_info(config.dataset);
@@ -156,7 +161,7 @@ NasTable read_nas_table(const DataConfig& config) {
     try {
       if (result.space == CellSpace::kNasBench201) {
         record.arch = table.cell(row, arch_column);
-        record.cell = parse_nb201_arch(record.arch);
+        record.cell = read_nb201_cell(record.arch, config);
       } else {
         const std::string& adjacency = table.cell(row, adjacency_column);
         const std::string& ops = table.cell(row, ops_column);

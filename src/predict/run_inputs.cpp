@@ -12,6 +12,7 @@
 #include "narformer/config/datasets.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
+#include "narformer/data/nas_table.h"
 #include "narformer/onnx/onnx_graph.h"
 #include "narformer/runtime/run_folder.h"
 #include "narformer/tokenize/cell_tokenizer.h"
@@ -119,7 +120,7 @@ Cell RunInputs::parse_cell(const std::string& arch) const {
   if (onnx_)
     throw ConfigError("this run predicts ONNX graphs, not NAS-Bench cells: use tokenize_onnx");
   if (dataset_info(config_->data.dataset).space == CellSpace::kNasBench201)
-    return parse_nb201_arch(arch);
+    return read_nb201_cell(arch, config_->data);
   const auto space = arch.find(' ');
   if (space == std::string::npos)
     throw DataError("NB101 cell '" + arch +

@@ -59,7 +59,8 @@ class Scorer {
       out[i].arch = archs[i];
       out[i].accuracy = accuracy[i];
       if (!labels_.empty())
-        if (const auto found = labels_.find(label_key(accuracy_.inputs().parse_cell(archs[i])));
+        if (const auto found =
+                labels_.find(label_key(archs[i], accuracy_.inputs().parse_cell(archs[i])));
             found != labels_.end()) {
           out[i].accuracy = found->second;
           out[i].labelled = true;
@@ -73,10 +74,12 @@ class Scorer {
   }
 
  private:
-  /// A cell's identity: NB201's arch string, NB101's fingerprint (isomorphic cells are one).
-  std::string label_key(const Cell& cell) const {
-    return space_ == CellSpace::kNasBench201 ? nb201_arch_string(cell)
-                                             : std::to_string(nb101_fingerprint(cell));
+  /// A cell's identity: NB201's arch string as written (not the cell the model reads, which
+  /// data.tokenizer.prune_dead may have pruned: a pruned twin is another benchmark cell with
+  /// labels of its own), NB101's fingerprint of the cell read (isomorphic cells are one).
+  std::string label_key(const std::string& arch, const Cell& read) const {
+    return space_ == CellSpace::kNasBench201 ? nb201_arch_string(parse_nb201_arch(arch))
+                                             : std::to_string(nb101_fingerprint(read));
   }
 
   /// The accuracy run's training and validation cells with the labels it trained on (the
@@ -89,7 +92,7 @@ class Scorer {
     for (const std::vector<int64_t>* part : {&split.train, &split.val})
       for (const int64_t i : *part) {
         const NasRecord& record = table.records[static_cast<size_t>(i)];
-        labels_[label_key(record.cell)] = record.train_label;
+        labels_[label_key(record.arch, record.cell)] = record.train_label;
       }
   }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "../test_util.h"
@@ -194,6 +195,63 @@ TEST(Nb201, IsomorphicCellsShareTheirUniqueString) {
   std::set<std::string> unique;
   for (const std::string& arch : all_nb201_archs()) unique.insert(key(arch));
   EXPECT_EQ(unique.size(), 6466u);
+}
+
+/// What an NB201 cell computes, as a string: like nb201_unique_string, but a sum of zeros is
+/// zero (the API's string keeps "#+#", so it tells some equal functions apart).
+std::string function_of(const Cell& cell) {
+  const auto& names = cell_op_names(CellSpace::kNasBench201);
+  const std::array<int, 6> source = {0, 0, 1, 0, 1, 2}, target = {1, 2, 2, 3, 3, 3};
+  std::array<std::string, 4> node = {"x", "", "", ""};
+  for (int j = 1; j <= 3; ++j) {
+    std::vector<std::string> terms;
+    for (size_t e = 0; e < source.size(); ++e) {
+      const std::string& op = names[static_cast<size_t>(cell.ops[1 + e])];
+      const std::string& in = node[static_cast<size_t>(source[e])];
+      if (target[e] != j || op == "none" || in == "0") continue;
+      terms.push_back(op == "skip_connect" ? in : "(" + in + ")@" + op);
+    }
+    std::sort(terms.begin(), terms.end());
+    std::string sum;
+    for (const std::string& term : terms) sum += (sum.empty() ? "" : "+") + term;
+    node[static_cast<size_t>(j)] = sum.empty() ? "0" : sum;
+  }
+  return node[3];
+}
+
+TEST(Nb201, PruningDeadEdgesSetsThemToNoneAndKeepsWhatTheCellComputes) {
+  auto prune = [](const std::string& arch) {
+    return nb201_arch_string(nb201_prune_dead(parse_nb201_arch(arch)));
+  };
+  // Node 1's conv feeds only none edges: computed, never used.
+  EXPECT_EQ(prune("|nor_conv_3x3~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|"
+                  "nor_conv_3x3~2|"),
+            "|none~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|");
+  // Nothing reaches node 1, so its pool and conv see zeros; node 2 feeds only a none edge.
+  EXPECT_EQ(prune("|none~0|+|skip_connect~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|"
+                  "none~2|"),
+            "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|");
+  const std::string live =
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+      "skip_connect~2|";
+  EXPECT_EQ(prune(live), live);
+  const std::string zero = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+  EXPECT_EQ(prune(zero), zero);  // an output that is always zero is left as it is
+  // Over the whole space: only ever removes operations, keeps the function, is idempotent,
+  // and changes as many cells as scripts/search_eval.py's prune_dead.
+  const int none_id = 5;
+  ASSERT_EQ(cell_op_names(CellSpace::kNasBench201)[none_id], "none");
+  int changed = 0;
+  for (const std::string& arch : all_nb201_archs()) {
+    const Cell cell = parse_nb201_arch(arch);
+    const Cell pruned = nb201_prune_dead(cell);
+    ASSERT_EQ(function_of(pruned), function_of(cell)) << arch;
+    for (size_t v = 0; v < cell.ops.size(); ++v)
+      ASSERT_TRUE(pruned.ops[v] == cell.ops[v] || pruned.ops[v] == none_id) << arch;
+    ASSERT_TRUE(nb201_prune_dead(pruned) == pruned) << arch;
+    changed += !(pruned == cell);
+  }
+  EXPECT_EQ(changed, 5840);
 }
 
 TEST(Nb101, ArchStringRoundTripsThroughTheCompactForm) {

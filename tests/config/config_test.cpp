@@ -192,6 +192,17 @@ TEST(Config, ChoicesBecomeEnumerationsOnceAndReadBack) {
   EXPECT_NE(message.find("key 'eval.selection': 'rmse' is not one of: kendall_tau, mape"),
             std::string::npos)
       << message;
+  EXPECT_TRUE(
+      load_config(file.path(), {"data.tokenizer.prune_dead=true"}).data.tokenizer.prune_dead);
+  for (const char* dataset : {"nb101", "nnlqp"}) {
+    const std::string prune = error_message<ConfigError>([&] {
+      load_config(file.path(),
+                  {"data.tokenizer.prune_dead=true", std::string("data.dataset=") + dataset,
+                   "data.protocol=holdout", "model.prior=none"});
+    });
+    EXPECT_NE(prune.find("data.tokenizer.prune_dead is for NAS-Bench-201 cells"), std::string::npos)
+        << dataset << ": " << prune;
+  }
   const std::string device =
       error_message<ConfigError>([&] { load_config(file.path(), {"run.device=gpu"}); });
   EXPECT_NE(device.find("key 'run.device': 'gpu' is not one of: auto, cpu, cuda"),

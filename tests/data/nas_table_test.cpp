@@ -38,6 +38,24 @@ TEST(NasTable, ReadsShippedNb201Table) {
             "conv_1x1~2|");
 }
 
+TEST(NasTable, PruneDeadReadsPrunedCellsAndKeepsTheArchStringAsWritten) {
+  DataConfig config = nb201_config(source_path("data/nasbench201/arch_score_acc.csv"));
+  const NasTable plain = read_nas_table(config);
+  config.tokenizer.prune_dead = true;
+  const NasTable pruned = read_nas_table(config);
+  ASSERT_EQ(pruned.records.size(), plain.records.size());
+  int changed = 0;
+  for (size_t i = 0; i < plain.records.size(); ++i) {
+    const NasRecord& p = pruned.records[i];
+    ASSERT_EQ(p.arch, plain.records[i].arch);
+    ASSERT_DOUBLE_EQ(p.train_label, plain.records[i].train_label);
+    ASSERT_TRUE(p.cell == nb201_prune_dead(plain.records[i].cell)) << p.arch;
+    ASSERT_TRUE(p.cell == read_nb201_cell(p.arch, config)) << p.arch;
+    changed += !(p.cell == plain.records[i].cell);
+  }
+  EXPECT_EQ(changed, 5840);
+}
+
 TEST(NasTable, ReadsShippedNb101StyleTable) {
   TempFile csv(
       "module_hash,num_vertices,adjacency_rowmajor,ops,val_acc_108\n"

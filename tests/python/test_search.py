@@ -46,6 +46,9 @@ class Search(unittest.TestCase):
             common, **{"model.kind": "linear", "run.name": "latency"}))["run_dir"]
         cls.nb101 = narformer.train("configs/nb101/train_424.yaml", quiet=True, overrides=dict(
             common, **{"model.kind": "linear", "run.name": "nb101"}))["run_dir"]
+        cls.pruned = narformer.train("configs/nb201/smoke.yaml", quiet=True, overrides=dict(
+            common, **{"train.epochs": 2, "run.name": "pruned",
+                       "data.tokenizer.prune_dead": "true"}))["run_dir"]
         # The shipped NB101 latencies (data/nb101_latency_cpu), as a search objective.
         cls.nb101_latency = narformer.train("configs/nb101/latency_cpu.yaml", quiet=True,
                                             overrides=dict(common, **{
@@ -125,6 +128,30 @@ class Search(unittest.TestCase):
         # The CSV rounds to 6 significant digits; the JSON keeps the double.
         self.assertGreaterEqual(found["top"][0]["predicted_accuracy"], best_label - 1e-6)
 
+    def test_a_pruned_run_reads_dead_edges_as_none(self):
+        # Node 1's output reaches only none edges: whatever its operation, the same cell.
+        twins = [f"|{op}~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"
+                 for op in ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect",
+                            "none")]
+        pruned = narformer.Predictor(self.pruned).predict_cells(twins)
+        self.assertTrue(np.all(pruned == pruned[-1]), pruned)
+        self.assertGreater(np.ptp(narformer.Predictor(self.accuracy).predict_cells(twins)), 0)
+        cli = subprocess.run([NARFORMER, "predict", "--run", self.pruned, "--json", "--arch",
+                              twins[0], "--arch", twins[1]], check=True, capture_output=True,
+                             text=True).stdout
+        for p in json.loads(cli)["predictions"]:
+            self.assertAlmostEqual(p["accuracy"], pruned[0], places=6)
+        # search --use-labels keeps each labelled cell's own label, not a pruned twin's.
+        with open("data/nasbench201/arch_score_acc.csv") as f:
+            valid = {row["cellstr"]: float(row["valid_top1"]) for row in csv.DictReader(f)}
+        out = os.path.join(self.work, "pruned_labels")
+        search("--accuracy-run", self.pruned, "--use-labels", "--out", out)
+        labelled = [r for r in read_csv(os.path.join(out, "candidates.csv")) if r["labelled"] == "1"]
+        self.assertEqual(len(labelled), 400)
+        for r in labelled:
+            self.assertAlmostEqual(float(r["predicted_accuracy"]), 0.01 * valid[r["arch"]],
+                                   places=5)
+
     def test_nb101_evolution_scores_only_shipped_cells_and_finds_good_ones(self):
         with open("data/nasbench101/nb101_tiga1231_30k_arch_valacc.csv") as f:
             shipped = [r["adjacency_rowmajor"] + " " + r["ops"] for r in csv.DictReader(f)]
@@ -179,62 +206,6 @@ class Search(unittest.TestCase):
                       error("--accuracy-run", self.nb101, "--latency-run", self.latency))
         self.assertIn("config.yaml", error("--accuracy-run", self.work))
 
-
-
-def function_of(arch):
-    """What an NB201 cell computes, as a string: like the NB201 API's unique string, but a sum
-    of zeros is zero (the API's keeps "#+#", so it tells some equal functions apart)."""
-    ops = [item.split("~")[0] for stage in arch.split("+") for item in stage.strip("|").split("|")]
-    inputs = {1: [(0, ops[0])], 2: [(0, ops[1]), (1, ops[2])],
-              3: [(0, ops[3]), (1, ops[4]), (2, ops[5])]}
-    nodes = {0: "x"}
-    for j in (1, 2, 3):
-        terms = [nodes[i] if op == "skip_connect" else f"({nodes[i]})@{op}"
-                 for i, op in inputs[j] if op != "none" and nodes[i] != "0"]
-        nodes[j] = "+".join(sorted(terms)) or "0"
-    return nodes[3]
-
-
-class PruneDead(unittest.TestCase):
-    """scripts/search_eval.py's prune_dead (search_design.py --prune-dead) on NB201 cells."""
-
-    @classmethod
-    def setUpClass(cls):
-        import sys  # noqa: PLC0415
-        sys.path.insert(0, "scripts")
-        import search_eval  # noqa: PLC0415
-        cls.ev = search_eval
-        cls.archs = [r["cellstr"] for r in read_csv("data/nasbench201/arch_score_acc.csv")]
-
-    def test_dead_edges_become_none(self):
-        prune = self.ev.prune_dead
-        # Node 1's conv only feeds none edges: computed, never used.
-        self.assertEqual(
-            prune("|nor_conv_3x3~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|"
-                  "nor_conv_3x3~2|"),
-            "|none~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
-        # Nothing reaches node 1, so its pool and conv see zeros; node 2 feeds only a none edge.
-        self.assertEqual(
-            prune("|none~0|+|skip_connect~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|"
-                  "none~2|"),
-            "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")
-        live = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
-                "skip_connect~2|")
-        self.assertEqual(prune(live), live)
-        zero = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"
-        self.assertEqual(prune(zero), zero)  # an all-zero output is left as it is
-
-    def test_pruning_keeps_every_cells_function(self):
-        changed = 0
-        for arch in self.archs:
-            pruned = self.ev.prune_dead(arch)
-            self.assertEqual(function_of(pruned), function_of(arch), arch)
-            kept = [(a, b) for a, b in zip(pruned.split("|"), arch.split("|")) if a != b]
-            self.assertTrue(all(a.startswith("none~") for a, _ in kept), arch)  # only removes
-            self.assertEqual(self.ev.prune_dead(pruned), pruned)  # idempotent
-            changed += pruned != arch
-        self.assertEqual(len(self.archs), 15625)
-        self.assertEqual(changed, 5840)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ struct TokenizerConfig {
   int64_t dp = 32;                      ///< self-position frequencies; 0 = no position code
   /// ONNX features: corrected | reference (NAR-Former V2 exactly)
   OnnxCompat compat = OnnxCompat::kCorrected;
+  /// NB201 cells: read every cell with its dead edges set to none (cells/nb201.h
+  /// nb201_prune_dead), in training and in every prediction. For accuracy, which dead edges
+  /// cannot change; not for latency, which they still cost.
+  bool prune_dead = false;
 };
 
 struct DataConfig {

@@ -19,9 +19,9 @@ namespace narformer {
 struct DataConfig;
 
 struct NasRecord {
-  int64_t index = 0;  ///< row index in the table (= benchmark index for NB201)
-  std::string arch;   ///< arch string (NB201) or "adjacency ops" (NB101), for outputs
-  Cell cell;
+  int64_t index = 0;           ///< row index in the table (= benchmark index for NB201)
+  std::string arch;            ///< arch string (NB201) or "adjacency ops" (NB101), as in the table
+  Cell cell;                   ///< the cell the model reads (read_nb201_cell: maybe pruned)
   double train_label = 0;      ///< what the model is trained on
   double eval_label = 0;       ///< what validation and test are scored against
   std::vector<double> labels;  ///< data.labels: one per column (train_label = eval_label =
@@ -38,6 +38,10 @@ struct NasTable {
 /// file and line for a missing file or column, a malformed architecture, and NaN, missing or
 /// non-positive labels (the relative-error loss divides by them).
 NasTable read_nas_table(const DataConfig& config);
+
+/// An NB201 arch string as the model reads it: parsed, with its dead edges set to none when
+/// config.tokenizer.prune_dead. Training and every prediction path read cells through it.
+Cell read_nb201_cell(const std::string& arch, const DataConfig& config);
 
 /// The cells of config.dataset as training reads them: the dataset's own reader
 /// (DatasetInfo::read_cells) where it has one, read_nas_table otherwise.
