@@ -12,8 +12,9 @@ valid_top1, the label they train on, on the cells that are not labelled:
   regret   at the 10th, 25th, 50th and 75th percentile of HELP's measured gold_6226 latency,
            the best valid_top1 within the budget minus that of the predicted best cell within
            it (measured latency, so that only the accuracy predictor is judged), in points
-With --prune-dead, both train and predict on cells whose dead edges are none
-(data.tokenizer.prune_dead: the NAS-Bench-201 API's zero semantics; same rows, same splits).
+--prune-dead true|false overrides the config's data.tokenizer.prune_dead (cells read with their
+dead edges set to none, the NAS-Bench-201 API's zero semantics; same rows, same splits) and
+names the runs *_pruned / *_unpruned; without it the config decides.
 test_top1 is not read: the reported seeds (0-2) and test_top1 are for scripts/search_eval.py.
 """
 
@@ -71,8 +72,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102])
     parser.add_argument("--runs", default="runs/search_eval")
     parser.add_argument("--config", default="configs/nb201/search.yaml")
-    parser.add_argument("--prune-dead", action="store_true",
-                        help="train and predict on cells with their dead edges set to none")
+    parser.add_argument("--prune-dead", choices=("true", "false"),
+                        help="override data.tokenizer.prune_dead (default: the config's)")
     args = parser.parse_args()
 
     archs, valid_top1 = columns("data/nasbench201/arch_score_acc.csv", "cellstr", "valid_top1")
@@ -83,7 +84,10 @@ def main():
     latency = np.empty(len(archs))
     latency[[index[a] for a in help_archs]] = np.array(measured, float)
     budgets = [float(np.percentile(latency, p)) for p in PERCENTILES]
-    extra, tag = ({"data.tokenizer.prune_dead": "true"}, "_pruned") if args.prune_dead else ({}, "")
+    extra, tag = {}, ""
+    if args.prune_dead:
+        extra = {"data.tokenizer.prune_dead": args.prune_dead}
+        tag = "_pruned" if args.prune_dead == "true" else "_unpruned"
 
     print("| labels | seed | predictor | tau (valid_top1) | " +
           " | ".join(f"regret p{p}" for p in PERCENTILES) + " |")
