@@ -5,7 +5,7 @@ truth: accuracy = test_top1 (CIFAR-10), latency = HELP's measurements on gold_62
   PYTHONPATH=build/python scripts/search_eval.py [--labels 100 400 1000] [--seeds 0 1 2]
                                                  [--out results/search] [--accuracy-kind gbdt]
                                                  [--config configs/nb201/search.yaml]
-  scripts/search_eval.py --table results/search/search_eval_*.json     # the README's table
+  scripts/search_eval.py --table results/search/*/search_eval_*.json   # the README's table
 
 For each device a latency run (configs/help/<device>.yaml, model.kind linear: the best HELP
 predictor by validation on both devices, README); for each number of labelled architectures

@@ -238,7 +238,7 @@ TEST(Nb201, PruningDeadEdgesSetsThemToNoneAndKeepsWhatTheCellComputes) {
   const std::string zero = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|";
   EXPECT_EQ(prune(zero), zero);  // an output that is always zero is left as it is
   // Over the whole space: only ever removes operations, keeps the function, is idempotent,
-  // and changes as many cells as scripts/search_eval.py's prune_dead.
+  // and changes 5,840 of the 15,625 cells.
   const int none_id = 5;
   ASSERT_EQ(cell_op_names(CellSpace::kNasBench201)[none_id], "none");
   int changed = 0;
