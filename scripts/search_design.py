@@ -19,9 +19,7 @@ test_top1 is not read: the reported seeds (0-2) and test_top1 are for scripts/se
 """
 
 import argparse
-import csv
 import os
-import tempfile
 
 import numpy as np
 

@@ -146,7 +146,8 @@ class Search(unittest.TestCase):
             valid = {row["cellstr"]: float(row["valid_top1"]) for row in csv.DictReader(f)}
         out = os.path.join(self.work, "pruned_labels")
         search("--accuracy-run", self.pruned, "--use-labels", "--out", out)
-        labelled = [r for r in read_csv(os.path.join(out, "candidates.csv")) if r["labelled"] == "1"]
+        rows = read_csv(os.path.join(out, "candidates.csv"))
+        labelled = [r for r in rows if r["labelled"] == "1"]
         self.assertEqual(len(labelled), 400)
         for r in labelled:
             self.assertAlmostEqual(float(r["predicted_accuracy"]), 0.01 * valid[r["arch"]],
@@ -205,7 +206,6 @@ class Search(unittest.TestCase):
         self.assertIn("must score the same space",
                       error("--accuracy-run", self.nb101, "--latency-run", self.latency))
         self.assertIn("config.yaml", error("--accuracy-run", self.work))
-
 
 
 if __name__ == "__main__":
