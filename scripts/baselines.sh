@@ -5,9 +5,10 @@
 # runs at a time. Runs that finished before are kept (a second call only fills gaps), so the
 # script can be interrupted and called again. Tables: scripts/results_table.py compare.
 #
-#   scripts/baselines.sh help transfer nb201 nb201_holdout nb101 latency_cpu latency_cpu18   # or any
+#   scripts/baselines.sh help transfer nb201 nb201_holdout nb201_pruned nb101 latency_cpu latency_cpu18   # or any
 #   SEEDS="0 1 2" MLP_SEEDS="0" JOBS=2 scripts/baselines.sh help
 #   KINDS=narformer JOBS=12 scripts/baselines.sh help   # narformer itself, same folders and seeds
+#   PCTS=1 scripts/baselines.sh nb201_pruned   # one NB201 size only
 #
 # Run folders: runs/tables/<table>/<kind>.<task>.s<seed> (narformer runs of the same tables go
 # beside them as narformer.<task>.s<seed>), e.g.
@@ -18,6 +19,7 @@ bin=${NARFORMER:-build/narformer}
 SEEDS=${SEEDS:-"0 1 2"}
 MLP_SEEDS=${MLP_SEEDS:-$SEEDS}
 JOBS=${JOBS:-2}
+PCTS=${PCTS:-"1 5 10"}   # the NB201 tables' training-set sizes, in per cent
 queue=$(mktemp)
 trap 'rm -f "$queue"' EXIT
 
@@ -94,16 +96,23 @@ main() {
             done
           done
         done ;;
-      nb201)  # NB201 accuracy, published protocol (first n_train architectures, validation the next 200)
-        for pct in 1 5 10; do
+      nb201)  # NB201 accuracy, published protocol (first n_train architectures, validation the next 200), cells as written
+        for pct in $PCTS; do
           for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-            job nb201 "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")"
+            job nb201 "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.tokenizer.prune_dead=false
           done; done
         done ;;
-      nb201_holdout)  # the same sizes, holdout protocol: seeded random split, test never used for selection
-        for pct in 1 5 10; do
+      nb201_holdout)  # the same sizes, holdout protocol: seeded random split, test never used for selection; cells as written
+        for pct in $PCTS; do
           for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-            job nb201_holdout "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.protocol=holdout
+            job nb201_holdout "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.protocol=holdout \
+              --set data.tokenizer.prune_dead=false
+          done; done
+        done ;;
+      nb201_pruned)  # the published protocol with dead edges read as `none` (data.tokenizer.prune_dead)
+        for pct in $PCTS; do
+          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+            job nb201_pruned "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.tokenizer.prune_dead=true
           done; done
         done ;;
       nb101)  # NB101 accuracy, holdout protocol
