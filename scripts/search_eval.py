@@ -18,7 +18,8 @@ and 0.2 N validation cells, trained on valid_top1). Runs are kept in --runs and 
   random   N other random cells, the best of them (by valid_top1) whose predicted latency fits
   oracle   no predictor: the best of all cells by valid_top1 whose measured latency fits, the
            floor of any predictor trained on valid_top1 (valid_top1 and test_top1 disagree)
---accuracy-kind gbdt|linear|mlp searches with a baseline as the accuracy predictor instead.
+--accuracy-kind gbdt|linear|mlp searches with a baseline as the accuracy predictor instead;
+KIND+KIND (e.g. narformer+gbdt) with both runs, each cell scored by the mean of their predictions.
 --use-labels searches with `narformer search --use-labels`: the N labelled cells scored by their
 own labels, the others by prediction (method "search+labels"; its own output file).
 Regret = true best test_top1 under the budget - the pick's test_top1, in points; a pick whose
@@ -52,9 +53,12 @@ def columns(path, *names):
     return [[row[n] for row in rows] for n in names]
 
 
-def search(accuracy_run, latency_run, out, budget=None, use_labels=False):
-    command = [NARFORMER, "search", "--json", "--accuracy-run", accuracy_run, "--latency-run",
-               latency_run, "--out", out, "--top", "20"] + (["--use-labels"] if use_labels else [])
+def search(accuracy_runs, latency_run, out, budget=None, use_labels=False):
+    """`narformer search` with these accuracy runs (more than one: the mean of their predictions)."""
+    command = [NARFORMER, "search", "--json", "--latency-run", latency_run, "--out", out, "--top",
+               "20"] + (["--use-labels"] if use_labels else [])
+    for run in accuracy_runs:
+        command += ["--accuracy-run", run]
     if budget is not None:
         command += ["--max-latency-ms", repr(budget)]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
@@ -127,7 +131,8 @@ def main():
     parser.add_argument("--config", default="configs/nb201/search.yaml",
                         help="the accuracy runs' config (data counts and seed are overridden)")
     parser.add_argument("--accuracy-kind", default="narformer",
-                        help="model.kind of the accuracy runs (narformer, linear, mlp, gbdt)")
+                        help="model.kind of the accuracy runs (narformer, linear, mlp, gbdt), "
+                             "or kinds joined by + for their mean (narformer+gbdt)")
     parser.add_argument("--use-labels", action="store_true",
                         help="search with the labelled cells' own labels (search --use-labels)")
     parser.add_argument("--table", nargs="+",
@@ -163,9 +168,13 @@ def main():
     searcher = "search+labels" if args.use_labels else "search"
     results = []
     for device in DEVICES:
-        latency_run = narformer.train(f"configs/help/{device}.yaml", quiet=True, overwrite=True,
-                                      overrides=dict(common, **{"model.kind": "linear",
-                                                                "run.name": f"latency_{device}"}))
+        latency_run = {"run_dir": os.path.join(args.runs, f"latency_{device}")}
+        # Trained unless it finished before: two evaluations side by side share it, and one
+        # must not delete it under the other's searches.
+        if not os.path.isfile(os.path.join(latency_run["run_dir"], "test_metrics.json")):
+            latency_run = narformer.train(f"configs/help/{device}.yaml", quiet=True, overwrite=True,
+                                          overrides=dict(common, **{"model.kind": "linear",
+                                                                    "run.name": f"latency_{device}"}))
         predicted_latency = narformer.Predictor(latency_run["run_dir"]).predict_cells(archs)
         truth_lat = true_latency[device]
         class_lat = np.bincount(class_of, truth_lat) / members
@@ -175,14 +184,15 @@ def main():
         budgets = {p: float(np.percentile(truth_lat, p)) for p in PERCENTILES}
         for n in args.labels:
             for seed in args.seeds:
-                run = accuracy_run(args.config, args.accuracy_kind, n, seed, args.runs,
-                                   len(archs))
+                runs = [accuracy_run(args.config, kind, n, seed, args.runs, len(archs))
+                        for kind in args.accuracy_kind.split("+")]
+                run = runs[0]  # the runs share the seed's split: the same labelled cells
                 tested = {index[a] for a in columns(os.path.join(run, "predictions.csv"), "arch")[0]}
                 labelled = np.array(sorted(set(range(len(archs))) - tested))
                 rng = np.random.default_rng(1000 + seed)
                 drawn = rng.choice(len(archs), size=n, replace=False)
                 with tempfile.TemporaryDirectory() as folder:
-                    free = search(run, latency_run["run_dir"], folder, use_labels=args.use_labels)
+                    free = search(runs, latency_run["run_dir"], folder, use_labels=args.use_labels)
                     # The predicted front's architectures, isomorphic copies once.
                     returned = list(dict.fromkeys(class_of[index[c["arch"]]] for c in free["front"]))
                     if len(returned) > 20:
@@ -191,7 +201,7 @@ def main():
                     share = float(np.isin(returned, true_front).mean())
                     hv = hypervolume(class_top1[returned], class_lat[returned], reference) / true_hv
                     for p, budget in budgets.items():
-                        found = search(run, latency_run["run_dir"], folder, budget, args.use_labels)
+                        found = search(runs, latency_run["run_dir"], folder, budget, args.use_labels)
                         best_true = test_top1[truth_lat <= budget].max()
                         picks = {"search": index[found["top"][0]["arch"]] if found["top"] else None}
                         for method, pool in (("labelled", labelled), ("random", drawn)):

@@ -34,6 +34,7 @@ class Scorer {
   explicit Scorer(const SearchOptions& options)
       : options_(options), accuracy_(options.accuracy_run) {
     space_ = space_of(accuracy_, "--accuracy-run");
+    for (const std::string& run : options.accuracy_ensemble) add_to_ensemble(run);
     if (!options.latency_run.empty()) {
       latency_ = std::make_unique<TorchFreePredictor>(options.latency_run);
       const CellSpace latency_space = space_of(*latency_, "--latency-run");
@@ -51,6 +52,11 @@ class Scorer {
 
   std::vector<SearchCandidate> score(const std::vector<std::string>& archs) const {
     std::vector<double> accuracy = accuracy_.predict(accuracy_.tokenize_cells(archs));
+    for (const std::unique_ptr<TorchFreePredictor>& member : ensemble_) {
+      const std::vector<double> more = member->predict(member->tokenize_cells(archs));
+      for (size_t i = 0; i < accuracy.size(); ++i) accuracy[i] += more[i];
+    }
+    for (double& a : accuracy) a /= static_cast<double>(1 + ensemble_.size());
     std::vector<double> latency;
     if (latency_)
       latency = latency_->predict(latency_->tokenize_cells(archs), options_.latency_platform);
@@ -74,6 +80,26 @@ class Scorer {
   }
 
  private:
+  /// A run whose predictions are averaged with the accuracy run's: the same space, and the
+  /// same label on the same scale, or the mean would mix two quantities.
+  void add_to_ensemble(const std::string& run) {
+    auto member = std::make_unique<TorchFreePredictor>(run);
+    const CellSpace member_space = space_of(*member, "--accuracy-run");
+    const DataConfig& first = accuracy_.inputs().config().data;
+    const DataConfig& data = member->inputs().config().data;
+    if (member_space != space_)
+      throw ConfigError("--accuracy-run " + run + " scores " + to_string(member_space) +
+                        " cells, --accuracy-run " + options_.accuracy_run + " " +
+                        to_string(space_) + " cells: an ensemble scores one space");
+    if (data.train_label != first.train_label || data.label_scale != first.label_scale)
+      throw ConfigError("--accuracy-run " + run + " predicts " + data.train_label + " x " +
+                        std::to_string(data.label_scale) + ", --accuracy-run " +
+                        options_.accuracy_run + " " + first.train_label + " x " +
+                        std::to_string(first.label_scale) +
+                        ": an ensemble averages one label on one scale");
+    ensemble_.push_back(std::move(member));
+  }
+
   /// A cell's identity: NB201's arch string as written (not the cell the model reads, which
   /// data.tokenizer.prune_dead may have pruned: a pruned twin is another benchmark cell with
   /// labels of its own), NB101's fingerprint of the cell read (isomorphic cells are one).
@@ -98,6 +124,7 @@ class Scorer {
 
   const SearchOptions& options_;
   TorchFreePredictor accuracy_;
+  std::vector<std::unique_ptr<TorchFreePredictor>> ensemble_;
   std::unordered_map<std::string, double> labels_;
   std::unique_ptr<TorchFreePredictor> latency_;
   CellSpace space_ = CellSpace::kNasBench201;

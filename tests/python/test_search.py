@@ -2,7 +2,8 @@
 NAS-Bench-201 its pick is the most accurate predicted cell within the predicted latency budget
 and its front is the Pareto front of its own candidates; on NAS-Bench-101 evolution scores only
 shipped cells and ends among the best predicted of them, and under a budget of the shipped NB101
-latencies picks the best predicted cell that fits; bad combinations are one clear error.
+latencies picks the best predicted cell that fits; an ensemble of accuracy runs scores each cell
+by the mean of their predictions; bad combinations are one clear error.
 
 Run by ctest with PYTHONPATH=<build>/python, NARFORMER=<build>/narformer and the repository as
 the working directory. Trains four small runs first (~15 s on one core)."""
@@ -153,6 +154,24 @@ class Search(unittest.TestCase):
             self.assertAlmostEqual(float(r["predicted_accuracy"]), 0.01 * valid[r["arch"]],
                                    places=5)
 
+    def test_an_ensemble_scores_each_cell_by_the_mean_of_its_runs(self):
+        first = narformer.Predictor(self.accuracy).predict_cells(self.nb201)
+        second = narformer.Predictor(self.pruned).predict_cells(self.nb201)
+        self.assertGreater(np.max(np.abs(first - second)), 1e-3)  # two different predictors
+        mean = (first + second) / 2
+        out = os.path.join(self.work, "ensemble")
+        found = search("--accuracy-run", self.accuracy, "--accuracy-run", self.pruned, "--top",
+                       "3", "--out", out)
+        self.assertEqual(found["accuracy_ensemble"], [self.pruned])
+        scored = {r["arch"]: r for r in read_csv(os.path.join(out, "candidates.csv"))}
+        self.assertEqual(len(scored), 15625)
+        # The CSV keeps 9 significant digits.
+        np.testing.assert_allclose(
+            [float(scored[a]["predicted_accuracy"]) for a in self.nb201], mean, rtol=1e-6)
+        kept = np.array([scored[a]["isomorphic_copy"] == "0" for a in self.nb201])
+        best = np.flatnonzero(kept)[np.argmax(mean[kept])]
+        self.assertEqual(found["top"][0]["arch"], self.nb201[best])
+
     def test_nb101_evolution_scores_only_shipped_cells_and_finds_good_ones(self):
         with open("data/nasbench101/nb101_tiga1231_30k_arch_valacc.csv") as f:
             shipped = [r["adjacency_rowmajor"] + " " + r["ops"] for r in csv.DictReader(f)]
@@ -206,6 +225,10 @@ class Search(unittest.TestCase):
         self.assertIn("must score the same space",
                       error("--accuracy-run", self.nb101, "--latency-run", self.latency))
         self.assertIn("config.yaml", error("--accuracy-run", self.work))
+        self.assertIn("an ensemble scores one space",
+                      error("--accuracy-run", self.accuracy, "--accuracy-run", self.nb101))
+        self.assertIn("one label on one scale",
+                      error("--accuracy-run", self.accuracy, "--accuracy-run", self.latency))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
-// narformer search --accuracy-run RUN [--latency-run RUN [--platform ID] [--max-latency-ms MS]]
+// narformer search --accuracy-run RUN [--accuracy-run RUN ...]
+//                  [--latency-run RUN [--platform ID] [--max-latency-ms MS]]
 //                  [--use-labels] [--top K] [--out DIR] [--json]
 //                  [--seed S --population P --sample S --cycles C]
 //
 // Architecture search guided by trained predictors (search/cell_search.h): NAS-Bench-201
 // exhaustively, NAS-Bench-101 by regularized evolution over the shipped cells. Prints the top-k
-// cells by predicted accuracy within the latency budget, and writes into --out: candidates.csv
+// cells by predicted accuracy within the latency budget (the mean of the accuracy runs' when
+// --accuracy-run is given more than once), and writes into --out: candidates.csv
 // (every cell scored), front.csv (the predicted Pareto front), top.csv, search.json and
 // front.png (with gnuplot). No LibTorch: runs without a weight file need `narformer export`.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -28,6 +32,7 @@ namespace {
 
 struct SearchArguments {
   SearchOptions options;
+  std::vector<std::string> accuracy_runs;  ///< the first is options.accuracy_run
   std::string out = "runs/search";
   int threads = 1;
   bool json = false;
@@ -79,6 +84,7 @@ void run_search(const SearchArguments& args) {
 
   nlohmann::json summary = {{"space", to_string(result.space)},
                             {"accuracy_run", o.accuracy_run},
+                            {"accuracy_ensemble", o.accuracy_ensemble},
                             {"use_labels", o.use_labels},
                             {"scored", result.candidates.size()},
                             {"feasible", feasible},
@@ -150,9 +156,10 @@ void add_search_command(CLI::App& app) {
   SearchOptions& o = args->options;
   CLI::App* cmd = app.add_subcommand(
       "search", "search NAS-Bench cells with trained predictors: top-k and Pareto front");
-  cmd->add_option("--accuracy-run", o.accuracy_run,
+  cmd->add_option("--accuracy-run", args->accuracy_runs,
                   "a cell run predicting accuracy (its space is the search space), or a "
-                  "pretrained predictor's name")
+                  "pretrained predictor's name; given more than once, the mean of the runs' "
+                  "predictions (same label and scale; --use-labels takes the first's labels)")
       ->required();
   cmd->add_option("--latency-run", o.latency_run,
                   "a cell run predicting latency (e.g. configs/help/<device>.yaml), or a "
@@ -176,7 +183,9 @@ void add_search_command(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "BLAS threads")->capture_default_str();
   cmd->add_flag("--json", args->json, "print one JSON object (search.json's) instead of text");
   cmd->callback([args] {
-    args->options.accuracy_run = run_or_pretrained(args->options.accuracy_run);
+    args->options.accuracy_run = run_or_pretrained(args->accuracy_runs.front());
+    for (size_t i = 1; i < args->accuracy_runs.size(); ++i)
+      args->options.accuracy_ensemble.push_back(run_or_pretrained(args->accuracy_runs[i]));
     if (!args->options.latency_run.empty())
       args->options.latency_run = run_or_pretrained(args->options.latency_run);
     run_search(*args);

@@ -3,6 +3,7 @@
 //
 //   SearchOptions options;
 //   options.accuracy_run = "runs/cpu_5pct";       // a cell run: narformer or a baseline
+//   options.accuracy_ensemble = {"runs/trees"};   // optional: averaged with it
 //   options.latency_run = "runs/help_gold_6226";  // optional: a cell latency run (HELP)
 //   options.max_latency_ms = 12.0;
 //   SearchResult found = search_cells(options);   // found.top[0]: the pick within the budget
@@ -22,7 +23,11 @@
 namespace narformer {
 
 struct SearchOptions {
-  std::string accuracy_run;      ///< a cell run predicting accuracy
+  std::string accuracy_run;  ///< a cell run predicting accuracy
+  /// More accuracy runs of the same space, trained on the same label at the same scale (e.g.
+  /// the trees beside narformer): a cell's predicted accuracy is the mean of every run's
+  /// prediction. The labelled cells of use_labels are accuracy_run's.
+  std::vector<std::string> accuracy_ensemble;
   std::string latency_run;       ///< "" = accuracy only; else a cell run of the same space
   std::string latency_platform;  ///< its output head ("" = the first)
   /// Score the cells the accuracy run was trained or validated on by their own labels, not by
