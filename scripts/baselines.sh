@@ -5,7 +5,7 @@
 # runs at a time. Runs that finished before are kept (a second call only fills gaps), so the
 # script can be interrupted and called again. Tables: scripts/results_table.py compare.
 #
-#   scripts/baselines.sh help transfer nb201 nb201_holdout nb201_pruned nb101 latency_cpu latency_cpu18   # or any
+#   scripts/baselines.sh help transfer nb201 nb201_holdout nb201_pruned nb201_holdout_pruned nb101 latency_cpu latency_cpu18   # or any
 #   SEEDS="0 1 2" MLP_SEEDS="0" JOBS=2 scripts/baselines.sh help
 #   KINDS=narformer JOBS=12 scripts/baselines.sh help   # narformer itself, same folders and seeds
 #   PCTS=1 scripts/baselines.sh nb201_pruned   # one NB201 size only
@@ -58,6 +58,18 @@ nb201_config() {
   if [[ $1 == narformer* ]]; then echo "configs/nb201/cpu_$2pct.yaml"; else echo "configs/nb201/paper_$2pct.yaml"; fi
 }
 
+# nb201_jobs TABLE PROTOCOL PRUNE: one NB201 accuracy table's runs at the sizes in PCTS, under
+# data.protocol PROTOCOL, with data.tokenizer.prune_dead PRUNE.
+nb201_jobs() {
+  local table=$1 protocol=$2 prune=$3 pct seed kind
+  for pct in $PCTS; do
+    for seed in $SEEDS; do for kind in $(kinds "$seed"); do
+      job "$table" "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" \
+        --set "data.protocol=$protocol" --set "data.tokenizer.prune_dead=$prune"
+    done; done
+  done
+}
+
 # data/latency_cpu18's families: the three development families of the leave-one-family-out
 # protocol (README), then NNLQP's other seven, then the eight of scripts/latency_dataset/modern.py.
 LATENCY_CPU18_FAMILIES="mnasnet resnet18 squeezenet alexnet efficientb0 googlenet mobilenetv2
@@ -96,25 +108,13 @@ main() {
             done
           done
         done ;;
-      nb201)  # NB201 accuracy, published protocol (first n_train architectures, validation the next 200), cells as written
-        for pct in $PCTS; do
-          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-            job nb201 "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.tokenizer.prune_dead=false
-          done; done
-        done ;;
-      nb201_holdout)  # the same sizes, holdout protocol: seeded random split, test never used for selection; cells as written
-        for pct in $PCTS; do
-          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-            job nb201_holdout "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.protocol=holdout \
-              --set data.tokenizer.prune_dead=false
-          done; done
-        done ;;
-      nb201_pruned)  # the published protocol with dead edges read as `none` (data.tokenizer.prune_dead)
-        for pct in $PCTS; do
-          for seed in $SEEDS; do for kind in $(kinds "$seed"); do
-            job nb201_pruned "$kind" "${pct}pct" "$seed" "$(nb201_config "$kind" "$pct")" --set data.tokenizer.prune_dead=true
-          done; done
-        done ;;
+      # NB201 accuracy: the published protocol (first n_train architectures, validation the next
+      # 200) or the holdout protocol (a seeded random split, test never used for selection),
+      # with cells as written or dead edges read as `none` (data.tokenizer.prune_dead)
+      nb201) nb201_jobs nb201 reference false ;;
+      nb201_holdout) nb201_jobs nb201_holdout holdout false ;;
+      nb201_pruned) nb201_jobs nb201_pruned reference true ;;
+      nb201_holdout_pruned) nb201_jobs nb201_holdout_pruned holdout true ;;
       nb101)  # NB101 accuracy, holdout protocol
         for n in 100 172 424 4236; do
           for seed in $SEEDS; do for kind in $(kinds "$seed"); do
@@ -139,7 +139,7 @@ main() {
               --set "data.test_family=$family"
           done; done
         done ;;
-      *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb201_holdout, nb101, latency_cpu, latency_cpu18)" >&2; exit 2 ;;
+      *) echo "baselines: unknown table '$table' (help, transfer, nb201, nb201_holdout, nb201_pruned, nb201_holdout_pruned, nb101, latency_cpu, latency_cpu18)" >&2; exit 2 ;;
     esac
   done
 

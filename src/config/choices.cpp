@@ -95,6 +95,12 @@ const Spellings<RescaleStatistic>& rescale_statistic_names() {
   return names;
 }
 
+const Spellings<ConsistencyScale>& consistency_scale_names() {
+  static const Spellings<ConsistencyScale> names = {{ConsistencyScale::kAbsolute, "absolute"},
+                                                    {ConsistencyScale::kRelative, "relative"}};
+  return names;
+}
+
 const Spellings<Selection>& selection_names() {
   static const Spellings<Selection> names = {{Selection::kKendallTau, "kendall_tau"},
                                              {Selection::kMape, "mape"}};
@@ -148,6 +154,9 @@ std::string to_string(LinearSign value) {
 }
 std::string to_string(RescaleStatistic value) {
   return spelling(value, rescale_statistic_names());
+}
+std::string to_string(ConsistencyScale value) {
+  return spelling(value, consistency_scale_names());
 }
 std::string to_string(Selection value) {
   return spelling(value, selection_names());

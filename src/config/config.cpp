@@ -89,6 +89,7 @@ ConfigSchema bind_config(Config& c, const std::string& origin) {
   s.add("train.warmup_ratio", &c.train.warmup_ratio, 0.0, 1.0);
   s.add("train.lambda_sr", &c.train.lambda_sr, 0.0, 1e6);
   s.add("train.lambda_cons", &c.train.lambda_cons, 0.0, 1e6);
+  s.add("train.consistency", &c.train.consistency, consistency_scale_names());
   s.add("train.grad_clip", &c.train.grad_clip, 0.0, 1e6);
   s.add("train.length_buckets", &c.train.length_buckets, 0, 1000000);
   s.add("train.family_offsets", &c.train.family_offsets);

@@ -34,4 +34,10 @@ torch::Tensor consistency_loss(const torch::Tensor& original, const torch::Tenso
   return (augmented - original).abs().mean();
 }
 
+torch::Tensor relative_consistency_loss(const torch::Tensor& original,
+                                        const torch::Tensor& augmented,
+                                        const torch::Tensor& targets) {
+  return ((augmented - original) / targets).abs().mean();
+}
+
 }  // namespace narformer

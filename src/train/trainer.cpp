@@ -293,8 +293,12 @@ FitResult Trainer::fit(NarFormerModel& model, const TrainingSet& train, const Ev
         loss = loss + tc.lambda_sr * sr;
       }
       if (augment && tc.lambda_cons > 0) {
-        torch::Tensor cons = consistency_loss(predictions.narrow(0, 0, local_count),
-                                              predictions.narrow(0, local_count, local_count));
+        const torch::Tensor original = predictions.narrow(0, 0, local_count);
+        const torch::Tensor augmented = predictions.narrow(0, local_count, local_count);
+        torch::Tensor cons =
+            tc.consistency == ConsistencyScale::kRelative
+                ? relative_consistency_loss(original, augmented, targets.narrow(0, 0, local_count))
+                : consistency_loss(original, augmented);
         if (distributed) cons = cons * weight;
         cons_sum += cons.item<double>();
         loss = loss + tc.lambda_cons * cons;

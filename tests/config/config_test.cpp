@@ -156,7 +156,8 @@ TEST(Config, ChoicesBecomeEnumerationsOnceAndReadBack) {
       ".yaml");
   const std::vector<std::string> overrides = {
       "baseline.linear.sign=non_negative", "baseline.features=graph", "baseline.loss=squared",
-      "baseline.rescale.statistic=mean",   "run.device=cpu",          "run.log_level=warn"};
+      "baseline.rescale.statistic=mean",   "run.device=cpu",          "run.log_level=warn",
+      "train.consistency=relative"};
   const Config c = load_config(file.path(), overrides);
   EXPECT_EQ(c.data.protocol, Protocol::kHoldout);
   EXPECT_EQ(c.data.tokenizer.opcode, OpCode::kOneHot);
@@ -171,11 +172,13 @@ TEST(Config, ChoicesBecomeEnumerationsOnceAndReadBack) {
   EXPECT_EQ(c.eval.selection_split, SelectionSplit::kTest);
   EXPECT_EQ(c.run.device, DeviceSetting::kCpu);
   EXPECT_EQ(c.run.log_level, LogLevel::kWarn);
+  EXPECT_EQ(c.train.consistency, ConsistencyScale::kRelative);
   const std::string yaml = to_yaml(c);
   for (const char* line :
        {"protocol: holdout", "opcode: onehot", "compat: reference", "kind: gbdt", "prior: linear",
         "sign: non_negative", "features: graph", "loss: squared", "statistic: mean",
-        "selection: mape", "selection_split: test", "device: cpu", "log_level: warn"})
+        "selection: mape", "selection_split: test", "device: cpu", "log_level: warn",
+        "consistency: relative"})
     EXPECT_NE(yaml.find(line), std::string::npos) << line;
   // config.yaml read back gives the same enums.
   TempFile again(yaml, ".yaml");
@@ -183,6 +186,7 @@ TEST(Config, ChoicesBecomeEnumerationsOnceAndReadBack) {
   EXPECT_EQ(back.data.tokenizer.opcode, OpCode::kOneHot);
   EXPECT_EQ(back.baseline.linear_sign, LinearSign::kNonNegative);
   EXPECT_EQ(back.run.log_level, LogLevel::kWarn);
+  EXPECT_EQ(back.train.consistency, ConsistencyScale::kRelative);
   EXPECT_EQ(load_config(file.path(), {"data.protocol=reference"}).data.protocol,
             Protocol::kReference);
   EXPECT_EQ(to_string(Protocol::kLeaveFamilyOut), "leave_family_out");

@@ -18,6 +18,9 @@ TEST(Losses, RelativeErrorRankingConsistency) {
   EXPECT_NEAR(ranking_loss(p, y, torch::tensor({1, 2, 0}, torch::kInt64)).item<double>(), 1.0,
               1e-7);
   EXPECT_NEAR(consistency_loss(p, torch::tensor({1.0f, 2.5f, 3.0f})).item<double>(), 1.0 / 3, 1e-7);
+  // relative to the label: mean(|-0.5| / 1, |0.5| / 2, 0 / 4) = 0.75 / 3
+  EXPECT_NEAR(relative_consistency_loss(p, torch::tensor({1.0f, 2.5f, 3.0f}), y).item<double>(),
+              0.75 / 3, 1e-7);
 }
 
 TEST(Losses, TheTaskNamesItsMainLoss) {

@@ -84,6 +84,12 @@ enum class LinearSign {
 /// baseline.rescale.statistic: the transfer factor from measured / source-predicted ratios.
 enum class RescaleStatistic { kMedian, kMean };
 
+/// train.consistency: the units of the consistency loss (train/losses.h).
+enum class ConsistencyScale {
+  kAbsolute,  ///< label units, as published (accuracies in [0, 1])
+  kRelative,  ///< divided by the label: a share, like the relative-error main loss
+};
+
 /// eval.selection_split: which split chooses the best checkpoint.
 enum class SelectionSplit {
   kValidation,  ///< "val"
@@ -112,6 +118,7 @@ const Spellings<FeaturesSetting>& features_setting_names();
 const Spellings<LossSetting>& loss_setting_names();
 const Spellings<LinearSign>& linear_sign_names();
 const Spellings<RescaleStatistic>& rescale_statistic_names();
+const Spellings<ConsistencyScale>& consistency_scale_names();
 const Spellings<Selection>& selection_names();
 const Spellings<SelectionSplit>& selection_split_names();
 const Spellings<DeviceSetting>& device_setting_names();
@@ -127,6 +134,7 @@ std::string to_string(FeaturesSetting value);
 std::string to_string(LossSetting value);
 std::string to_string(LinearSign value);
 std::string to_string(RescaleStatistic value);
+std::string to_string(ConsistencyScale value);
 std::string to_string(Selection value);
 std::string to_string(SelectionSplit value);
 std::string to_string(DeviceSetting value);

@@ -129,7 +129,11 @@ struct TrainConfig {
   double warmup_ratio = 0.1;  ///< linear warm-up over this fraction of all steps
   double lambda_sr = 0.1;     ///< weight of the pairwise ranking loss
   double lambda_cons = 0.5;   ///< weight of the consistency loss (needs augmentation)
-  double grad_clip = 0;       ///< clip the global gradient norm to this (0 = off, as published)
+  /// Its units: absolute (label units, as published for accuracies) or relative to the label,
+  /// for latencies of several milliseconds, where an absolute difference would outweigh the
+  /// relative-error main loss and flatten the predictions.
+  ConsistencyScale consistency = ConsistencyScale::kAbsolute;
+  double grad_clip = 0;  ///< clip the global gradient norm to this (0 = off, as published)
   /// Length-bucketed batches: each epoch's shuffled order is cut into pools of this many
   /// batches, each pool sorted by graph size, and the batches shuffled again, so a batch pads
   /// to similar sizes (ONNX graphs have 20-370 nodes). 0 = plain shuffled batches.

@@ -5,6 +5,7 @@
 //                or mean((ŷ − y)²), as the task's dataset declares (config/datasets.h)
 //   ranking      mean(|(ŷ_i − ŷ_π(i)) − (y_i − y_π(i))|)          π: a random permutation
 //   consistency  mean(|ŷ_aug − ŷ_orig|)                            isomorphic copies agree
+//                or mean(|ŷ_aug − ŷ_orig| / |y|), relative to the label (train.consistency)
 
 #include <torch/torch.h>
 
@@ -20,5 +21,8 @@ torch::Tensor training_loss(TrainingLoss kind, const torch::Tensor& predictions,
 torch::Tensor ranking_loss(const torch::Tensor& predictions, const torch::Tensor& targets,
                            const torch::Tensor& permutation);
 torch::Tensor consistency_loss(const torch::Tensor& original, const torch::Tensor& augmented);
+torch::Tensor relative_consistency_loss(const torch::Tensor& original,
+                                        const torch::Tensor& augmented,
+                                        const torch::Tensor& targets);
 
 }  // namespace narformer
