@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "../test_util.h"
 #include "narformer/core/atomic_file.h"
 #include "narformer/core/error.h"
@@ -80,6 +82,31 @@ TEST(Trainer, ResumeContinuesExactly) {
   int lines = 0;
   for (std::string line; std::getline(metrics, line);) lines += !line.empty();
   EXPECT_EQ(lines, 3);
+}
+
+// train.consistency reaches the loss: with the weights frozen (lr 0) both runs make the same
+// predictions, so the main loss is the same, and dividing each pair's difference by an
+// accuracy label (at most 0.95 in NB201) makes the consistency term at least 1/0.95 larger.
+TEST(Trainer, RelativeConsistencyDividesByTheLabel) {
+  TempDir dir;
+  const auto first_epoch = [&](ConsistencyScale scale, const std::string& name) {
+    Config config = tiny_config(dir.path(), name);
+    config.train.epochs = 1;
+    config.train.lr = 0;
+    config.train.lambda_sr = 0;
+    config.train.lambda_cons = 0.5;
+    config.train.consistency = scale;
+    train_experiment(config, {});
+    std::ifstream metrics(dir.path() + "/" + name + "/metrics.jsonl");
+    std::string line;
+    std::getline(metrics, line);
+    return nlohmann::json::parse(line);
+  };
+  const nlohmann::json absolute = first_epoch(ConsistencyScale::kAbsolute, "absolute");
+  const nlohmann::json relative = first_epoch(ConsistencyScale::kRelative, "relative");
+  EXPECT_DOUBLE_EQ(absolute["loss_main"].get<double>(), relative["loss_main"].get<double>());
+  EXPECT_GT(absolute["loss_cons"].get<double>(), 0.0);
+  EXPECT_GT(relative["loss_cons"].get<double>(), absolute["loss_cons"].get<double>() / 0.95);
 }
 
 TEST(Trainer, ARunPausedBeforeItsFirstValidationResumes) {
