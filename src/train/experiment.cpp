@@ -65,7 +65,9 @@ void prepare_run_dir(const Config& config, const TrainOptions& options) {
     if (!fs::exists(last))
       throw RunError(with_file(dir.string(), "nothing to resume: no last.pt in the run folder"));
     if (fs::exists(run.config())) {
-      const std::string stored = read_file(run.config());
+      // Read back through today's loader, so a key added since the run started compares at
+      // its default instead of blocking the resume of an otherwise identical run.
+      const std::string stored = to_yaml(load_config(run.config()));
       if (stored != resolved)
         throw RunError(with_file(run.config(),
                                  "resume needs the same config as the run was started with; "

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -123,6 +124,30 @@ TEST(Trainer, ARunPausedBeforeItsFirstValidationResumes) {
   const TrainReport resumed = train_experiment(config, rest);
   ASSERT_TRUE(resumed.fit.finished);
   EXPECT_EQ(resumed.fit.best_epoch, 3);
+}
+
+TEST(Trainer, ARunStartedBeforeANewConfigKeyResumes) {
+  TempDir dir;
+  Config config = tiny_config(dir.path(), "older");
+  config.train.epochs = 2;
+  TrainOptions first;
+  first.stop_after_epochs = 1;
+  ASSERT_FALSE(train_experiment(config, first).fit.finished);
+  // Drop a key from the stored config.yaml, as a run started by an older build wrote it.
+  const std::string stored_path = config.run_dir() + "/config.yaml";
+  std::string stored;
+  {
+    std::ifstream in(stored_path);
+    stored.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string key = "  consistency: absolute\n";
+  const size_t at = stored.find(key);
+  ASSERT_NE(at, std::string::npos);
+  stored.erase(at, key.size());
+  std::ofstream(stored_path) << stored;
+  TrainOptions rest;
+  rest.resume = true;
+  EXPECT_TRUE(train_experiment(config, rest).fit.finished);
 }
 
 TEST(Trainer, RunFolderGuardsAndResumeChecks) {
