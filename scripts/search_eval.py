@@ -22,6 +22,10 @@ and 0.2 N validation cells, trained on valid_top1). Runs are kept in --runs and 
 KIND+KIND (e.g. narformer+gbdt) with both runs, each cell scored by the mean of their predictions.
 --use-labels searches with `narformer search --use-labels`: the N labelled cells scored by their
 own labels, the others by prediction (method "search+labels"; its own output file).
+--latency-confidence P searches with `narformer search --latency-confidence P`: a cell fits when
+its predicted latency times the P-quantile of measured / predicted over the latency run's
+validation cells does; labelled and random apply the same factor (methods named "..., P";
+its own output file).
 Regret = true best test_top1 under the budget - the pick's test_top1, in points; a pick whose
 measured latency breaks the budget is a failure (not in the regret). Without a budget, on
 unique architectures (NAS-Bench-201's 6,466 classes of cells that compute the same function,
@@ -53,10 +57,10 @@ def columns(path, *names):
     return [[row[n] for row in rows] for n in names]
 
 
-def search(accuracy_runs, latency_run, out, budget=None, use_labels=False):
+def search(accuracy_runs, latency_run, out, budget=None, use_labels=False, confidence=0):
     """`narformer search` with these accuracy runs (more than one: the mean of their predictions)."""
     command = [NARFORMER, "search", "--json", "--latency-run", latency_run, "--out", out, "--top",
-               "20"] + (["--use-labels"] if use_labels else [])
+               "20", "--latency-confidence", repr(confidence)] + (["--use-labels"] if use_labels else [])
     for run in accuracy_runs:
         command += ["--accuracy-run", run]
     if budget is not None:
@@ -135,6 +139,8 @@ def main():
                              "or kinds joined by + for their mean (narformer+gbdt)")
     parser.add_argument("--use-labels", action="store_true",
                         help="search with the labelled cells' own labels (search --use-labels)")
+    parser.add_argument("--latency-confidence", type=float, default=0,
+                        help="search --latency-confidence P (0: off); the baselines use its factor")
     parser.add_argument("--table", nargs="+",
                         help="only print the table of these search_eval_*.json (merged)")
     args = parser.parse_args()
@@ -166,6 +172,8 @@ def main():
 
     common = {"run.dir": args.runs, "run.threads": 1}
     searcher = "search+labels" if args.use_labels else "search"
+    confidence = args.latency_confidence
+    risk = f", P {confidence:g}" if confidence else ""
     results = []
     for device in DEVICES:
         latency_run = {"run_dir": os.path.join(args.runs, f"latency_{device}")}
@@ -192,7 +200,9 @@ def main():
                 rng = np.random.default_rng(1000 + seed)
                 drawn = rng.choice(len(archs), size=n, replace=False)
                 with tempfile.TemporaryDirectory() as folder:
-                    free = search(runs, latency_run["run_dir"], folder, use_labels=args.use_labels)
+                    free = search(runs, latency_run["run_dir"], folder, use_labels=args.use_labels,
+                                  confidence=confidence)
+                    factor = free.get("latency_calibration", {}).get("factor", 1.0)
                     # The predicted front's architectures, isomorphic copies once.
                     returned = list(dict.fromkeys(class_of[index[c["arch"]]] for c in free["front"]))
                     if len(returned) > 20:
@@ -201,11 +211,12 @@ def main():
                     share = float(np.isin(returned, true_front).mean())
                     hv = hypervolume(class_top1[returned], class_lat[returned], reference) / true_hv
                     for p, budget in budgets.items():
-                        found = search(runs, latency_run["run_dir"], folder, budget, args.use_labels)
+                        found = search(runs, latency_run["run_dir"], folder, budget, args.use_labels,
+                                       confidence)
                         best_true = test_top1[truth_lat <= budget].max()
                         picks = {"search": index[found["top"][0]["arch"]] if found["top"] else None}
                         for method, pool in (("labelled", labelled), ("random", drawn)):
-                            fits = pool[predicted_latency[pool] <= budget]
+                            fits = pool[predicted_latency[pool] * factor <= budget]
                             picks[method] = int(fits[np.argmax(valid_top1[fits])]) if len(fits) else None
                         fits = np.flatnonzero(truth_lat <= budget)
                         picks["oracle"] = int(fits[np.argmax(valid_top1[fits])])
@@ -214,7 +225,9 @@ def main():
                             results.append({
                                 "device": device, "labels": n, "seed": seed, "percentile": p,
                                 "budget_ms": budget,
-                                "method": f"{searcher} ({args.accuracy_kind})" if method == "search" else method,
+                                "method": (f"{searcher} ({args.accuracy_kind}{risk})"
+                                           if method == "search" else
+                                           method + (f" ({risk[2:]})" if risk and method != "oracle" else "")),
                                 "arch": None if pick is None else archs[pick], "failed": bool(failed),
                                 "regret": None if failed else best_true - test_top1[pick],
                                 "front_share": share, "hypervolume_ratio": hv})
@@ -222,7 +235,7 @@ def main():
                       f"hypervolume {hv:.3f}", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
-    suffix = "_labels" if args.use_labels else ""
+    suffix = ("_labels" if args.use_labels else "") + (f"_p{confidence:g}" if confidence else "")
     path = os.path.join(args.out, f"search_eval_{args.accuracy_kind}{suffix}.json")
     with open(path + ".tmp", "w") as f:
         json.dump(results, f, indent=1)
@@ -235,8 +248,8 @@ def print_table(results):
     print("| device | labels | method | p10 | p25 | p50 | p75 | front share | HV ratio |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     keys = sorted({(r["device"], r["labels"], r["method"]) for r in results},
-                  key=lambda k: (k[0], k[1], k[2] != "oracle", k[2] != "labelled",
-                                 k[2] != "random", k[2]))
+                  key=lambda k: (k[0], k[1], k[2] != "oracle", not k[2].startswith("labelled"),
+                                 not k[2].startswith("random"), k[2]))
     for device, n, method in keys:
         cells = []
         rows = [r for r in results if (r["device"], r["labels"], r["method"]) == (device, n, method)]

@@ -44,11 +44,14 @@ class Scorer {
                           options.accuracy_run + " " + to_string(space_) +
                           " cells: they must score the same space");
       latency_->inputs().head(options.latency_platform);  // an unknown platform fails here
+      if (options.latency_confidence > 0) calibrate_latency();
     }
     if (options.use_labels) read_labels();
   }
 
   CellSpace space() const { return space_; }
+  double latency_factor() const { return latency_factor_; }
+  int64_t calibration_cells() const { return calibration_cells_; }
 
   std::vector<SearchCandidate> score(const std::vector<std::string>& archs) const {
     std::vector<double> accuracy = accuracy_.predict(accuracy_.tokenize_cells(archs));
@@ -73,7 +76,7 @@ class Scorer {
         }
       if (latency_) {
         out[i].latency_ms = latency[i];
-        out[i].feasible = latency[i] <= options_.max_latency_ms;
+        out[i].feasible = latency[i] * latency_factor_ <= options_.max_latency_ms;
       }
     }
     return out;
@@ -122,7 +125,43 @@ class Scorer {
       }
   }
 
+  /// latency_factor_: the latency_confidence-quantile (nearest rank) of measured / predicted
+  /// latency over the latency run's validation cells, split as training split them. Never
+  /// its test cells: the factor is part of the predictor, chosen like its weights.
+  void calibrate_latency() {
+    const Config& config = latency_->inputs().config();
+    const NasTable table = read_dataset_cells(config.data);
+    const Split split = make_split(static_cast<int64_t>(table.records.size()), config.data,
+                                   static_cast<uint64_t>(config.run.seed));
+    if (split.val.empty())
+      throw ConfigError("--latency-confidence needs the validation cells of --latency-run " +
+                        options_.latency_run + ", which has none");
+    const size_t head = static_cast<size_t>(latency_->inputs().head(options_.latency_platform));
+    std::vector<std::string> archs;
+    std::vector<double> measured;
+    for (const int64_t i : split.val) {
+      const NasRecord& record = table.records[static_cast<size_t>(i)];
+      archs.push_back(record.arch);
+      measured.push_back(record.labels.empty() ? record.train_label : record.labels.at(head));
+    }
+    const std::vector<double> predicted =
+        latency_->predict(latency_->tokenize_cells(archs), options_.latency_platform);
+    std::vector<double> ratios(archs.size());
+    for (size_t i = 0; i < ratios.size(); ++i)  // a prediction <= 0 bounds nothing
+      ratios[i] =
+          predicted[i] > 0 ? measured[i] / predicted[i] : std::numeric_limits<double>::infinity();
+    std::sort(ratios.begin(), ratios.end());
+    const double rank = std::ceil(options_.latency_confidence * static_cast<double>(ratios.size()));
+    latency_factor_ = ratios[static_cast<size_t>(std::max(rank, 1.0)) - 1];
+    calibration_cells_ = static_cast<int64_t>(ratios.size());
+    if (!std::isfinite(latency_factor_))
+      throw ConfigError("--latency-run " + options_.latency_run + " predicts a latency <= 0 for " +
+                        "more validation cells than --latency-confidence allows");
+  }
+
   const SearchOptions& options_;
+  double latency_factor_ = 1;
+  int64_t calibration_cells_ = 0;
   TorchFreePredictor accuracy_;
   std::vector<std::unique_ptr<TorchFreePredictor>> ensemble_;
   std::unordered_map<std::string, double> labels_;
@@ -181,6 +220,11 @@ void check_options(const SearchOptions& o) {
                       std::to_string(o.max_latency_ms));
   if (std::isfinite(o.max_latency_ms) && o.latency_run.empty())
     throw ConfigError("--max-latency-ms needs a latency run (--latency-run) to predict latency");
+  if (!(o.latency_confidence >= 0 && o.latency_confidence <= 1))
+    throw ConfigError("--latency-confidence must be a share in (0, 1] (0: off), got " +
+                      std::to_string(o.latency_confidence));
+  if (o.latency_confidence > 0 && o.latency_run.empty())
+    throw ConfigError("--latency-confidence needs a latency run (--latency-run) to calibrate");
   if (o.top_k < 1) throw ConfigError("--top must be at least 1");
   if (o.population < 2 || o.sample_size < 1 || o.sample_size > o.population || o.cycles < 0)
     throw ConfigError("evolution needs population >= 2, 1 <= sample <= population, cycles >= 0");
@@ -293,6 +337,8 @@ SearchResult search_cells(const SearchOptions& options) {
   const Scorer scorer(options);
   SearchResult result;
   result.space = scorer.space();
+  result.latency_factor = scorer.latency_factor();
+  result.calibration_cells = scorer.calibration_cells();
   if (result.space == CellSpace::kNasBench201) {
     result.candidates = scorer.score(all_nb201_archs());
   } else {

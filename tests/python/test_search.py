@@ -106,6 +106,20 @@ class Search(unittest.TestCase):
             self.assertTrue(np.any(front & (acc >= acc[i]) & (lat <= lat[i])))
         self.assertEqual(len(read_csv(os.path.join(out, "front.csv"))), int(front.sum()))
 
+    def test_a_latency_confidence_scales_predicted_latency_before_the_budget(self):
+        latency = narformer.Predictor(self.latency).predict_cells(self.nb201)
+        budget = float(np.percentile(latency, 25))
+        found = search("--accuracy-run", self.accuracy, "--latency-run", self.latency,
+                       "--max-latency-ms", str(budget), "--latency-confidence", "0.9",
+                       "--out", os.path.join(self.work, "confidence"))
+        calibration = found["latency_calibration"]
+        self.assertEqual(calibration["confidence"], 0.9)
+        self.assertEqual(calibration["validation_cells"], 200)
+        factor = calibration["factor"]
+        self.assertGreater(factor, 1.0)
+        self.assertEqual(found["feasible"], int(np.sum(latency * factor <= budget)))
+        self.assertLessEqual(found["top"][0]["predicted_latency_ms"] * factor, budget)
+
     def test_labelled_cells_are_scored_by_their_labels(self):
         # The smoke run trained on 300 cells and validated on 100 (holdout, data.label_scale
         # 0.01 of valid_top1): exactly those 400 carry their labels, the rest predictions.
@@ -222,6 +236,8 @@ class Search(unittest.TestCase):
             return out.stderr
         self.assertIn("needs a latency run",
                       error("--accuracy-run", self.accuracy, "--max-latency-ms", "5"))
+        self.assertIn("--latency-confidence needs a latency run",
+                      error("--accuracy-run", self.accuracy, "--latency-confidence", "0.9"))
         self.assertIn("must score the same space",
                       error("--accuracy-run", self.nb101, "--latency-run", self.latency))
         self.assertIn("config.yaml", error("--accuracy-run", self.work))

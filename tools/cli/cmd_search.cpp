@@ -1,5 +1,6 @@
 // narformer search --accuracy-run RUN [--accuracy-run RUN ...]
-//                  [--latency-run RUN [--platform ID] [--max-latency-ms MS]]
+//                  [--latency-run RUN [--platform ID] [--max-latency-ms MS]
+//                                     [--latency-confidence P]]
 //                  [--use-labels] [--top K] [--out DIR] [--json]
 //                  [--seed S --population P --sample S --cycles C]
 //
@@ -96,6 +97,10 @@ void run_search(const SearchArguments& args) {
   if (with_latency) {
     summary["latency_run"] = o.latency_run;
     if (std::isfinite(o.max_latency_ms)) summary["max_latency_ms"] = o.max_latency_ms;
+    if (o.latency_confidence > 0)
+      summary["latency_calibration"] = {{"confidence", o.latency_confidence},
+                                        {"factor", result.latency_factor},
+                                        {"validation_cells", result.calibration_cells}};
   }
   if (result.space == CellSpace::kNasBench101) {
     summary["evolution"] = {{"population", o.population},
@@ -121,7 +126,8 @@ void run_search(const SearchArguments& args) {
       plot.accuracy.push_back(c.accuracy);
     }
     plot.front = result.front;
-    plot.max_latency_ms = o.max_latency_ms;
+    // The budget as it applies to the plotted (predicted) latencies.
+    plot.max_latency_ms = o.max_latency_ms / result.latency_factor;
     plot.title = to_string(result.space) + ": " + std::to_string(result.candidates.size()) +
                  " cells scored, predicted front of " + std::to_string(result.front.size());
     spdlog::info("{}", write_front_plot(plot).message);
@@ -135,6 +141,12 @@ void run_search(const SearchArguments& args) {
               result.candidates.size(), result.seconds);
   if (with_latency && std::isfinite(o.max_latency_ms))
     std::printf(", %lld within %.4g ms", static_cast<long long>(feasible), o.max_latency_ms);
+  if (o.latency_confidence > 0)
+    std::printf(
+        " (predicted latency x %.4g: the %g-quantile of measured / predicted over %lld "
+        "validation cells)",
+        result.latency_factor, o.latency_confidence,
+        static_cast<long long>(result.calibration_cells));
   if (result.space == CellSpace::kNasBench101)
     std::printf(" (%d cycles, %lld mutations redrawn)", o.cycles,
                 static_cast<long long>(result.redrawn_mutations));
@@ -168,6 +180,11 @@ void add_search_command(CLI::App& app) {
                   "output head of the latency run (help_nb201: the HELP device)");
   cmd->add_option("--max-latency-ms", o.max_latency_ms,
                   "keep cells whose predicted latency is at most this");
+  cmd->add_option("--latency-confidence", o.latency_confidence,
+                  "P in (0, 1]: keep cells whose predicted latency times the P-quantile of "
+                  "measured / predicted over the latency run's validation cells fits "
+                  "--max-latency-ms, so that about P of them fit when measured (0: off)")
+      ->capture_default_str();
   cmd->add_flag("--use-labels", o.use_labels,
                 "score the accuracy run's training and validation cells by their own labels "
                 "(the labelled column says which), the others by prediction");

@@ -35,6 +35,11 @@ struct SearchOptions {
   /// its prediction beats the best measured one.
   bool use_labels = false;
   double max_latency_ms = std::numeric_limits<double>::infinity();  ///< on predicted latency
+  /// 0: a cell fits when its predicted latency does. P in (0, 1]: when its predicted latency
+  /// times latency_factor fits, the P-quantile of measured / predicted latency over the latency
+  /// run's validation cells, so that about P of the cells kept fit when measured (a linear
+  /// fit's error near the budget otherwise sends about half the picks over it).
+  double latency_confidence = 0;
   int top_k = 20;
   uint64_t seed = 0;  ///< NB101's evolution (initial population, sampling, mutations)
   // NAS-Bench-101: regularized evolution.
@@ -48,7 +53,7 @@ struct SearchCandidate {
   double accuracy = 0;  ///< predicted, or the label of a labelled cell (use_labels)
   bool labelled = false;
   double latency_ms = std::numeric_limits<double>::quiet_NaN();  ///< NaN without a latency run
-  bool feasible = true;                                          ///< within max_latency_ms
+  bool feasible = true;  ///< latency_ms x SearchResult::latency_factor within max_latency_ms
   bool on_front = false;
   /// NB201: an isomorphic copy (nb201_unique_string) of a cell that scored higher (feasible,
   /// then accuracy, then lower latency); left out of the front and the top-k, which list each
@@ -64,11 +69,16 @@ struct SearchResult {
   std::vector<size_t> front;
   std::vector<size_t> top;
   int64_t redrawn_mutations = 0;  ///< NB101: mutations outside the shipped cells, drawn again
+  /// What predicted latencies are multiplied by before the budget (latency_confidence), and
+  /// how many validation cells of the latency run estimated it (0: no calibration, factor 1).
+  double latency_factor = 1;
+  int64_t calibration_cells = 0;
   double seconds = 0;
 };
 
 /// Throws ConfigError for runs that do not score cells or differ in space, a budget below
-/// zero, evolution settings out of range; RunError / DataError as loading the runs does.
+/// zero, a confidence outside (0, 1] or without a latency run or its validation cells,
+/// evolution settings out of range; RunError / DataError as loading the runs does.
 SearchResult search_cells(const SearchOptions& options);
 
 /// Indices of the points that no other point beats on both objectives (higher accuracy, lower
