@@ -151,7 +151,9 @@ class Scorer {
       ratios[i] =
           predicted[i] > 0 ? measured[i] / predicted[i] : std::numeric_limits<double>::infinity();
     std::sort(ratios.begin(), ratios.end());
-    const double rank = std::ceil(options_.latency_confidence * static_cast<double>(ratios.size()));
+    // Nearest rank; the tolerance keeps 0.55 x 200 (110.00000000000001 in doubles) at rank 110.
+    const double rank =
+        std::ceil(options_.latency_confidence * static_cast<double>(ratios.size()) - 1e-9);
     latency_factor_ = ratios[static_cast<size_t>(std::max(rank, 1.0)) - 1];
     calibration_cells_ = static_cast<int64_t>(ratios.size());
     if (!std::isfinite(latency_factor_))
