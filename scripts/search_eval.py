@@ -173,7 +173,14 @@ def main():
     common = {"run.dir": args.runs, "run.threads": 1}
     searcher = "search+labels" if args.use_labels else "search"
     confidence = args.latency_confidence
-    risk = f", P {confidence:g}" if confidence else ""
+    risk = f"P {confidence:g}" if confidence else ""
+
+    def method_name(method):
+        # e.g. "search (narformer, P 0.9)", "labelled (P 0.9)"; oracle reads measured latency: no P
+        if method == "search":
+            return f"{searcher} ({', '.join(filter(None, [args.accuracy_kind, risk]))})"
+        return f"{method} ({risk})" if risk and method != "oracle" else method
+
     results = []
     for device in DEVICES:
         latency_run = {"run_dir": os.path.join(args.runs, f"latency_{device}")}
@@ -225,9 +232,7 @@ def main():
                             results.append({
                                 "device": device, "labels": n, "seed": seed, "percentile": p,
                                 "budget_ms": budget,
-                                "method": (f"{searcher} ({args.accuracy_kind}{risk})"
-                                           if method == "search" else
-                                           method + (f" ({risk[2:]})" if risk and method != "oracle" else "")),
+                                "method": method_name(method),
                                 "arch": None if pick is None else archs[pick], "failed": bool(failed),
                                 "regret": None if failed else best_true - test_top1[pick],
                                 "front_share": share, "hypervolume_ratio": hv})

@@ -28,6 +28,19 @@ CellSpace space_of(const TorchFreePredictor& run, const std::string& what) {
   return dataset_info(run.inputs().config().data.dataset).space;
 }
 
+/// A cell run's table and split, read as its training read them.
+struct CellsAsTrained {
+  NasTable table;
+  Split split;
+
+  explicit CellsAsTrained(const Config& config)
+      : table(read_dataset_cells(config.data)),
+        split(make_split(static_cast<int64_t>(table.records.size()), config.data,
+                         static_cast<uint64_t>(config.run.seed))) {}
+
+  const NasRecord& record(int64_t i) const { return table.records[static_cast<size_t>(i)]; }
+};
+
 /// The two predictors, and what scoring a batch of cells gives.
 class Scorer {
  public:
@@ -114,13 +127,10 @@ class Scorer {
   /// The accuracy run's training and validation cells with the labels it trained on (the
   /// scale its predictions are on), split as training split them.
   void read_labels() {
-    const Config& config = accuracy_.inputs().config();
-    const NasTable table = read_dataset_cells(config.data);
-    const Split split = make_split(static_cast<int64_t>(table.records.size()), config.data,
-                                   static_cast<uint64_t>(config.run.seed));
-    for (const std::vector<int64_t>* part : {&split.train, &split.val})
+    const CellsAsTrained cells(accuracy_.inputs().config());
+    for (const std::vector<int64_t>* part : {&cells.split.train, &cells.split.val})
       for (const int64_t i : *part) {
-        const NasRecord& record = table.records[static_cast<size_t>(i)];
+        const NasRecord& record = cells.record(i);
         labels_[label_key(record.arch, record.cell)] = record.train_label;
       }
   }
@@ -129,18 +139,15 @@ class Scorer {
   /// latency over the latency run's validation cells, split as training split them. Never
   /// its test cells: the factor is part of the predictor, chosen like its weights.
   void calibrate_latency() {
-    const Config& config = latency_->inputs().config();
-    const NasTable table = read_dataset_cells(config.data);
-    const Split split = make_split(static_cast<int64_t>(table.records.size()), config.data,
-                                   static_cast<uint64_t>(config.run.seed));
-    if (split.val.empty())
+    const CellsAsTrained cells(latency_->inputs().config());
+    if (cells.split.val.empty())
       throw ConfigError("--latency-confidence needs the validation cells of --latency-run " +
                         options_.latency_run + ", which has none");
     const size_t head = static_cast<size_t>(latency_->inputs().head(options_.latency_platform));
     std::vector<std::string> archs;
     std::vector<double> measured;
-    for (const int64_t i : split.val) {
-      const NasRecord& record = table.records[static_cast<size_t>(i)];
+    for (const int64_t i : cells.split.val) {
+      const NasRecord& record = cells.record(i);
       archs.push_back(record.arch);
       measured.push_back(record.labels.empty() ? record.train_label : record.labels.at(head));
     }
